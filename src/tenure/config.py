@@ -1,0 +1,177 @@
+"""Configuration: ``tenure.toml`` plus environment. Secrets are never in the file — the file
+names the environment variable that holds each one (``api_key_env = "ANTHROPIC_ADMIN_KEY"``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tenure.errors import ConfigError
+from tenure.store.db import DEFAULT_DATABASE_URL
+
+CONFIG_ENV = "TENURE_CONFIG"
+DATABASE_URL_ENV = "TENURE_DATABASE_URL"
+DEFAULT_CONFIG = "tenure.toml"
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class SourceConfig(BaseModel):
+    """Fields every source has; each source type extends this with its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    type: str
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def resolve_path(self, value: Path) -> Path:
+        """A path from the config file, relative to the file's folder."""
+        return value if value.is_absolute() else (self.base_dir / value)
+
+
+def env_var_name(value: str) -> str:
+    """Validate the *name* of an environment variable (the value stays in the environment)."""
+    if not _ENV_NAME.match(value):
+        raise ValueError(
+            "must be the NAME of an environment variable (e.g. ANTHROPIC_ADMIN_KEY), "
+            "never the secret itself"
+        )
+    return value
+
+
+class DatabaseConfig(BaseModel):
+    """Where the store lives; ``TENURE_DATABASE_URL`` overrides the file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = DEFAULT_DATABASE_URL
+
+
+class Settings(BaseModel):
+    """The whole configuration, validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path | None = Field(default=None, exclude=True)
+    database: DatabaseConfig = DatabaseConfig()
+    sources: tuple[SourceConfig, ...] = ()
+    log_level: str = "WARNING"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    def source(self, name: str) -> SourceConfig:
+        """The configured source called ``name``."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none configured"
+        raise ConfigError(f"no source named {name!r} (known: {known})",
+                          path=str(self.path) if self.path else None)
+
+
+def secret_from_env(
+    source: SourceConfig, field: str, env_name: str, env: Mapping[str, str] | None = None
+) -> str:
+    """Read the secret a source's config names; a clear error when it is not set."""
+    value = (env if env is not None else os.environ).get(env_name, "")
+    if not value:
+        raise ConfigError(
+            f"environment variable {env_name} is not set or empty", source=source.name,
+            field=field,
+        )
+    return value
+
+
+def config_path(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Path:
+    """``--config``, else ``$TENURE_CONFIG``, else ``./tenure.toml``."""
+    env = env if env is not None else os.environ
+    if explicit:
+        return Path(explicit)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    return Path(DEFAULT_CONFIG)
+
+
+def _field_of(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(root)"
+
+
+def parse_settings(
+    data: Mapping[str, Any], *, path: Path | None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate parsed TOML into Settings; every error names file, source and field."""
+    from tenure.connectors.base import load_builtin_connectors
+
+    types = load_builtin_connectors()
+    env = env if env is not None else os.environ
+    where = str(path) if path else "<config>"
+    base_dir = path.parent if path else Path(".")
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError("must be an array of tables ([[sources]])", path=where, field="sources")
+    sources: list[SourceConfig] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_sources):
+        label = str(raw.get("name") or f"#{index + 1}") if isinstance(raw, dict) else f"#{index}"
+        if not isinstance(raw, dict):
+            raise ConfigError("must be a table", path=where, source=label)
+        type_name = raw.get("type")
+        if not type_name:
+            raise ConfigError("is required", path=where, source=label, field="type")
+        if type_name not in types:
+            raise ConfigError(
+                f"unknown source type {type_name!r} (known: {', '.join(types.names())})",
+                path=where, source=label, field="type",
+            )
+        model = types.get(str(type_name)).config_model
+        try:
+            source = model.model_validate({**raw, "base_dir": base_dir})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(err["msg"], path=where, source=label,
+                              field=_field_of(err["loc"])) from None
+        if source.name in seen:
+            raise ConfigError("duplicate source name", path=where, source=label, field="name")
+        seen.add(source.name)
+        sources.append(source)
+    rest = {k: v for k, v in data.items() if k != "sources"}
+    try:
+        settings = Settings.model_validate({**rest, "path": path})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(err["msg"], path=where, field=_field_of(err["loc"])) from None
+    database = settings.database
+    if env.get(DATABASE_URL_ENV):
+        database = DatabaseConfig(url=env[DATABASE_URL_ENV])
+    return settings.model_copy(update={"sources": tuple(sources), "database": database})
+
+
+def load_settings(
+    explicit: str | Path | None = None, env: Mapping[str, str] | None = None,
+    *, required: bool = False,
+) -> Settings:
+    """Load and validate the configuration file; without one, defaults (no sources)."""
+    path = config_path(explicit, env)
+    if not path.exists():
+        if required or explicit:
+            raise ConfigError("configuration file not found (run `tenure init`)", path=str(path))
+        return parse_settings({}, path=None, env=env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text: {exc.reason}", path=str(path)) from None
+    return parse_settings(data, path=path, env=env)

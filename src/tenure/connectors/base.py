@@ -1,0 +1,117 @@
+"""The connector contract: ``sync(ctx) -> Iterator[SyncItem]``; connectors never touch the store.
+
+A connector yields, in order:
+
+- ``TenantInfo`` once it knows which organization it is reading,
+- ``Batch`` for each page of records (with the stream cursor to commit alongside its rows and
+  the raw page it came from),
+- ``Gap`` for data it could not read (403, feature absent, outage after retries),
+- ``StreamComplete`` when a snapshot record type was listed to the end, which is what allows
+  the engine to retire records no longer listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from tenure.clock import Clock
+from tenure.config import SourceConfig
+from tenure.model import Activity, Gap, Person, SnapshotRecord, Usage
+from tenure.registry import Registry
+
+Record = SnapshotRecord | Activity | Usage | Person
+
+
+@dataclass(frozen=True, slots=True)
+class TenantInfo:
+    """The organization a source reads (an Anthropic org id, an OpenAI org, "hr")."""
+
+    tenant_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    """A vendor response body as received (already redacted of secrets)."""
+
+    locator: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One page of records of one stream, committed in one transaction with its cursor."""
+
+    stream: str
+    records: Sequence[Record]
+    cursor: Mapping[str, Any] | None = None
+    raw: RawPage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamComplete:
+    """A snapshot record type was enumerated completely in this run."""
+
+    record_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something the run summary should say (retries taken, rows skipped)."""
+
+    key: str
+    value: Any
+
+
+SyncItem = TenantInfo | Batch | Gap | StreamComplete | Note
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """Per-invocation options chosen by the operator."""
+
+    skip_invalid: bool = False
+    full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyncContext:
+    """What a connector gets from the engine: never a database handle."""
+
+    source: str
+    clock: Clock
+    cursors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    options: SyncOptions = field(default_factory=SyncOptions)
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    """A source of identity, access or activity records."""
+
+    def sync(self, ctx: SyncContext) -> Iterator[SyncItem]:
+        """Read the source and yield records, gaps and completion markers."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourceType:
+    """A registered kind of source: its config model, its connector and what it produces."""
+
+    name: str
+    config_model: type[SourceConfig]
+    factory: Callable[[Any], Connector]
+    record_types: tuple[str, ...]
+    description: str
+
+
+source_types: Registry[SourceType] = Registry("source type")
+"""Every source type Tenure knows; connectors register themselves here."""
+
+
+def load_builtin_connectors() -> Registry[SourceType]:
+    """Import the built-in connectors so they register (idempotent)."""
+    from tenure.connectors import builtin  # noqa: F401  (import registers the connectors)
+
+    return source_types

@@ -1,0 +1,1 @@
+"""The evidence ledger: an append-only, hash-chained record of every governance event."""

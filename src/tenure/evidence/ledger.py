@@ -1,0 +1,100 @@
+"""Append entries to the hash-chained ledger, in the caller's transaction.
+
+Entry hash (the chain's contract; the verifier recomputes exactly this):
+
+    payload_hash = sha256(canonical_json(payload))
+    entry_hash   = sha256("tenure-ledger-v1|{seq}|{ts}|{actor}|{kind}|{subject}|{payload_hash}|{prev_hash}")
+
+``ts`` is ISO 8601 UTC with microseconds and a ``+00:00`` offset; ``subject`` is "" when absent;
+the first entry's ``prev_hash`` is 64 zeros. Writing the entry in the same transaction as the
+change it records means there is no change without its entry and no entry without its change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tenure.store import schema
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_ID = 0x7E4E_5E01  # serialises appenders on PostgreSQL
+
+
+def canonical_json(payload: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, UTF-8, ISO timestamps."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def sha256_hex(text: str | bytes) -> str:
+    """SHA-256 of text (UTF-8) or bytes, as hex."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def entry_hash(
+    *, seq: int, ts: datetime, actor: str, kind: str, subject: str | None, payload_hash: str,
+    prev_hash: str,
+) -> str:
+    """The hash that chains an entry to its predecessor."""
+    stamp = ts.astimezone(UTC).isoformat(timespec="microseconds")
+    return sha256_hex(
+        f"tenure-ledger-v1|{seq}|{stamp}|{actor}|{kind}|{subject or ''}|{payload_hash}|{prev_hash}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One entry of the ledger."""
+
+    seq: int
+    ts: datetime
+    actor: str
+    kind: str
+    subject: str | None
+    payload: str
+    payload_hash: str
+    prev_hash: str
+    entry_hash: str
+
+
+def append(
+    conn: sa.Connection, *, kind: str, actor: str, payload: Mapping[str, Any],
+    now: datetime, subject: str | None = None,
+) -> LedgerEntry:
+    """Append one entry in the caller's transaction and return it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
+    table = schema.ledger_entries
+    head = conn.execute(
+        sa.select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+    ts = now.astimezone(UTC)
+    text = canonical_json(dict(payload))
+    p_hash = sha256_hex(text)
+    e_hash = entry_hash(seq=seq, ts=ts, actor=actor, kind=kind, subject=subject,
+                        payload_hash=p_hash, prev_hash=prev)
+    entry = LedgerEntry(seq, ts, actor, kind, subject, text, p_hash, prev, e_hash)
+    conn.execute(table.insert().values(
+        seq=seq, ts=ts, actor=actor, kind=kind, subject=subject, payload=text,
+        payload_hash=p_hash, prev_hash=prev, entry_hash=e_hash,
+    ))
+    return entry

@@ -1,0 +1,256 @@
+"""Typed records that flow from connectors to the store and from the store to checks.
+
+Connectors produce these; the store writes them; nothing untyped crosses a layer.
+All timestamps are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class PersonStatus(StrEnum):
+    """Employment status in the identity source."""
+
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+class AccountKind(StrEnum):
+    """What kind of principal a platform account is."""
+
+    USER = "user"
+    SERVICE_ACCOUNT = "service_account"
+
+
+class CredentialKind(StrEnum):
+    """What kind of secret a credential is."""
+
+    API_KEY = "api_key"
+    ADMIN_KEY = "admin_key"
+
+
+class RecordStatus(StrEnum):
+    """Lifecycle of a stored record relative to the source."""
+
+    PRESENT = "present"
+    REMOVED = "removed"
+
+
+class RunStatus(StrEnum):
+    """How a sync run ended."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+class ChangeKind(StrEnum):
+    """Joiner / mover / leaver events derived from identity-source changes."""
+
+    JOINER = "joiner"
+    MOVER = "mover"
+    LEAVER = "leaver"
+    REHIRE = "rehire"
+    UPDATED = "updated"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A human in the identity source (HR export, SCIM)."""
+
+    email: str
+    name: str
+    employee_id: str
+    status: PersonStatus
+    department: str = ""
+    title: str = ""
+    manager_email: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+
+    @property
+    def external_id(self) -> str:
+        """People are keyed by their lower-cased email."""
+        return self.email
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A principal on a platform: a user seat or a service account."""
+
+    external_id: str
+    kind: AccountKind
+    email: str | None
+    name: str
+    role: str
+    created_at: datetime | None = None
+    status: str = "active"
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A pending, accepted or expired invitation to a platform organization."""
+
+    external_id: str
+    email: str
+    role: str
+    status: str
+    invited_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """An Anthropic workspace or an OpenAI project: the scope of keys and grants."""
+
+    external_id: str
+    name: str
+    created_at: datetime | None = None
+    archived_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """``archived`` once the vendor archived it, else ``active``."""
+        return "archived" if self.archived_at is not None else "active"
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """An API key or admin key with its owner, creator, scope and dates."""
+
+    external_id: str
+    kind: CredentialKind
+    name: str
+    status: str
+    owner_type: str | None = None
+    owner_id: str | None = None
+    creator_id: str | None = None
+    workspace_id: str | None = None
+    scope: str = "workspace"
+    partial_hint: str | None = None
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlement:
+    """Something that can be granted: an org role or a role inside a workspace/project."""
+
+    scope_type: str
+    scope_id: str
+    role: str
+    privileged: bool
+
+    @property
+    def external_id(self) -> str:
+        """Stable key of the entitlement within its source and tenant."""
+        return f"{self.scope_type}:{self.scope_id}:{self.role}"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """An account holding an entitlement (explicitly or inherited from its org role)."""
+
+    account_id: str
+    entitlement: Entitlement
+    inherited: bool = False
+    granted_at: datetime | None = None
+
+    @property
+    def external_id(self) -> str:
+        """Stable key: the account and the entitlement it holds."""
+        return f"{self.account_id}@{self.entitlement.external_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """A normalized event: who did what to what, when.
+
+    ``category`` is one of login, admin, key, membership, content, usage, other.
+    """
+
+    external_id: str
+    occurred_at: datetime
+    actor_kind: str
+    actor_id: str | None
+    actor_email: str | None
+    action: str
+    category: str
+    target_type: str | None = None
+    target_id: str | None = None
+    workspace_id: str | None = None
+    credential_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Daily usage of one principal (an API key, a user) as reported by the vendor."""
+
+    subject_type: str
+    subject_id: str
+    day: date
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    """The justification for a piece of access: who owns it, why, and until when."""
+
+    subject_type: str
+    subject_ref: str
+    reason: str
+    owner_email: str
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    expires_at: datetime | None = None
+    project_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRun:
+    """One execution of one source's connector."""
+
+    id: str
+    source: str
+    tenant: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: RunStatus
+    stats: Mapping[str, Any]
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Data a connector could not read; checks needing it report ``manual``."""
+
+    record_type: str
+    reason: str
+    detail: str = ""
+
+
+SnapshotRecord = Person | Account | Invite | Workspace | Credential | Grant
+"""Records whose full listing defines the current state (missing = removed)."""
+
+RECORD_TYPES: dict[type[Any], str] = {
+    Person: "person",
+    Account: "account",
+    Invite: "invite",
+    Workspace: "workspace",
+    Credential: "credential",
+    Grant: "grant",
+    Activity: "activity",
+    Usage: "usage",
+}
+"""The record-type name of each record class, as used in the store and in Gaps."""

@@ -1,0 +1,317 @@
+"""Table definitions (SQLAlchemy Core). Alembic migrations are generated from and checked
+against this metadata; a test proves they agree."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tenure.store.types import BigIntId, JSONType, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+
+def _snapshot_table(name: str, *columns: sa.Column[object] | sa.Index) -> sa.Table:
+    """A table of records whose full listing is the current state of a source.
+
+    Every row is keyed by (source, tenant, external_id), stamped with the last sync run that
+    saw it, and marked removed (never deleted) after a complete run that no longer lists it.
+    """
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+        sa.Column("source", sa.String(128), nullable=False),
+        sa.Column("tenant", sa.String(128), nullable=False),
+        sa.Column("external_id", sa.String(512), nullable=False),
+        *columns,
+        sa.Column("first_seen_at", UTCDateTime(), nullable=False),
+        sa.Column("last_seen_at", UTCDateTime(), nullable=False),
+        sa.Column("sync_run_id", sa.String(64), nullable=False),
+        sa.Column("removed_at", UTCDateTime()),
+        sa.Column("removed_run_id", sa.String(64)),
+        sa.UniqueConstraint("source", "tenant", "external_id"),
+    )
+
+
+sync_runs = sa.Table(
+    "sync_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("source_type", sa.String(64), nullable=False),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime()),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("complete_types", JSONType, nullable=False, default=list),
+    sa.Column("stats", JSONType, nullable=False, default=dict),
+    sa.Column("error", sa.Text()),
+    sa.Index(None, "source", "started_at"),
+)
+
+sync_cursors = sa.Table(
+    "sync_cursors",
+    metadata,
+    sa.Column("source", sa.String(128), primary_key=True),
+    sa.Column("stream", sa.String(128), primary_key=True),
+    sa.Column("cursor", JSONType, nullable=False),
+    sa.Column("sync_run_id", sa.String(64), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+gaps = sa.Table(
+    "gaps",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("sync_run_id", sa.String(64), sa.ForeignKey("sync_runs.id"), nullable=False),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("record_type", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(256), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False, default=""),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "source", "record_type"),
+)
+
+raw_pages = sa.Table(
+    "raw_pages",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("sync_run_id", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("stream", sa.String(128), nullable=False),
+    sa.Column("locator", sa.Text(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("fetched_at", UTCDateTime(), nullable=False),
+    sa.Column("body", sa.LargeBinary(), nullable=False),
+    sa.Index(None, "sync_run_id"),
+)
+
+people = _snapshot_table(
+    "people",
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("employee_id", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("department", sa.String(256), nullable=False, default=""),
+    sa.Column("title", sa.String(256), nullable=False, default=""),
+    sa.Column("manager_email", sa.String(320), nullable=False, default=""),
+    sa.Column("start_date", sa.Date()),
+    sa.Column("end_date", sa.Date()),
+    sa.Index(None, "email"),
+)
+
+person_changes = sa.Table(
+    "person_changes",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("person_email", sa.String(320), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("field", sa.String(64)),
+    sa.Column("old_value", sa.Text()),
+    sa.Column("new_value", sa.Text()),
+    sa.Column("observed_at", UTCDateTime(), nullable=False),
+    sa.Column("sync_run_id", sa.String(64), nullable=False),
+    sa.Index(None, "person_email", "observed_at"),
+    sa.Index(None, "kind", "observed_at"),
+)
+
+accounts = _snapshot_table(
+    "accounts",
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("name", sa.String(256), nullable=False, default=""),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False, default="active"),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("attributes", JSONType, nullable=False, default=dict),
+    sa.Column("person_email", sa.String(320)),
+    sa.Column("match_method", sa.String(16)),
+    sa.Index(None, "email"),
+    sa.Index(None, "person_email"),
+)
+
+invites = _snapshot_table(
+    "invites",
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("invited_at", UTCDateTime()),
+    sa.Column("expires_at", UTCDateTime()),
+)
+
+workspaces = _snapshot_table(
+    "workspaces",
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+)
+
+credentials = _snapshot_table(
+    "credentials",
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False, default=""),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("owner_type", sa.String(32)),
+    sa.Column("owner_id", sa.String(256)),
+    sa.Column("creator_id", sa.String(256)),
+    sa.Column("workspace_id", sa.String(256)),
+    sa.Column("scope", sa.String(32), nullable=False, default="workspace"),
+    sa.Column("partial_hint", sa.String(128)),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("expires_at", UTCDateTime()),
+    sa.Column("last_used_at", UTCDateTime()),
+    sa.Index(None, "owner_id"),
+    sa.Index(None, "creator_id"),
+)
+
+entitlements = sa.Table(
+    "entitlements",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("external_id", sa.String(512), nullable=False),
+    sa.Column("scope_type", sa.String(32), nullable=False),
+    sa.Column("scope_id", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("privileged", sa.Boolean(), nullable=False),
+    sa.Column("first_seen_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "tenant", "external_id"),
+)
+
+grants = _snapshot_table(
+    "grants",
+    sa.Column("account_id", sa.String(256), nullable=False),
+    sa.Column("entitlement_id", sa.String(512), nullable=False),
+    sa.Column("scope_type", sa.String(32), nullable=False),
+    sa.Column("scope_id", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("privileged", sa.Boolean(), nullable=False),
+    sa.Column("inherited", sa.Boolean(), nullable=False, default=False),
+    sa.Column("granted_at", UTCDateTime()),
+    sa.Index(None, "account_id"),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("external_id", sa.String(256), nullable=False),
+    sa.Column("occurred_at", UTCDateTime(), nullable=False),
+    sa.Column("actor_kind", sa.String(32), nullable=False),
+    sa.Column("actor_id", sa.String(256)),
+    sa.Column("actor_email", sa.String(320)),
+    sa.Column("action", sa.String(128), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("target_type", sa.String(64)),
+    sa.Column("target_id", sa.String(256)),
+    sa.Column("workspace_id", sa.String(256)),
+    sa.Column("credential_id", sa.String(256)),
+    sa.Column("sync_run_id", sa.String(64), nullable=False),
+    sa.Column("raw_page_id", BigIntId),
+    # occurred_at is part of the dedup key so the table can be range-partitioned by month on
+    # PostgreSQL (a partitioned table's unique keys must include the partition key). Vendor
+    # event timestamps are immutable, so this does not weaken dedup by vendor id.
+    sa.UniqueConstraint("source", "tenant", "external_id", "occurred_at"),
+    sa.Index(None, "actor_id", "occurred_at"),
+)
+
+activity_daily = sa.Table(
+    "activity_daily",
+    metadata,
+    sa.Column("source", sa.String(128), primary_key=True),
+    sa.Column("tenant", sa.String(128), primary_key=True),
+    sa.Column("principal_type", sa.String(32), primary_key=True),
+    sa.Column("principal_id", sa.String(256), primary_key=True),
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("events", sa.BigInteger(), nullable=False),
+    sa.Column("last_at", UTCDateTime(), nullable=False),
+)
+
+usage_daily = sa.Table(
+    "usage_daily",
+    metadata,
+    sa.Column("source", sa.String(128), primary_key=True),
+    sa.Column("tenant", sa.String(128), primary_key=True),
+    sa.Column("subject_type", sa.String(32), primary_key=True),
+    sa.Column("subject_id", sa.String(256), primary_key=True),
+    sa.Column("day", sa.Date(), primary_key=True),
+    sa.Column("requests", sa.BigInteger(), nullable=False, default=0),
+    sa.Column("input_tokens", sa.BigInteger(), nullable=False, default=0),
+    sa.Column("output_tokens", sa.BigInteger(), nullable=False, default=0),
+    sa.Column("sync_run_id", sa.String(64), nullable=False),
+)
+
+identity_links = sa.Table(
+    "identity_links",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("match_kind", sa.String(16), nullable=False),
+    sa.Column("match_value", sa.String(512), nullable=False),
+    sa.Column("person_email", sa.String(320), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False, default=""),
+    sa.UniqueConstraint("match_kind", "match_value"),
+)
+
+purposes = sa.Table(
+    "purposes",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_ref", sa.String(512), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("owner_email", sa.String(320), nullable=False),
+    sa.Column("approved_by", sa.String(320)),
+    sa.Column("approved_at", UTCDateTime()),
+    sa.Column("expires_at", UTCDateTime()),
+    sa.Column("project_id", sa.String(256)),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("withdrawn_at", UTCDateTime()),
+    sa.Index(None, "subject_ref"),
+)
+
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("seq", BigIntId, primary_key=True, autoincrement=False),
+    sa.Column("ts", UTCDateTime(), nullable=False),
+    sa.Column("actor", sa.String(320), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(512)),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("payload_hash", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("entry_hash", sa.String(64), nullable=False),
+    sa.Index(None, "kind"),
+)
+
+ledger_checkpoints = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("tree_size", sa.BigInteger(), nullable=False),
+    sa.Column("head_hash", sa.String(64), nullable=False),
+    sa.Column("merkle_root", sa.String(64), nullable=False),
+    sa.Column("ts", UTCDateTime(), nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("public_key", sa.Text(), nullable=False),
+    sa.Column("signature", sa.Text(), nullable=False),
+    sa.UniqueConstraint("tree_size", "key_id"),
+)

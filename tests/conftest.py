@@ -1,0 +1,139 @@
+"""Shared fixtures: a real SQLite file and a real PostgreSQL database for every store test.
+
+PostgreSQL: ``TENURE_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
+is the server; a fresh database is created for the session. When the server is unreachable the
+PostgreSQL variants are skipped — unless ``TENURE_REQUIRE_POSTGRES=1`` (CI), where that is an
+error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tenure.clock import Clock
+from tenure.config import DatabaseConfig, Settings
+from tenure.services.context import App
+from tenure.store import schema
+from tenure.store.db import make_engine, migrate, normalize_url
+
+PG_ADMIN_URL = os.environ.get(
+    "TENURE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_PG = os.environ.get("TENURE_REQUIRE_POSTGRES") == "1"
+FIXED_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+_pg_skip_reason: str | None = None
+
+
+def _create_pg_database() -> str | None:
+    global _pg_skip_reason
+    name = f"tenure_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = sa.create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except sa.exc.OperationalError as exc:
+        _pg_skip_reason = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.orig}"
+        if REQUIRE_PG:
+            raise
+        return None
+    return str(sa.make_url(normalize_url(PG_ADMIN_URL)).set(database=name))
+
+
+def _drop_pg_database(url: str) -> None:
+    name = sa.make_url(url).database
+    admin = sa.create_engine(normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str | None]:
+    """A migrated PostgreSQL database for this test session (None when unavailable)."""
+    url = _create_pg_database()
+    if url is None:
+        yield None
+        return
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    yield url
+    _drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file copied for each test (migrating once is faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
+    pg_database_url: str | None,
+) -> str:
+    """A fresh, migrated store: once on a SQLite file, once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "tenure.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    if pg_database_url is None:
+        pytest.skip(_pg_skip_reason or "PostgreSQL unavailable")
+    _truncate_all(pg_database_url)
+    return pg_database_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh, migrated SQLite store only (for tests that do not touch SQL dialects)."""
+    path = tmp_path / "tenure.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def make_app(database_url: str, settings: Settings | None = None,
+             now: datetime = FIXED_NOW) -> App:
+    """An App on ``database_url`` with a fixed clock."""
+    base = settings or Settings()
+    base = base.model_copy(update={"database": DatabaseConfig(url=database_url)})
+    return App(settings=base, clock=Clock(now), actor="test")
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    """An App with no sources on both databases, clock fixed at FIXED_NOW."""
+    application = make_app(database_url)
+    yield application
+    application.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly when the PostgreSQL suite did not run."""
+    if _pg_skip_reason:
+        terminalreporter.write_sep("!", "PostgreSQL suite SKIPPED", yellow=True)
+        terminalreporter.write_line(_pg_skip_reason)
+        terminalreporter.write_line("Set TENURE_REQUIRE_POSTGRES=1 to make this an error.")
