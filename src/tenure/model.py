@@ -175,7 +175,18 @@ class Grant:
 class Activity:
     """A normalized event: who did what to what, when.
 
-    ``category`` is one of login, admin, key, membership, content, usage, other.
+    ``actor_kind``: user, api_key, service_account, scim, unauthenticated, federated, system.
+    ``category`` (coarse, what checks and rollups group by):
+
+    - ``login``   sign-in / sign-out / session events
+    - ``admin``   a privileged change: roles, membership, invites, keys, workspaces/projects,
+                  settings (what ``overactive-admin`` counts)
+    - ``content`` chats, projects, files and other resource use
+    - ``usage``   model usage / Claude Code activity that proves a seat or key is used
+    - ``other``   everything else
+
+    ``action`` keeps the vendor's own event type (``org_user_deleted``, ``api_key.created``).
+    ``credential_id`` is the key the event was made with, when there was one.
     """
 
     external_id: str
