@@ -14,10 +14,12 @@ from tenure.clock import parse_instant
 from tenure.errors import TenureError
 from tenure.redact import configure_logging, redact_text
 
+
 class TenureGroup(TyperGroup):
     """Prints expected errors as one clear, redacted line instead of a traceback."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    # Typed Any: typer vendors click privately; this is its click Context.
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TenureError as exc:

@@ -55,7 +55,7 @@ def _cell(value: Any) -> str:
 
 def console(stderr: bool = False) -> Console:
     """A console that does not wrap JSON/CSV and stays plain when not a terminal."""
-    return Console(stderr=stderr, soft_wrap=False, highlight=False)
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
 
 
 def render(

@@ -3,7 +3,8 @@
 Entry hash (the chain's contract; the verifier recomputes exactly this):
 
     payload_hash = sha256(canonical_json(payload))
-    entry_hash   = sha256("tenure-ledger-v1|{seq}|{ts}|{actor}|{kind}|{subject}|{payload_hash}|{prev_hash}")
+    entry_hash   = sha256("tenure-ledger-v1|{seq}|{ts}|{actor}|{kind}|{subject}|"
+                          "{payload_hash}|{prev_hash}")
 
 ``ts`` is ISO 8601 UTC with microseconds and a ``+00:00`` offset; ``subject`` is "" when absent;
 the first entry's ``prev_hash`` is 64 zeros. Writing the entry in the same transaction as the
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -98,3 +99,33 @@ def append(
         payload_hash=p_hash, prev_hash=prev, entry_hash=e_hash,
     ))
     return entry
+
+
+def iter_entries(
+    conn: sa.Connection, *, batch_size: int = 5000, after_seq: int = 0,
+    through_seq: int | None = None,
+) -> Iterator[LedgerEntry]:
+    """Every entry in ``seq`` order, read in keyset-paginated batches (bounded memory)."""
+    table = schema.ledger_entries
+    last = after_seq
+    while True:
+        query = sa.select(table).where(table.c.seq > last)
+        if through_seq is not None:
+            query = query.where(table.c.seq <= through_seq)
+        rows = conn.execute(query.order_by(table.c.seq).limit(batch_size)).all()
+        for row in rows:
+            yield LedgerEntry(int(row.seq), row.ts, row.actor, row.kind, row.subject,
+                              row.payload, row.payload_hash, row.prev_hash, row.entry_hash)
+        if len(rows) < batch_size:
+            return
+        last = int(rows[-1].seq)
+
+
+def head(conn: sa.Connection) -> tuple[int, str]:
+    """(number of entries, entry_hash of the newest) — (0, GENESIS_HASH) when empty."""
+    table = schema.ledger_entries
+    row = conn.execute(
+        sa.select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    return (int(count), row[1]) if row else (0, GENESIS_HASH)
