@@ -92,15 +92,13 @@ def _truncate_all(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path,
-    pg_database_url: str | None,
-) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A fresh, migrated store: once on a SQLite file, once on PostgreSQL."""
     if request.param == "sqlite":
         path = tmp_path / "tenure.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
+    pg_database_url: str | None = request.getfixturevalue("pg_database_url")
     if pg_database_url is None:
         pytest.skip(_pg_skip_reason or "PostgreSQL unavailable")
     _truncate_all(pg_database_url)
