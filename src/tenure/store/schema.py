@@ -315,3 +315,37 @@ ledger_checkpoints = sa.Table(
     sa.Column("signature", sa.Text(), nullable=False),
     sa.UniqueConstraint("tree_size", "key_id"),
 )
+
+findings = sa.Table(
+    "findings",
+    metadata,
+    # Deterministic: hash of (check, source, subject), so a finding survives re-runs.
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("check_id", sa.String(128), nullable=False),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_id", sa.String(512), nullable=False),
+    sa.Column("subject_email", sa.String(320)),
+    sa.Column("person_email", sa.String(320)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("evidence", JSONType, nullable=False, default=dict),
+    sa.Column("first_seen", UTCDateTime(), nullable=False),
+    sa.Column("last_seen", UTCDateTime(), nullable=False),
+    sa.Column("resolved_at", UTCDateTime()),
+    sa.Index(None, "check_id", "status"),
+    sa.Index(None, "status"),
+)
+
+finding_mutes = sa.Table(
+    "finding_mutes",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("finding_id", sa.String(40), sa.ForeignKey("findings.id"), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("until", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expired_at", UTCDateTime()),
+    sa.Index(None, "finding_id"),
+)

@@ -1,0 +1,138 @@
+"""Privileged access: admins acting far more than their peers, privilege with no purpose."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tenure.checks.base import (
+    Check,
+    EvalContext,
+    Hit,
+    Param,
+    Severity,
+    SubjectType,
+    hits_from,
+    jsonable,
+)
+from tenure.checks.registry import define
+from tenure.checks.sql import AD, PU, A, G, same_source, valid_purpose
+from tenure.frameworks import iso27001, nist_csf, soc2
+
+
+def _overactive_admin(ctx: EvalContext) -> list[Hit]:
+    days = ctx.params.int("window_days")
+    floor = ctx.params.number("min_actions")
+    factor = ctx.params.number("peer_factor")
+    since = ctx.day_before(days)
+    events = sa.func.coalesce(sa.func.sum(AD.c.events), 0)
+    stmt = (
+        sa.select(A.c.source, A.c.tenant, A.c.external_id, A.c.email, A.c.person_email,
+                  A.c.role, events.label("events"))
+        .select_from(A.outerjoin(AD, sa.and_(
+            same_source(AD, A), AD.c.principal_type == "account",
+            AD.c.principal_id == A.c.external_id, AD.c.category == "admin", AD.c.day >= since)))
+        .where(A.c.removed_at.is_(None), A.c.role.in_(ctx.params.words("admin_roles")))
+        .group_by(A.c.source, A.c.tenant, A.c.external_id, A.c.email, A.c.person_email,
+                  A.c.role)
+    )
+    # One aggregated row per admin; the median of *the other* admins has no portable SQL
+    # form, and an organization has tens of admins, not millions.
+    orgs: dict[tuple[str, str], list[sa.RowMapping]] = defaultdict(list)
+    for row in ctx.conn.execute(stmt).mappings():
+        orgs[(row["source"], row["tenant"])].append(row)
+    hits: list[Hit] = []
+    for admins in orgs.values():
+        counts = [int(r["events"]) for r in admins]
+        for index, row in enumerate(admins):
+            others = counts[:index] + counts[index + 1:]
+            median = float(statistics.median(others)) if others else 0.0
+            count = counts[index]
+            if count > floor and count > factor * median:
+                hits.append(Hit(
+                    source=row["source"], subject_type=SubjectType.ACCOUNT,
+                    subject_id=row["external_id"], subject_email=row["email"],
+                    person=row["person_email"],
+                    evidence={"admin_actions": count, "window_days": days,
+                              "peer_median": jsonable(median), "peers": len(others),
+                              "role": row["role"]}))
+    return hits
+
+
+define(Check(
+    id="overactive-admin",
+    title="Admin making far more privileged changes than peers",
+    severity=Severity.HIGH,
+    subject_type=SubjectType.ACCOUNT,
+    rationale="A burst of role, membership, key or settings changes by one admin is how a "
+              "compromised admin account or an insider shows up in the audit trail.",
+    remediation="Review the admin's recent changes in the activity feed with them and their "
+                "manager; revert what is unexplained and reduce the role if it is not needed.",
+    actions=("anthropic.remove_user", "openai.delete_user"),
+    frameworks=(nist_csf("DE.CM-03"), nist_csf("PR.AA-05"), soc2("CC7.2"), soc2("CC6.3"),
+                iso27001("A.8.2"), iso27001("A.8.16")),
+    needs=("account", "activity"),
+    params=(Param("window_days", 7, "Days of privileged activity counted."),
+            Param("min_actions", 20, "Privileged actions above which an admin can fail."),
+            Param("peer_factor", 5, "Multiple of the other admins' median that fails."),
+            Param("admin_roles", ("admin", "owner"), "Org roles counted as admins.")),
+    evaluate=_overactive_admin,
+))
+
+
+def _granted(account: Any, roles: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    return sa.and_(G.c.source == account.c.source, G.c.tenant == account.c.tenant,
+                   G.c.account_id == account.c.external_id, G.c.removed_at.is_(None),
+                   G.c.scope_type == "workspace", G.c.role.in_(roles))
+
+
+def _has_valid_purpose(now: datetime) -> sa.ColumnElement[bool]:
+    on_grant = sa.exists().where(
+        G.c.source == A.c.source, G.c.tenant == A.c.tenant,
+        G.c.account_id == A.c.external_id, G.c.removed_at.is_(None),
+        PU.c.subject_ref == G.c.external_id, PU.c.withdrawn_at.is_(None),
+        sa.or_(PU.c.expires_at.is_(None), PU.c.expires_at > now))
+    return sa.or_(valid_purpose(now, A.c.external_id, A.c.email), on_grant)
+
+
+def _privileged_without_purpose(ctx: EvalContext) -> list[Hit]:
+    org_roles = ctx.params.words("org_roles")
+    ws_roles = ctx.params.words("workspace_roles")
+    ws_admin = (sa.select(sa.func.count()).select_from(G)
+                .where(_granted(A, ws_roles)).scalar_subquery())
+    stmt = (
+        sa.select(A.c.source, A.c.external_id.label("subject_id"),
+                  A.c.email.label("subject_email"), A.c.person_email.label("person"),
+                  A.c.role, A.c.kind, ws_admin.label("privileged_workspaces"))
+        .where(A.c.removed_at.is_(None),
+               sa.or_(A.c.role.in_(org_roles), sa.exists().where(_granted(A, ws_roles))),
+               sa.not_(_has_valid_purpose(ctx.now)))
+    )
+    return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.ACCOUNT,
+                     ("role", "kind", "privileged_workspaces"))
+
+
+define(Check(
+    id="privileged-without-purpose",
+    title="Privileged role with no recorded purpose",
+    severity=Severity.MEDIUM,
+    subject_type=SubjectType.ACCOUNT,
+    rationale="Privileged roles should exist for a stated reason with an owner and an end; "
+              "without one nobody can say when the privilege should be taken back.",
+    remediation="Record the purpose (reason, owner, expiry) or reduce the role to the least "
+                "that does the job.",
+    actions=("anthropic.remove_user", "anthropic.remove_workspace_member",
+             "openai.delete_project_user"),
+    frameworks=(nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"), iso27001("A.5.18"),
+                iso27001("A.8.2")),
+    needs=("account", "grant"),
+    params=(Param("org_roles", ("admin", "owner", "developer"),
+                  "Org roles that need a recorded purpose."),
+            Param("workspace_roles", ("workspace_admin",),
+                  "Workspace/project roles that need a recorded purpose.")),
+    evaluate=_privileged_without_purpose,
+))

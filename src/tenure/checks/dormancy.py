@@ -1,0 +1,148 @@
+"""Dormancy: seats and keys nobody uses, judged from activity rollups and daily usage."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
+from tenure.checks.registry import define
+from tenure.checks.sql import (
+    AD,
+    ACTIVE,
+    A,
+    C,
+    P,
+    U,
+    account_created,
+    active_key,
+    key_created,
+    key_last_activity,
+    key_last_usage_day,
+)
+from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
+
+_WINDOW = Param("window_days", 30, "Days without activity before access counts as unused.")
+
+
+def _account_activity() -> sa.ColumnElement[bool]:
+    """Rollup rows of an account: by its id, or by its email where the vendor gives only that
+    (Claude Code analytics)."""
+    return sa.and_(
+        AD.c.source == A.c.source, AD.c.tenant == A.c.tenant,
+        sa.or_(sa.and_(AD.c.principal_type == "account", AD.c.principal_id == A.c.external_id),
+               sa.and_(AD.c.principal_type == "email", AD.c.principal_id == A.c.email)),
+    )
+
+
+def _account_usage() -> sa.ColumnElement[bool]:
+    return sa.and_(U.c.source == A.c.source, U.c.tenant == A.c.tenant,
+                   U.c.subject_type.in_(("account", "user")),
+                   U.c.subject_id == A.c.external_id, U.c.requests > 0)
+
+
+def _dormant_account(ctx: EvalContext) -> list[Hit]:
+    window = ctx.params.int("window_days")
+    cutoff = ctx.before(window)
+    last_event = sa.select(sa.func.max(AD.c.last_at)).where(_account_activity()).scalar_subquery()
+    last_usage = sa.select(sa.func.max(U.c.day)).where(_account_usage()).scalar_subquery()
+    recent_event = sa.exists().where(_account_activity(), AD.c.last_at >= cutoff)
+    recent_usage = sa.exists().where(_account_usage(), U.c.day >= cutoff.date())
+    stmt = (
+        sa.select(A.c.source, A.c.external_id.label("subject_id"),
+                  A.c.email.label("subject_email"), P.c.email.label("person"), A.c.role,
+                  last_event.label("last_activity_at"), last_usage.label("last_usage_day"),
+                  account_created().label("account_created_at"),
+                  sa.literal(window).label("window_days"))
+        .join(P, P.c.email == A.c.person_email)
+        .where(A.c.kind == "user", A.c.removed_at.is_(None), P.c.removed_at.is_(None),
+               P.c.status == ACTIVE, account_created() <= cutoff,
+               sa.not_(recent_event), sa.not_(recent_usage))
+    )
+    return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.ACCOUNT,
+                     ("role", "last_activity_at", "last_usage_day", "account_created_at",
+                      "window_days"))
+
+
+define(Check(
+    id="dormant-account",
+    title="Seat unused for the dormancy window",
+    severity=Severity.MEDIUM,
+    subject_type=SubjectType.ACCOUNT,
+    rationale="An unused seat is cost and attack surface with no business benefit; access "
+              "should follow need (least privilege). Accounts younger than the window are "
+              "not judged, so new hires are not reported.",
+    remediation="Confirm with the person or their manager; remove the seat if it is not "
+                "needed (it can be re-invited).",
+    actions=("anthropic.remove_user", "openai.delete_user"),
+    frameworks=(nist_csf("PR.AA-05"), soc2("CC6.2"), soc2("CC6.3"), iso27001("A.5.18")),
+    needs=("person", "account", "activity"),
+    params=(_WINDOW,),
+    evaluate=_dormant_account,
+))
+
+
+def _dormant_key(ctx: EvalContext) -> list[Hit]:
+    window = ctx.params.int("window_days")
+    cutoff = ctx.before(window)
+    usage_day, event_at = key_last_usage_day(), key_last_activity()
+    ever_used = sa.or_(usage_day.is_not(None), event_at.is_not(None),
+                       C.c.last_used_at.is_not(None))
+    recently = sa.or_(usage_day >= cutoff.date(), event_at >= cutoff, C.c.last_used_at >= cutoff)
+    stmt = (
+        sa.select(C.c.source, C.c.external_id.label("subject_id"),
+                  sa.null().label("subject_email"), sa.null().label("person"),
+                  C.c.name.label("key_name"), C.c.workspace_id,
+                  usage_day.label("last_usage_day"), event_at.label("last_activity_at"),
+                  C.c.last_used_at, sa.literal(window).label("window_days"))
+        .where(active_key(ctx.now), ever_used, sa.not_(sa.func.coalesce(recently, False)))
+    )
+    return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.API_KEY,
+                     ("key_name", "workspace_id", "last_usage_day", "last_activity_at",
+                      "last_used_at", "window_days"))
+
+
+define(Check(
+    id="dormant-key",
+    title="Active API key unused for the dormancy window",
+    severity=Severity.MEDIUM,
+    subject_type=SubjectType.API_KEY,
+    rationale="A key that was used and then stopped usually belongs to a retired service or "
+              "experiment; the secret still works wherever it was copied.",
+    remediation="Ask the key's owner whether it is still needed; deactivate it otherwise.",
+    actions=("anthropic.set_key_status", "openai.delete_key"),
+    frameworks=(owasp_nhi("NHI7"), nist_csf("PR.AA-01"), soc2("CC6.2"), iso27001("A.5.17")),
+    needs=("credential", "usage"),
+    params=(_WINDOW,),
+    evaluate=_dormant_key,
+))
+
+
+def _never_used_key(ctx: EvalContext) -> list[Hit]:
+    age = ctx.params.int("age_days")
+    usage_day, event_at = key_last_usage_day(), key_last_activity()
+    stmt = (
+        sa.select(C.c.source, C.c.external_id.label("subject_id"),
+                  sa.null().label("subject_email"), sa.null().label("person"),
+                  C.c.name.label("key_name"), C.c.workspace_id,
+                  key_created().label("created_at"), sa.literal(age).label("age_days"))
+        .where(active_key(ctx.now), key_created() <= ctx.before(age), usage_day.is_(None),
+               event_at.is_(None), C.c.last_used_at.is_(None))
+    )
+    return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.API_KEY,
+                     ("key_name", "workspace_id", "created_at", "age_days"))
+
+
+define(Check(
+    id="never-used-key",
+    title="Active API key never used",
+    severity=Severity.LOW,
+    subject_type=SubjectType.API_KEY,
+    rationale="A key created and never used is a standing secret with no purpose served; "
+              "it was often created by mistake or for a plan that never shipped.",
+    remediation="Deactivate the key; issue one when a service actually needs it.",
+    actions=("anthropic.set_key_status", "openai.delete_key"),
+    frameworks=(owasp_nhi("NHI7"), nist_csf("PR.AA-01"), soc2("CC6.2"), iso27001("A.5.17")),
+    needs=("credential", "usage"),
+    params=(Param("age_days", 30, "Days a key may exist unused before it fails."),),
+    evaluate=_never_used_key,
+))
