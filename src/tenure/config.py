@@ -54,6 +54,22 @@ class DatabaseConfig(BaseModel):
     url: str = DEFAULT_DATABASE_URL
 
 
+class EvidenceConfig(BaseModel):
+    """Where the evidence signing key lives (a file path or an env-var NAME, never the key)
+    and which public keys a verifier trusts besides the signing key's own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signing_key_file: Path | None = None
+    signing_key_env: str | None = None
+    trusted_public_keys: tuple[str, ...] = ()
+
+    @field_validator("signing_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        return env_var_name(value) if value is not None else None
+
+
 class Settings(BaseModel):
     """The whole configuration, validated."""
 
@@ -61,6 +77,7 @@ class Settings(BaseModel):
 
     path: Path | None = Field(default=None, exclude=True)
     database: DatabaseConfig = DatabaseConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     sources: tuple[SourceConfig, ...] = ()
     log_level: str = "WARNING"
 
@@ -155,7 +172,12 @@ def parse_settings(
     database = settings.database
     if env.get(DATABASE_URL_ENV):
         database = DatabaseConfig(url=env[DATABASE_URL_ENV])
-    return settings.model_copy(update={"sources": tuple(sources), "database": database})
+    evidence = settings.evidence
+    key_file = evidence.signing_key_file
+    if key_file is not None and not key_file.is_absolute():
+        evidence = evidence.model_copy(update={"signing_key_file": base_dir / key_file})
+    return settings.model_copy(update={"sources": tuple(sources), "database": database,
+                                       "evidence": evidence})
 
 
 def load_settings(

@@ -1,0 +1,17 @@
+"""Anthropic: Admin API (users, invites, workspaces, members, API keys), usage reports,
+Claude Code analytics and the Compliance activity feed; revocation actions in ``actions``."""
+
+from __future__ import annotations
+
+from tenure.connectors.anthropic.config import AnthropicConfig
+from tenure.connectors.anthropic.connector import AnthropicConnector
+from tenure.connectors.base import SourceType, source_types
+
+__all__ = ["AnthropicConfig", "AnthropicConnector"]
+
+source_types.add("anthropic", SourceType(
+    name="anthropic", config_model=AnthropicConfig, factory=AnthropicConnector,
+    record_types=("account", "invite", "workspace", "grant", "credential", "usage", "activity"),
+    description="Anthropic organization: seats and roles, invites, workspaces and members, "
+    "API keys, per-key usage, Claude Code analytics, Compliance activity feed",
+))

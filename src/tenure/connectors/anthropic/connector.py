@@ -1,0 +1,346 @@
+"""The Anthropic connector: fetch pages → transform → yield Batches, Gaps and completion.
+
+Streams, in order: organization, users (accounts + org-role grants), invites, workspaces,
+workspace members (explicit + inherited grants), API keys, per-key daily usage, Claude Code
+analytics, and the Compliance activity feed. Snapshot streams are re-listed each run (cheap,
+idempotent upserts) and marked complete only when listed to the end; the three time-based
+streams are windowed and resume from the cursor committed with their last page.
+
+Data the organization does not have or this key may not read (403, 404, Compliance not
+enabled, no workspaces, an outage that outlasted the retries) becomes a ``Gap`` for that record
+type, and the other streams go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tenure.connectors.anthropic import fetch, transform
+from tenure.connectors.anthropic.config import AnthropicConfig
+from tenure.connectors.base import (
+    Batch,
+    Note,
+    RawPage,
+    Record,
+    StreamComplete,
+    SyncContext,
+    SyncItem,
+    TenantInfo,
+)
+from tenure.connectors.http import (
+    ApiError,
+    HttpClient,
+    MalformedResponse,
+    Page,
+    RetriesExhausted,
+)
+from tenure.connectors.incremental import DescendingGuard, Window, next_window
+from tenure.model import Gap, Grant
+
+GAP_STATUSES = frozenset({403, 404})
+CHUNK = 5000
+DAY = timedelta(days=1)
+
+STREAM_USAGE = "usage"
+STREAM_CLAUDE_CODE = "claude_code"
+STREAM_ACTIVITIES = "activities"
+
+
+@dataclass
+class _Org:
+    """What later streams need from earlier ones (bounded by the org's size, not its events)."""
+
+    org_id: str
+    roles: dict[str, str] = field(default_factory=dict)
+    users_complete: bool = False
+    active_workspaces: list[str] = field(default_factory=list)
+    all_workspaces: list[str] = field(default_factory=list)
+    workspaces_known: bool = False
+    """True when the workspace listing is trustworthy (complete, or the org has none)."""
+
+
+class AnthropicConnector:
+    """Reads one Anthropic organization. ``http`` lets tests inject clocks or a transport."""
+
+    def __init__(self, config: AnthropicConfig,
+                 http: fetch.HttpOptions | None = None) -> None:
+        self.config = config
+        self.http = http or fetch.HttpOptions()
+        self._clients: list[HttpClient] = []
+
+    # -- entry point -----------------------------------------------------------------------
+
+    def sync(self, ctx: SyncContext) -> Iterator[SyncItem]:
+        """Yield everything this organization shows, stream by stream."""
+        cfg = self.config
+        key = fetch.admin_key(cfg, ctx.env)
+        with fetch.make_client(cfg, key, options=self.http) as admin:
+            self._clients = [admin]
+            reader = fetch.AdminReader(admin, cfg.page_size)
+            org_doc = reader.organization()
+            org = _Org(org_id=str(org_doc["id"]))
+            yield TenantInfo(org.org_id, str(org_doc.get("name") or ""))
+            now = ctx.clock.now()
+            yield from self._guard(("account", "grant"), self._users(reader, org))
+            yield from self._guard(("invite",), self._invites(reader, now))
+            yield from self._guard(("workspace",), self._workspaces(reader, org))
+            yield from self._guard(("grant",), self._members(reader, org))
+            yield from self._guard(("credential",), self._api_keys(reader))
+            if cfg.usage:
+                yield from self._guard(("usage",), self._usage(reader, ctx))
+            if cfg.claude_code:
+                yield from self._guard(("activity",), self._claude_code(reader, ctx),
+                                       what="Claude Code analytics")
+        if cfg.activities:
+            yield from self._activities(ctx)
+        yield from self._retry_notes()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _guard(self, record_types: Sequence[str], items: Iterator[SyncItem],
+               what: str = "") -> Iterator[SyncItem]:
+        """Turn "cannot read this" into Gaps for ``record_types``; anything else propagates."""
+        prefix = f"{what}: " if what else ""
+        try:
+            yield from items
+        except ApiError as exc:
+            if exc.status not in GAP_STATUSES:
+                raise
+            reason = f"{exc.error_type} (HTTP {exc.status})"
+            for record_type in record_types:
+                yield Gap(record_type, reason, f"{prefix}{exc}")
+        except RetriesExhausted as exc:
+            for record_type in record_types:
+                yield Gap(record_type, "unavailable after retries", f"{prefix}{exc}")
+        yield from self._retry_notes()
+
+    def _retry_notes(self) -> Iterator[SyncItem]:
+        retries = sum(c.stats.total for c in self._clients)
+        reasons: dict[str, int] = {}
+        for client in self._clients:
+            for reason, count in client.stats.by_reason.items():
+                reasons[reason] = reasons.get(reason, 0) + count
+        yield Note("http_retries", retries)
+        if retries:
+            yield Note("http_retry_reasons", dict(sorted(reasons.items())))
+            yield Note("http_retry_seconds",
+                       round(sum(c.stats.seconds for c in self._clients), 3))
+
+    def _raw(self, client: HttpClient, page: Page) -> RawPage:
+        text = page.response.body.decode("utf-8", "replace")
+        return RawPage(page.response.locator, client.scrub(text).encode())
+
+    @staticmethod
+    def _transform(page: Page, fn: Any, *args: Any) -> list[Any]:
+        try:
+            return [fn(item, *args) for item in page.items]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise MalformedResponse(f"GET {page.response.locator}: {exc}") from None
+
+    # -- snapshot streams ------------------------------------------------------------------
+
+    def _users(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
+        for page in reader.users():
+            pairs = self._transform(page, transform.user_records, org.org_id)
+            records: list[Record] = []
+            for account, grant in pairs:
+                org.roles[account.external_id] = account.role
+                records += [account, grant]
+            yield Batch("users", records, raw=self._raw(reader.client, page))
+        org.users_complete = True
+        yield StreamComplete("account")
+
+    def _invites(self, reader: fetch.AdminReader, now: datetime) -> Iterator[SyncItem]:
+        for page in reader.invites():
+            invites = [i for i in self._transform(page, transform.invite, now) if i is not None]
+            yield Batch("invites", invites, raw=self._raw(reader.client, page))
+        yield StreamComplete("invite")
+
+    def _workspaces(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
+        try:
+            for page in reader.workspaces():
+                spaces = self._transform(page, transform.workspace)
+                for ws in spaces:
+                    org.all_workspaces.append(ws.external_id)
+                    if ws.archived_at is None:
+                        org.active_workspaces.append(ws.external_id)
+                yield Batch("workspaces", spaces, raw=self._raw(reader.client, page))
+        except ApiError as exc:
+            # 404: the org has no workspace feature (Claude Enterprise) — so it has no
+            # workspace grants either, and grants can still be complete. 403 is unknown data.
+            if exc.status == 404:
+                org.workspaces_known = True
+            raise
+        org.workspaces_known = True
+        if not org.all_workspaces:
+            yield Gap("workspace", "no workspaces",
+                      "the organization lists no workspaces (Claude Enterprise orgs have none)")
+            return
+        yield StreamComplete("workspace")
+
+    def _members(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
+        if not org.workspaces_known:
+            yield Gap("grant", "workspaces unreadable",
+                      "workspace role grants are unknown because workspaces could not be listed")
+            return
+        explicit: set[tuple[str, str, str]] = set()
+        for ws in org.all_workspaces:
+            try:
+                for page in reader.members(ws):
+                    grants: list[Grant] = []
+                    for grant in self._transform(page, transform.member_grant, ws):
+                        ent = grant.entitlement
+                        explicit.add((grant.account_id, ent.scope_id, ent.role))
+                        grants.append(grant)
+                    yield Batch("workspace_members", grants, raw=self._raw(reader.client, page))
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                # The workspace went away between the two listings: it has no members now.
+        if not org.users_complete:
+            yield Gap("grant", "users unreadable",
+                      "inherited workspace roles are unknown because users could not be listed")
+            return
+        inherited = transform.inherited_grants(org.roles, org.active_workspaces, explicit)
+        for start in range(0, len(inherited), CHUNK):
+            yield Batch("workspace_members", inherited[start:start + CHUNK])
+        yield StreamComplete("grant")
+
+    def _api_keys(self, reader: fetch.AdminReader) -> Iterator[SyncItem]:
+        for page in reader.api_keys():
+            keys = self._transform(page, transform.api_key)
+            yield Batch("api_keys", keys, raw=self._raw(reader.client, page))
+        yield StreamComplete("credential")
+
+    # -- windowed streams ------------------------------------------------------------------
+
+    def _state(self, ctx: SyncContext, stream: str) -> Window:
+        if ctx.options.full:
+            return Window()
+        return Window.from_cursor(ctx.cursors.get(stream))
+
+    def _usage(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
+        """Per-key daily usage; the last day read stays open (today grows) and is re-read."""
+        cfg = self.config
+        tomorrow = transform.day_start(ctx.clock.today()) + DAY
+        state = self._state(ctx, STREAM_USAGE)
+        for _ in range(2):  # an unfinished window from an earlier run, then the new one
+            window = next_window(state, now=tomorrow, lookback=timedelta(days=cfg.lookback_days),
+                                 overlap=timedelta(days=cfg.usage_overlap_days))
+            if window is None:
+                return
+            start, end = window.bounds()
+            window = Window(window.high_water, _midnight(start), end, window.page)
+            start = _midnight(start)
+            done = window.finished(end - DAY)
+            for page in reader.usage(start, end, window.page):
+                usage = [u for bucket in self._transform(page, transform.usage_bucket)
+                         for u in bucket]
+                cursor = window.at_page(page.next_cursor) if page.next_cursor else done
+                yield Batch(STREAM_USAGE, usage, cursor=cursor.to_cursor(),
+                            raw=self._raw(reader.client, page))
+            state = done
+            if end >= tomorrow:
+                return
+
+    def _claude_code(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
+        """One request sequence per UTC day; ``Window.page`` is ``DAY`` or ``DAY|token``."""
+        cfg = self.config
+        tomorrow = transform.day_start(ctx.clock.today()) + DAY
+        state = self._state(ctx, STREAM_CLAUDE_CODE)
+        window = next_window(state, now=tomorrow, lookback=timedelta(days=cfg.lookback_days),
+                             overlap=timedelta(days=1))
+        if window is None:
+            return
+        start, _ = window.bounds()
+        window = Window(window.high_water, _midnight(start), tomorrow, window.page)
+        day, token = _day_token(window.page, start.date())
+        done = window.finished(tomorrow - DAY)
+        while transform.day_start(day) < tomorrow:
+            next_day = day + DAY
+            for page in reader.claude_code(day, token):
+                seen: dict[str, Any] = {}
+                for act in self._transform(page, transform.claude_code_activity):
+                    if act is not None:
+                        seen.setdefault(act.external_id, act)
+                if page.next_cursor:
+                    cursor = window.at_page(f"{day.isoformat()}|{page.next_cursor}")
+                elif transform.day_start(next_day) < tomorrow:
+                    cursor = window.at_page(next_day.isoformat())
+                else:
+                    cursor = done
+                yield Batch(STREAM_CLAUDE_CODE, list(seen.values()), cursor=cursor.to_cursor(),
+                            raw=self._raw(reader.client, page))
+            day, token = next_day, None
+
+    def _activities(self, ctx: SyncContext) -> Iterator[SyncItem]:
+        """The Compliance feed, with its own key and auth header when configured."""
+        cfg = self.config
+        key = fetch.compliance_key(cfg, ctx.env)
+        # The reference page shows "Authorization: Bearer", the guide shows "x-api-key" (both
+        # vendor material): in "auto" mode try x-api-key and fall back to Bearer on a 401.
+        schemes = {"auto": (False, True), "x-api-key": (False,), "bearer": (True,)}[
+            cfg.compliance_auth]
+        for index, bearer in enumerate(schemes):
+            client = fetch.make_client(cfg, key, bearer=bearer, options=self.http)
+            self._clients.append(client)
+            started = False
+            try:
+                for item in self._activity_windows(client, ctx):
+                    started = True
+                    yield item
+                return
+            except ApiError as exc:
+                if exc.status == 401 and not started and index + 1 < len(schemes):
+                    continue
+                if exc.status not in (*GAP_STATUSES, 401):
+                    raise
+                hint = " (is the Compliance API enabled for this organization, and does the " \
+                       "key carry read:compliance_activities?)"
+                yield Gap("activity", f"{exc.error_type} (HTTP {exc.status})", f"{exc}{hint}")
+                return
+            except RetriesExhausted as exc:
+                yield Gap("activity", "unavailable after retries", str(exc))
+                return
+            finally:
+                client.close()
+
+    def _activity_windows(self, client: HttpClient, ctx: SyncContext) -> Iterator[SyncItem]:
+        cfg = self.config
+        now = ctx.clock.now()
+        state = self._state(ctx, STREAM_ACTIVITIES)
+        for _ in range(2):  # an unfinished window from an earlier run, then the new one
+            window = next_window(state, now=now, lookback=timedelta(days=cfg.lookback_days),
+                                 overlap=timedelta(minutes=cfg.activity_overlap_minutes))
+            if window is None:
+                return
+            start, end = window.bounds()
+            guard = DescendingGuard(window, "compliance activity feed")
+            pages = fetch.activity_pages(client, start=start, end=end,
+                                         after_id=window.page, limit=cfg.activity_page_size,
+                                         activity_types=cfg.activity_types)
+            for page in pages:
+                events = self._transform(page, transform.compliance_activity)
+                for event in events:
+                    guard.check(event.external_id, event.occurred_at)
+                cursor = window.at_page(page.next_cursor) if page.next_cursor else (
+                    window.finished())
+                yield Batch(STREAM_ACTIVITIES, events, cursor=cursor.to_cursor(),
+                            raw=self._raw(client, page))
+            state = window.finished()
+            if end >= now:
+                return
+
+
+def _midnight(value: datetime) -> datetime:
+    return transform.day_start(value.date())
+
+
+def _day_token(page: str | None, default: date) -> tuple[date, str | None]:
+    if not page:
+        return default, None
+    day_text, _, token = page.partition("|")
+    return date.fromisoformat(day_text), token or None

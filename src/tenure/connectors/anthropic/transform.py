@@ -1,0 +1,349 @@
+"""Pure functions from Anthropic JSON (vendor-apis.md §1-3) to Tenure's typed records.
+
+No I/O here: every function takes decoded vendor JSON and returns model records, so each is
+unit-tested from recorded pages in ``tests/data/anthropic``. Unknown fields are ignored (the
+vendor adds fields over time); missing optional fields become None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from tenure.clock import parse_instant
+from tenure.model import (
+    Account,
+    AccountKind,
+    Activity,
+    Credential,
+    CredentialKind,
+    Entitlement,
+    Grant,
+    Invite,
+    Usage,
+    Workspace,
+)
+
+JSON = Mapping[str, Any]
+
+PRIVILEGED_ORG_ROLES = frozenset({
+    "admin", "owner", "primary_owner", "membership_admin", "developer",
+})
+"""Org roles that can change access: manage users/members (admin, owners, membership_admin) or
+mint and manage API keys (developer). ``billing`` sees money, not access, so it is not here."""
+
+PRIVILEGED_WORKSPACE_ROLES = frozenset({"workspace_admin", "workspace_developer"})
+"""Workspace roles that can manage members or keys of the workspace."""
+
+IMPLICIT_WORKSPACE_ROLE = {
+    "admin": "workspace_admin",
+    "owner": "workspace_admin",
+    "primary_owner": "workspace_admin",
+    "billing": "workspace_billing",
+}
+"""Org roles that hold a workspace role in every workspace without being listed as members
+(org admins → workspace_admin, org billing → workspace_billing; vendor-apis.md §1.8). Owners
+are Enterprise's admins, so they inherit like admins."""
+
+LIVE_INVITE_STATUSES = frozenset({"pending", "expired"})
+
+
+def ts(value: Any) -> datetime | None:
+    """An RFC 3339 vendor timestamp as aware UTC (None when absent or empty)."""
+    if value is None or value == "":
+        return None
+    return parse_instant(str(value))
+
+
+def _require(obj: JSON, key: str, what: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{what} without {key!r}: {dict(obj)!r:.200}")
+    return value
+
+
+# -- organization, users, invites --------------------------------------------------------------
+
+
+def org_entitlement(org_id: str, role: str) -> Entitlement:
+    """The org-role entitlement an account holds."""
+    return Entitlement(scope_type="organization", scope_id=org_id, role=role,
+                       privileged=role in PRIVILEGED_ORG_ROLES)
+
+
+def user_account(obj: JSON) -> Account:
+    """An org member (``type: user``) as a user account."""
+    return Account(
+        external_id=_require(obj, "id", "user"), kind=AccountKind.USER,
+        email=obj.get("email") or None, name=str(obj.get("name") or ""),
+        role=str(obj.get("role") or ""), created_at=ts(obj.get("added_at")),
+    )
+
+
+def user_records(obj: JSON, org_id: str) -> tuple[Account, Grant]:
+    """A user's account and the grant of its org role."""
+    account = user_account(obj)
+    grant = Grant(account_id=account.external_id,
+                  entitlement=org_entitlement(org_id, account.role),
+                  granted_at=account.created_at)
+    return account, grant
+
+
+def invite(obj: JSON, now: datetime) -> Invite | None:
+    """A pending or expired invite (accepted/deleted ones are history, not access).
+
+    A ``pending`` invite past its ``expires_at`` is reported ``expired``: the vendor may not
+    flip the status itself, and an expired invite can no longer be accepted.
+    """
+    status = str(obj.get("status") or "pending")
+    expires = ts(obj.get("expires_at"))
+    if status == "pending" and expires is not None and expires <= now:
+        status = "expired"
+    if status not in LIVE_INVITE_STATUSES:
+        return None
+    return Invite(external_id=_require(obj, "id", "invite"), email=str(obj.get("email") or ""),
+                  role=str(obj.get("role") or ""), status=status,
+                  invited_at=ts(obj.get("invited_at")), expires_at=expires)
+
+
+# -- workspaces and members --------------------------------------------------------------------
+
+
+def workspace(obj: JSON) -> Workspace:
+    """A workspace, archived or not."""
+    return Workspace(external_id=_require(obj, "id", "workspace"),
+                     name=str(obj.get("name") or ""), created_at=ts(obj.get("created_at")),
+                     archived_at=ts(obj.get("archived_at")))
+
+
+def workspace_entitlement(workspace_id: str, role: str) -> Entitlement:
+    """A workspace-role entitlement."""
+    return Entitlement(scope_type="workspace", scope_id=workspace_id, role=role,
+                       privileged=role in PRIVILEGED_WORKSPACE_ROLES)
+
+
+def member_grant(obj: JSON, workspace_id: str) -> Grant:
+    """An explicit workspace membership (``type: workspace_member``)."""
+    user_id = _require(obj, "user_id", "workspace member")
+    role = _require(obj, "workspace_role", "workspace member")
+    return Grant(account_id=user_id,
+                 entitlement=workspace_entitlement(str(obj.get("workspace_id") or workspace_id),
+                                                   role))
+
+
+def inherited_grants(
+    org_roles: Mapping[str, str], workspace_ids: Iterable[str],
+    explicit: set[tuple[str, str, str]],
+) -> list[Grant]:
+    """Workspace roles held implicitly through the org role, in every (active) workspace.
+
+    ``explicit`` holds (user, workspace, role) already listed as members: a user listed
+    explicitly keeps the explicit grant (same key), so the pair is not emitted twice.
+    """
+    out: list[Grant] = []
+    ids = list(workspace_ids)
+    for user_id, org_role in sorted(org_roles.items()):
+        role = IMPLICIT_WORKSPACE_ROLE.get(org_role)
+        if role is None:
+            continue
+        for ws in ids:
+            if (user_id, ws, role) in explicit:
+                continue
+            out.append(Grant(account_id=user_id, entitlement=workspace_entitlement(ws, role),
+                             inherited=True))
+    return out
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+
+def api_key(obj: JSON) -> Credential:
+    """An API key in the classic or the newer shape (vendor-apis.md §1.9).
+
+    Owner: the newer ``principal`` when present, else the creator. Workspace: ``scope`` when
+    present (the real id even for the default workspace), else the deprecated top-level
+    ``workspace_id`` (null = the default workspace).
+    """
+    created_by = obj.get("created_by") if isinstance(obj.get("created_by"), Mapping) else None
+    principal = obj.get("principal") if isinstance(obj.get("principal"), Mapping) else None
+    scope_obj = obj.get("scope") if isinstance(obj.get("scope"), Mapping) else None
+    owner_type: str | None = None
+    owner_id: str | None = None
+    if principal is not None:
+        if principal.get("type") == "service_account_actor":
+            owner_type, owner_id = "service_account", principal.get("service_account_id")
+        else:
+            owner_type, owner_id = "user", principal.get("user_id")
+    elif created_by is not None:
+        owner_type, owner_id = str(created_by.get("type") or "user"), created_by.get("id")
+    creator_id = created_by.get("id") if created_by is not None else None
+    scope = "workspace"
+    workspace_id = obj.get("workspace_id")
+    if scope_obj is not None:
+        if scope_obj.get("type") == "organization":
+            scope, workspace_id = "organization", None
+        else:
+            workspace_id = scope_obj.get("workspace_id") or workspace_id
+    return Credential(
+        external_id=_require(obj, "id", "api key"), kind=CredentialKind.API_KEY,
+        name=str(obj.get("name") or ""), status=str(obj.get("status") or "active"),
+        owner_type=owner_type if owner_id else None, owner_id=owner_id or None,
+        creator_id=creator_id or None, workspace_id=workspace_id or None, scope=scope,
+        partial_hint=obj.get("partial_key_hint") or None, created_at=ts(obj.get("created_at")),
+        expires_at=ts(obj.get("expires_at")),
+    )
+
+
+# -- usage -------------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def usage_bucket(bucket: JSON) -> list[Usage]:
+    """Per-key daily usage from one ``usage_report/messages`` bucket grouped by api_key_id.
+
+    Results without a key (Console/Workbench use) have no key to attribute to and are skipped.
+    Results of the same key (split by other dimensions) are summed. The report has no request
+    count, so ``requests`` stays 0; input tokens include cache reads and writes.
+    """
+    start = ts(bucket.get("starting_at"))
+    if start is None:
+        raise ValueError(f"usage bucket without starting_at: {dict(bucket)!r:.200}")
+    day = start.date()
+    totals: dict[str, tuple[int, int]] = {}
+    for item in bucket.get("results") or []:
+        key_id = item.get("api_key_id")
+        if not key_id:
+            continue
+        cache = item.get("cache_creation") or {}
+        tokens_in = (_int(item.get("uncached_input_tokens"))
+                     + _int(item.get("cache_read_input_tokens"))
+                     + _int(cache.get("ephemeral_1h_input_tokens"))
+                     + _int(cache.get("ephemeral_5m_input_tokens")))
+        tokens_out = _int(item.get("output_tokens"))
+        before = totals.get(key_id, (0, 0))
+        totals[key_id] = (before[0] + tokens_in, before[1] + tokens_out)
+    return [Usage(subject_type="api_key", subject_id=key, day=day, input_tokens=i,
+                  output_tokens=o) for key, (i, o) in sorted(totals.items())]
+
+
+def claude_code_activity(record: JSON) -> Activity | None:
+    """One Claude Code analytics record (one user, one day) as a ``usage`` activity.
+
+    The id is synthesized from the day and the actor: the report has one record per actor per
+    day, and re-reading a day (today's figures grow) must dedup onto the same event.
+    """
+    day_ts = ts(record.get("date"))
+    actor = record.get("actor") if isinstance(record.get("actor"), Mapping) else {}
+    if day_ts is None or not actor:
+        return None
+    day = datetime.combine(day_ts.date(), time(0), tzinfo=UTC)
+    if actor.get("type") == "api_actor":
+        name = str(actor.get("api_key_name") or "")
+        return Activity(external_id=f"claude_code:{day.date()}:api:{name}", occurred_at=day,
+                        actor_kind="api_key", actor_id=name or None, actor_email=None,
+                        action="claude_code_usage", category="usage",
+                        target_type="claude_code", target_id=record.get("terminal_type"))
+    email = str(actor.get("email_address") or "").strip().lower()
+    if not email:
+        return None
+    return Activity(external_id=f"claude_code:{day.date()}:user:{email}", occurred_at=day,
+                    actor_kind="user", actor_id=None, actor_email=email,
+                    action="claude_code_usage", category="usage", target_type="claude_code",
+                    target_id=record.get("terminal_type"))
+
+
+# -- compliance activity feed ------------------------------------------------------------------
+
+_ACTOR_KINDS = {
+    "user_actor": "user",
+    "api_actor": "api_key",
+    "scim_directory_sync_actor": "scim",
+    "unauthenticated_user_actor": "unauthenticated",
+    "federated_identity_actor": "federated",
+}
+
+_LOGIN_MARKERS = ("_login_", "login_attempted", "user_logged_out", "session_revoked")
+_ADMIN_PREFIXES = (
+    # keys
+    "api_key_", "scoped_api_key_", "admin_api_key_", "platform_api_key_",
+    # membership and roles
+    "org_user_", "claude_user_role_", "role_assignment_", "rbac_role_", "group_", "scim_user_",
+    "primary_owner_", "platform_workspace_", "platform_service_account_",
+    # settings
+    "claude_organization_settings_", "org_sso_", "org_directory_sync_", "org_domain_",
+    "org_ip_restriction_", "org_compliance_api_settings_", "mcp_server_", "marketplace_",
+)
+_CONTENT_PREFIXES = ("claude_chat_", "claude_project_", "claude_file_", "claude_artifact_",
+                     "claude_skill_", "platform_file_")
+
+# Per-type target fields, most specific first (vendor-apis.md §3.2).
+_TARGETS = (
+    ("api_key_id", "api_key"), ("admin_api_key_id", "admin_key"),
+    ("service_account_id", "service_account"), ("invite_id", "invite"),
+    ("target_user_id", "user"), ("user_id", "user"), ("workspace_id", "workspace"),
+    ("claude_file_id", "file"), ("claude_chat_id", "chat"), ("claude_project_id", "project"),
+    ("rbac_role_id", "role"), ("group_id", "group"),
+)
+
+
+def activity_category(activity_type: str) -> str:
+    """The coarse category of a Compliance activity type (see ``Activity``)."""
+    if any(m in activity_type for m in _LOGIN_MARKERS) or activity_type.endswith("_login"):
+        return "login"
+    if activity_type.startswith(_ADMIN_PREFIXES) or "_spend_limit_" in activity_type:
+        return "admin"
+    if activity_type.startswith(_CONTENT_PREFIXES):
+        return "content"
+    return "other"
+
+
+def actor_fields(actor: JSON) -> tuple[str, str | None, str | None, str | None]:
+    """(actor_kind, actor_id, actor_email, credential_id) of a Compliance actor."""
+    kind = _ACTOR_KINDS.get(str(actor.get("type") or ""), "system")
+    if kind == "user":
+        return kind, actor.get("user_id") or None, actor.get("email_address") or None, None
+    if kind == "api_key":
+        key_id = actor.get("api_key_id") or None
+        return kind, key_id, None, key_id
+    if kind == "scim":
+        return kind, actor.get("directory_id") or None, None, None
+    if kind == "unauthenticated":
+        return kind, None, actor.get("unauthenticated_email_address") or None, None
+    if kind == "federated":
+        issuer, subject = actor.get("issuer"), actor.get("subject")
+        return kind, f"{issuer}|{subject}" if issuer or subject else None, None, None
+    return kind, actor.get("id") or actor.get("user_id") or None, None, None
+
+
+def compliance_activity(obj: JSON) -> Activity:
+    """One Compliance feed activity, normalized."""
+    event_id = _require(obj, "id", "activity")
+    occurred = ts(obj.get("created_at"))
+    if occurred is None:
+        raise ValueError(f"activity {event_id} without created_at")
+    action = str(obj.get("type") or "unknown")
+    raw_actor = obj.get("actor")
+    actor: JSON = raw_actor if isinstance(raw_actor, Mapping) else {}
+    kind, actor_id, email, credential = actor_fields(actor)
+    target_type: str | None = None
+    target_id: str | None = None
+    for field_name, label in _TARGETS:
+        value = obj.get(field_name)
+        if isinstance(value, str) and value:
+            target_type, target_id = label, value
+            break
+    ws = obj.get("workspace_id")
+    return Activity(external_id=event_id, occurred_at=occurred, actor_kind=kind,
+                    actor_id=actor_id, actor_email=email, action=action,
+                    category=activity_category(action), target_type=target_type,
+                    target_id=target_id, workspace_id=ws if isinstance(ws, str) else None,
+                    credential_id=credential)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC of ``day``."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
