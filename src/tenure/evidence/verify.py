@@ -1,0 +1,310 @@
+"""Recompute the ledger chain, the Merkle roots and the checkpoint signatures.
+
+The verifier is fed entries one at a time in ``seq`` order and keeps bounded state (the
+previous hash, a window of recent hashes to explain reorderings, an O(log n) Merkle stack), so
+it verifies a ledger of any size in constant memory. Every entry is judged on its own and the
+chain re-synchronises after a break, so one edit does not hide later ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from tenure.evidence import merkle
+from tenure.evidence.checkpoint import Checkpoint, signature_problem
+from tenure.evidence.keys import PublicKey
+from tenure.evidence.ledger import GENESIS_HASH, LedgerEntry, entry_hash, sha256_hex
+
+_RECENT_WINDOW = 65_536  # hashes remembered to tell "reordered" from "inserted"
+MAX_LISTED = 200  # issues kept for the report; the count stays exact
+
+
+class Problem(StrEnum):
+    """Why an entry or a checkpoint failed."""
+
+    CHANGED = "changed"
+    DELETED = "deleted"
+    REORDERED = "reordered"
+    INSERTED = "inserted"
+    TRUNCATED = "truncated"
+    BAD_SIGNATURE = "bad signature"
+    UNKNOWN_KEY = "unknown key"
+    CHECKPOINT_MISMATCH = "checkpoint mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One failure, naming the entry (``seq``) or checkpoint it concerns."""
+
+    problem: Problem
+    detail: str
+    seq: int | None = None
+    checkpoint: str | None = None
+
+    def line(self) -> str:
+        """One report line."""
+        where = f"entry {self.seq}" if self.seq is not None else f"checkpoint {self.checkpoint}"
+        return f"INVALID: {where}: {self.problem}: {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A run of sequence numbers that should exist and do not."""
+
+    first: int
+    last: int
+    reason: str
+
+    def line(self) -> str:
+        """One report line (CloudTrail style)."""
+        span = f"entry {self.first}" if self.first == self.last else (
+            f"entries {self.first}..{self.last}")
+        return f"GAP: {span} missing ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointResult:
+    """The outcome for one checkpoint."""
+
+    label: str
+    tree_size: int
+    key_id: str
+    ts: datetime
+    problem: str | None
+
+
+@dataclass
+class VerifyReport:
+    """Everything the verifier found."""
+
+    first_seq: int | None = None
+    last_seq: int | None = None
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    total: int = 0
+    valid: int = 0
+    issues: list[Issue] = field(default_factory=list)
+    issue_count: int = 0
+    gaps: list[Gap] = field(default_factory=list)
+    checkpoints: list[CheckpointResult] = field(default_factory=list)
+    merkle_root: str = merkle.EMPTY_ROOT.hex()
+    head_hash: str = GENESIS_HASH
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every entry and checkpoint verified and nothing is missing."""
+        return self.issue_count == 0 and not self.gaps and all(
+            c.problem is None for c in self.checkpoints)
+
+    @property
+    def first_broken(self) -> Issue | None:
+        """The failure with the lowest entry seq (checkpoint-only failures last)."""
+        with_seq = [i for i in self.issues if i.seq is not None]
+        if with_seq:
+            return min(with_seq, key=lambda i: i.seq or 0)
+        return self.issues[0] if self.issues else None
+
+    def lines(self) -> list[str]:
+        """The CloudTrail-style text report."""
+        out: list[str] = []
+        if self.total:
+            out.append(f"Validating ledger entries {self.first_seq}..{self.last_seq} "
+                       f"({_iso(self.first_ts)} to {_iso(self.last_ts)})")
+        else:
+            out.append("Validating ledger: no entries")
+        out.append(f"{self.valid}/{self.total} entries valid")
+        good = sum(1 for c in self.checkpoints if c.problem is None)
+        out.append(f"{good}/{len(self.checkpoints)} checkpoints valid")
+        for cp in self.checkpoints:
+            state = "valid" if cp.problem is None else f"INVALID: {cp.problem}"
+            out.append(f"  checkpoint {cp.label}: {cp.tree_size} entries, key {cp.key_id}, "
+                       f"{_iso(cp.ts)}: {state}")
+        out.extend(g.line() for g in self.gaps)
+        out.extend(i.line() for i in self.issues)
+        if self.issue_count > len(self.issues):
+            out.append(f"… and {self.issue_count - len(self.issues)} more invalid entries")
+        out.extend(f"NOTE: {n}" for n in self.notes)
+        first = self.first_broken
+        if first is not None:
+            where = f"seq {first.seq}" if first.seq is not None else (
+                f"checkpoint {first.checkpoint}")
+            out.append(f"First broken entry: {where} ({first.problem}): {first.detail}")
+        out.append("Result: " + ("VALID" if self.ok else "FAILED"))
+        return out
+
+
+def _iso(ts: datetime | None) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else "?"
+
+
+def leaf_of(hash_hex: str) -> bytes:
+    """The Merkle leaf of a stored entry hash (even a corrupted one, so sizes line up)."""
+    try:
+        return merkle.leaf_hash(hash_hex)
+    except ValueError:
+        return hashlib.sha256(b"\x00" + hash_hex.encode("utf-8", "replace")).digest()
+
+
+class Verifier:
+    """Feed entries in seq order with :meth:`add`, then call :meth:`finish`.
+
+    ``start_seq``/``start_prev`` let a slice (an exported period) be checked on its own:
+    ``start_prev=None`` skips the first entry's back-link, which lies outside the slice.
+    ``checkpoints`` are (label, checkpoint) pairs checked against the recomputed Merkle root
+    when the stream reaches their size; only for full ledgers (``start_seq == 1``).
+    """
+
+    def __init__(
+        self, *, trusted: dict[str, PublicKey] | None = None,
+        checkpoints: Sequence[tuple[str, Checkpoint]] = (), start_seq: int = 1,
+        start_prev: str | None = GENESIS_HASH,
+    ) -> None:
+        self.report = VerifyReport()
+        self._trusted = trusted or {}
+        self._expected = start_seq
+        self._prev: str | None = start_prev
+        self._recent: OrderedDict[str, int] = OrderedDict()
+        self._tree = merkle.CompactTree() if start_seq == 1 else None
+        self._pending = sorted(checkpoints, key=lambda c: c[1].tree_size)
+        for label, cp in self._pending:
+            problem = signature_problem(cp, self._trusted)
+            if problem is not None:
+                kind = Problem.UNKNOWN_KEY if problem.startswith("unknown key") else (
+                    Problem.BAD_SIGNATURE)
+                self._checkpoint_failed(label, cp, kind, problem)
+        self._results: dict[str, str | None] = {}
+
+    def _issue(self, issue: Issue) -> None:
+        self.report.issue_count += 1
+        if len(self.report.issues) < MAX_LISTED:
+            self.report.issues.append(issue)
+
+    def _checkpoint_failed(self, label: str, cp: Checkpoint, kind: Problem, why: str) -> None:
+        self._issue(Issue(kind, why, checkpoint=label))
+        self.report.checkpoints.append(
+            CheckpointResult(label, cp.tree_size, cp.key_id, cp.ts, f"{kind}: {why}"))
+
+    def add(self, e: LedgerEntry) -> None:
+        """Judge one entry."""
+        rep = self.report
+        if rep.total == 0:
+            rep.first_seq, rep.first_ts = e.seq, e.ts
+        rep.total += 1
+        rep.last_seq, rep.last_ts = e.seq, e.ts
+        reasons: list[tuple[Problem, str]] = []
+        if e.seq > self._expected:
+            rep.gaps.append(Gap(self._expected, e.seq - 1,
+                                f"seq jumps from {self._expected - 1} to {e.seq}"))
+            reasons.append((Problem.DELETED, f"entries {self._expected}..{e.seq - 1} before "
+                            "it are missing" if e.seq - 1 > self._expected else
+                            f"entry {self._expected} before it is missing"))
+        elif e.seq < self._expected:
+            reasons.append((Problem.REORDERED, f"seq {e.seq} appears after seq "
+                            f"{self._expected - 1}"))
+        payload_ok = sha256_hex(e.payload) == e.payload_hash
+        if not payload_ok:
+            reasons.append((Problem.CHANGED, "payload does not match its payload_hash"))
+        recomputed = entry_hash(seq=e.seq, ts=e.ts, actor=e.actor, kind=e.kind,
+                                subject=e.subject, payload_hash=e.payload_hash,
+                                prev_hash=e.prev_hash)
+        self_ok = recomputed == e.entry_hash
+        if not self_ok:
+            reasons.append((Problem.CHANGED, "seq/ts/actor/kind/subject/payload_hash/prev_hash "
+                            "do not match its entry_hash"))
+        deleted = any(p is Problem.DELETED for p, _ in reasons)
+        if self._prev is not None and e.prev_hash != self._prev and not deleted:
+            earlier = self._recent.get(e.prev_hash)
+            if earlier is not None:
+                reasons.append((Problem.REORDERED, f"it chains to entry {earlier}, not to "
+                                "the entry before it (moved, or an entry was inserted "
+                                "before it)"))
+            elif self_ok:
+                reasons.append((Problem.INSERTED, "prev_hash matches no earlier entry: an "
+                                "entry before it was inserted, replaced or deleted"))
+            else:
+                reasons.append((Problem.CHANGED, "prev_hash does not link to the entry "
+                                "before it"))
+        if reasons:
+            problem = reasons[0][0]
+            self._issue(Issue(problem, "; ".join(r for _, r in reasons), seq=e.seq))
+        else:
+            rep.valid += 1
+        self._prev = e.entry_hash
+        self._expected = max(self._expected, e.seq) + 1
+        self._recent[e.entry_hash] = e.seq
+        if len(self._recent) > _RECENT_WINDOW:
+            self._recent.popitem(last=False)
+        rep.head_hash = e.entry_hash
+        if self._tree is not None:
+            self._tree.add(leaf_of(e.entry_hash))
+            while self._pending and self._pending[0][1].tree_size <= self._tree.size:
+                label, cp = self._pending.pop(0)
+                self._check_at_size(label, cp, e)
+
+    def _check_at_size(self, label: str, cp: Checkpoint, last: LedgerEntry | None) -> None:
+        if any(c.label == label for c in self.report.checkpoints):
+            return  # already failed on its signature
+        assert self._tree is not None
+        root = self._tree.root().hex()
+        head = last.entry_hash if last is not None else GENESIS_HASH
+        if root != cp.merkle_root or head != cp.head_hash:
+            what = "Merkle root" if root != cp.merkle_root else "head hash"
+            seq = last.seq if last is not None else None
+            self._checkpoint_failed(label, cp, Problem.CHECKPOINT_MISMATCH,
+                                    f"recomputed {what} of the first {cp.tree_size} entries "
+                                    f"(through seq {seq}) differs from the signed one")
+            return
+        self.report.checkpoints.append(
+            CheckpointResult(label, cp.tree_size, cp.key_id, cp.ts, None))
+
+    def finish(self) -> VerifyReport:
+        """Close the stream: checkpoints larger than the ledger mean it was truncated."""
+        rep = self.report
+        if self._tree is not None:
+            while self._pending and self._pending[0][1].tree_size == 0:
+                label, cp = self._pending.pop(0)
+                self._check_at_size(label, cp, None)
+            for label, cp in self._pending:
+                if any(c.label == label for c in rep.checkpoints):
+                    continue
+                have = self._tree.size
+                first_missing = (rep.last_seq or 0) + 1
+                rep.gaps.append(Gap(first_missing, first_missing + cp.tree_size - have - 1,
+                                    f"checkpoint {label} signed {cp.tree_size} entries; the "
+                                    f"ledger has {have}"))
+                self._checkpoint_failed(
+                    label, cp, Problem.TRUNCATED,
+                    f"signed {cp.tree_size} entries but the ledger has only {have}: entries "
+                    f"after seq {rep.last_seq or 0} were deleted")
+                self._issue(Issue(Problem.TRUNCATED, f"missing: checkpoint {label} signed "
+                                  f"{cp.tree_size} entries, the ledger ends at {have}",
+                                  seq=first_missing))
+            self._pending = []
+            rep.merkle_root = self._tree.root().hex()
+            if not rep.checkpoints:
+                rep.notes.append("no signed checkpoint: deleting the newest entries cannot be "
+                                 "detected (run `tenure evidence checkpoint`)")
+            else:
+                covered = max(c.tree_size for c in rep.checkpoints if c.problem is None) if any(
+                    c.problem is None for c in rep.checkpoints) else 0
+                if covered < self._tree.size:
+                    rep.notes.append(f"entries after {covered} are not yet covered by a signed "
+                                     "checkpoint")
+        return rep
+
+
+def verify_entries(
+    entries: Iterable[LedgerEntry], *, trusted: dict[str, PublicKey] | None = None,
+    checkpoints: Sequence[tuple[str, Checkpoint]] = (),
+) -> VerifyReport:
+    """Verify a whole ledger from its first entry."""
+    verifier = Verifier(trusted=trusted, checkpoints=checkpoints)
+    for entry in entries:
+        verifier.add(entry)
+    return verifier.finish()

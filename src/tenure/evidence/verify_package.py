@@ -1,0 +1,270 @@
+"""Check an audit package offline: what an external auditor runs, needing only Tenure.
+
+Order of checks: the zip is sane; the manifest's signature is valid for its key (and the key
+is one the auditor trusts, when they say which); every file matches its manifest hash and
+nothing unlisted was added; the checkpoint is signed by the same key; the ledger slice
+re-chains; and the inclusion proofs lead from the slice's ends (and the export's own entry) to
+the signed Merkle root. Every failure names the file and the reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tenure.evidence import merkle
+from tenure.evidence.checkpoint import Checkpoint, signature_problem
+from tenure.evidence.keys import PublicKey
+from tenure.evidence.ledger import LedgerEntry, entry_hash, sha256_hex
+from tenure.evidence.package import (
+    CHECKPOINT,
+    ENTRIES,
+    MANIFEST,
+    PROOFS,
+    PUBLIC_KEY,
+    SIGNATURE,
+    listed_files,
+    manifest_key,
+)
+from tenure.evidence.verify import Verifier
+
+MAX_MEMBERS = 10_000
+MAX_UNCOMPRESSED = 4 << 30  # refuse zip bombs before reading
+PROOF_FORMAT = "tenure-inclusion-proofs-v1"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageProblem:
+    """One reason the package fails, and the file it concerns."""
+
+    file: str
+    reason: str
+
+    def line(self) -> str:
+        """One report line."""
+        return f"FAILED: {self.file}: {self.reason}"
+
+
+@dataclass
+class PackageReport:
+    """The outcome of verifying a package."""
+
+    path: str
+    problems: list[PackageProblem] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed."""
+        return not self.problems
+
+    def fail(self, file: str, reason: str) -> None:
+        """Record a failure."""
+        self.problems.append(PackageProblem(file, reason))
+
+    def lines(self) -> list[str]:
+        """The text report."""
+        out = [f"Verifying package {self.path}", *self.info]
+        out += [p.line() for p in self.problems]
+        out.append("Result: " + ("VALID" if self.ok else "FAILED"))
+        return out
+
+
+def _entry(data: Any) -> LedgerEntry:
+    if not isinstance(data, dict):
+        raise ValueError("entry is not an object")
+    ts = datetime.fromisoformat(str(data["ts"]))
+    if ts.tzinfo is None:
+        raise ValueError("entry ts has no time zone")
+    return LedgerEntry(int(data["seq"]), ts.astimezone(UTC), str(data["actor"]),
+                       str(data["kind"]), None if data.get("subject") in (None, "") else
+                       str(data["subject"]), str(data["payload"]), str(data["payload_hash"]),
+                       str(data["prev_hash"]), str(data["entry_hash"]))
+
+
+def _json(archive: zipfile.ZipFile, name: str, report: PackageReport) -> Any:
+    try:
+        return json.loads(archive.read(name).decode("utf-8"))
+    except KeyError:
+        report.fail(name, "missing from the package")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        report.fail(name, f"not valid JSON: {exc}")
+    return None
+
+
+def verify_package(path: Path, trusted: dict[str, PublicKey] | None = None) -> PackageReport:
+    """Verify the package at ``path``; ``trusted`` keys (by id) pin the signer when given."""
+    report = PackageReport(str(path))
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        report.fail(path.name, f"not a readable zip file: {exc}")
+        return report
+    with archive:
+        _verify(archive, report, trusted)
+    return report
+
+
+def _verify(archive: zipfile.ZipFile, report: PackageReport,
+            trusted: dict[str, PublicKey] | None) -> None:
+    infos = archive.infolist()
+    names = [i.filename for i in infos]
+    if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        report.fail("(zip)", "too many or too large members; refusing to unpack")
+        return
+    if len(set(names)) != len(names):
+        report.fail("(zip)", "duplicate file names (an added file could shadow a signed one)")
+        return
+    manifest_bytes = archive.read(MANIFEST) if MANIFEST in names else None
+    if manifest_bytes is None:
+        report.fail(MANIFEST, "missing from the package")
+        return
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+        key = manifest_key(manifest)
+        files = listed_files(manifest)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        report.fail(MANIFEST, f"unreadable: {exc}")
+        return
+    report.info.append(f"Scope: {manifest.get('kind')} {manifest.get('scope')}; "
+                       f"created {manifest.get('created_at')}; signing key {key.key_id}")
+    if trusted is not None and key.key_id not in trusted:
+        report.fail(MANIFEST, f"signed by unknown key {key.key_id} (trusted: "
+                    f"{', '.join(sorted(trusted)) or 'none'})")
+    elif trusted is None:
+        report.info.append(f"NOTE: no trusted key given; compare key id {key.key_id} with the "
+                           "one your organisation published (--key FILE pins it)")
+    if SIGNATURE not in names:
+        report.fail(SIGNATURE, "missing from the package")
+    else:
+        try:
+            signature = base64.b64decode(archive.read(SIGNATURE).strip(), validate=True)
+        except ValueError:
+            signature = b""
+        if not key.verify(signature, manifest_bytes):
+            report.fail(SIGNATURE, "the manifest signature is not valid for key "
+                        f"{key.key_id} (manifest.json was changed or the signature forged)")
+    _check_files(archive, report, names, files)
+    if PUBLIC_KEY in names:
+        try:
+            if PublicKey.from_b64(archive.read(PUBLIC_KEY).decode("ascii")) != key:
+                report.fail(PUBLIC_KEY, "differs from the key named in the manifest")
+        except (ValueError, UnicodeDecodeError) as exc:
+            report.fail(PUBLIC_KEY, f"unreadable: {exc}")
+    _check_ledger(archive, report, key)
+
+
+def _check_files(archive: zipfile.ZipFile, report: PackageReport, names: list[str],
+                 files: list[Any]) -> None:
+    listed = {f.path for f in files}
+    for name in names:
+        if name not in listed and name not in (MANIFEST, SIGNATURE):
+            report.fail(name, "not listed in the manifest (added after export)")
+    for item in files:
+        if item.path not in names:
+            report.fail(item.path, "listed in the manifest but missing from the package")
+            continue
+        digest = hashlib.sha256()
+        size = 0
+        with archive.open(item.path) as handle:
+            for chunk in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
+                digest.update(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != item.sha256:
+            report.fail(item.path, f"SHA-256 {digest.hexdigest()} does not match the manifest "
+                        f"({item.sha256}): the file was changed after export")
+        elif size != item.size:
+            report.fail(item.path, f"size {size} does not match the manifest ({item.size})")
+    report.info.append(f"Files: {len(files)} listed, "
+                       f"{len(files) - sum(1 for p in report.problems if p.file in listed)} "
+                       "match their manifest hash")
+
+
+def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKey) -> None:
+    raw_cp = _json(archive, CHECKPOINT, report)
+    raw_proofs = _json(archive, PROOFS, report)
+    raw_entries = _json(archive, f"{ENTRIES}.json", report)
+    if raw_cp is None or raw_proofs is None or raw_entries is None:
+        return
+    try:
+        cp = Checkpoint.from_json(raw_cp)
+    except ValueError as exc:
+        report.fail(CHECKPOINT, str(exc))
+        return
+    problem = signature_problem(cp, {key.key_id: key})
+    if problem is not None:
+        report.fail(CHECKPOINT, problem)
+    try:
+        entries = [_entry(e) for e in raw_entries]
+    except (KeyError, TypeError, ValueError) as exc:
+        report.fail(f"{ENTRIES}.json", f"malformed entry: {exc}")
+        return
+    if entries:
+        verifier = Verifier(start_seq=entries[0].seq, start_prev=None)
+        for e in entries:
+            verifier.add(e)
+        chain = verifier.finish()
+        for issue in chain.issues:
+            report.fail(f"{ENTRIES}.json", issue.line().removeprefix("INVALID: "))
+        for gap in chain.gaps:
+            report.fail(f"{ENTRIES}.json", gap.line())
+        report.info.append(f"Ledger slice: entries {entries[0].seq}..{entries[-1].seq}, "
+                           f"{chain.valid}/{chain.total} valid")
+    else:
+        report.info.append("Ledger slice: no entries in this scope")
+    _check_proofs(report, cp, raw_proofs, entries)
+
+
+def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
+                  entries: list[LedgerEntry]) -> None:
+    if not isinstance(raw, dict) or raw.get("format") != PROOF_FORMAT:
+        report.fail(PROOFS, f"not a {PROOF_FORMAT} document")
+        return
+    if raw.get("tree_size") != cp.tree_size or raw.get("merkle_root") != cp.merkle_root:
+        report.fail(PROOFS, "proofs are for a different tree than ledger/checkpoint.json")
+        return
+    root = bytes.fromhex(cp.merkle_root)
+    by_role: dict[str, str] = {}
+    for i, proof in enumerate(raw.get("proofs") or []):
+        try:
+            seq, ehash = int(proof["seq"]), str(proof["entry_hash"])
+            path = [bytes.fromhex(p) for p in proof["path"]]
+            ok = merkle.verify_inclusion(seq - 1, cp.tree_size, merkle.leaf_hash(ehash), path,
+                                         root)
+        except (KeyError, TypeError, ValueError) as exc:
+            report.fail(PROOFS, f"proofs[{i}] is malformed: {exc}")
+            continue
+        if not ok:
+            report.fail(PROOFS, f"inclusion proof for entry {seq} does not lead to the signed "
+                        "Merkle root")
+        by_role[str(proof.get("role"))] = ehash
+    if entries:
+        for role, entry in (("slice-first", entries[0]), ("slice-last", entries[-1])):
+            if by_role.get(role) != entry.entry_hash:
+                report.fail(PROOFS, f"no valid inclusion proof for the slice's {role[6:]} entry "
+                            f"{entry.seq}")
+        if entries[-1].seq > cp.tree_size:
+            report.fail(f"{ENTRIES}.json", f"entry {entries[-1].seq} is beyond the signed tree "
+                        f"size {cp.tree_size}")
+    export = raw.get("export_entry")
+    if export is not None:
+        try:
+            e = _entry(export)
+        except (KeyError, TypeError, ValueError) as exc:
+            report.fail(PROOFS, f"export_entry is malformed: {exc}")
+            return
+        recomputed = entry_hash(seq=e.seq, ts=e.ts, actor=e.actor, kind=e.kind,
+                                subject=e.subject, payload_hash=sha256_hex(e.payload),
+                                prev_hash=e.prev_hash)
+        if recomputed != e.entry_hash or by_role.get("export-entry") != e.entry_hash:
+            report.fail(PROOFS, f"the export's own ledger entry {e.seq} does not verify")
+        else:
+            report.info.append(f"Export recorded as ledger entry {e.seq}, included in the "
+                               f"checkpoint of {cp.tree_size} entries (key {cp.key_id}, "
+                               f"{cp.ts.isoformat()})")

@@ -1,0 +1,254 @@
+"""Evidence use cases: keygen, verify, checkpoint, export and verify a package."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tenure.clock import parse_instant
+from tenure.errors import ConfigError, TenureError
+from tenure.evidence import checkpoint as cpmod
+from tenure.evidence import keys, ledger, merkle
+from tenure.evidence.checkpoint import Checkpoint
+from tenure.evidence.keys import PublicKey, SigningKey
+from tenure.evidence.package import (
+    CHECKPOINT,
+    PROOFS,
+    FileSection,
+    PackageSpec,
+    write_package,
+)
+from tenure.evidence.period import Period, period_sections
+from tenure.evidence.verify import Verifier, VerifyReport, leaf_of
+from tenure.evidence.verify_package import PROOF_FORMAT, PackageReport, verify_package
+from tenure.services.context import App
+from tenure.store import schema
+
+
+class EvidenceError(TenureError):
+    """The ledger or a package cannot be used as asked (broken chain, missing feature…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path
+    entries: int
+    files: int
+    checkpoint: Checkpoint
+    export_seq: int
+
+
+def parse_period(text: str) -> Period:
+    """``FROM..TO``: dates or ISO times; a bare TO date includes that whole day."""
+    if ".." not in text:
+        raise ValueError("expected FROM..TO, e.g. 2026-07-01..2026-09-30")
+    left, right = (p.strip() for p in text.split("..", 1))
+    start = parse_instant(left)
+    end = parse_instant(right)
+    if len(right) == 10:
+        end += timedelta(days=1)
+    if end <= start:
+        raise ValueError("the period ends before it starts")
+    return Period(start, end, f"{left}..{right}")
+
+
+def keygen(path: Path) -> PublicKey:
+    """Create a signing key file (0600); refuses to overwrite an existing one."""
+    if path.exists():
+        raise EvidenceError(f"{path}: already exists; refusing to overwrite a signing key")
+    key = keys.generate()
+    keys.write_private_key(key, path)
+    return key.public
+
+
+def signing_key(app: App) -> SigningKey:
+    """The configured signing key (a ConfigError saying how to configure one when absent)."""
+    cfg = app.settings.evidence
+    return keys.load_signing_key(key_file=cfg.signing_key_file, key_env=cfg.signing_key_env)
+
+
+def read_public_key(path: Path) -> PublicKey:
+    """A public key from a file: PEM, base64 raw, or a private key file (its public half)."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvidenceError(f"{path}: cannot read a public key: {exc}") from None
+    if "PRIVATE KEY" in text:
+        return keys.parse_private_key(text.encode("ascii"), str(path)).public
+    try:
+        return PublicKey.from_b64(text)
+    except ValueError as exc:
+        raise EvidenceError(f"{path}: not an Ed25519 public key: {exc}") from None
+
+
+def trusted_keys(app: App, extra: Sequence[PublicKey] = ()) -> dict[str, PublicKey]:
+    """Keys a checkpoint may be signed by: the signing key, configured ones, and ``extra``."""
+    found: list[PublicKey] = list(extra)
+    for i, text in enumerate(app.settings.evidence.trusted_public_keys):
+        try:
+            found.append(PublicKey.from_b64(text))
+        except ValueError as exc:
+            raise ConfigError(f"not an Ed25519 public key: {exc}",
+                              field=f"evidence.trusted_public_keys[{i}]") from None
+    cfg = app.settings.evidence
+    if cfg.signing_key_file is not None or cfg.signing_key_env:
+        # an auditor verifying without the private key passes --key instead
+        with contextlib.suppress(ConfigError):
+            found.append(signing_key(app).public)
+    return keys.trusted_set(found)
+
+
+def _verify_pass(conn: sa.Connection, trusted: dict[str, PublicKey],
+                 checkpoints: Sequence[tuple[str, Checkpoint]],
+                 leaves: list[bytes] | None = None) -> VerifyReport:
+    verifier = Verifier(trusted=trusted, checkpoints=checkpoints)
+    for entry in ledger.iter_entries(conn):
+        verifier.add(entry)
+        if leaves is not None:
+            leaves.append(leaf_of(entry.entry_hash))
+    return verifier.finish()
+
+
+def verify_ledger(app: App, *, checkpoint_files: Sequence[Path] = (),
+                  extra_keys: Sequence[PublicKey] = ()) -> VerifyReport:
+    """Recompute the whole chain, the Merkle roots and every checkpoint signature."""
+    listed: list[tuple[str, Checkpoint]] = []
+    for path in checkpoint_files:
+        try:
+            listed.append((str(path), cpmod.read_file(path)))
+        except ValueError as exc:
+            raise EvidenceError(str(exc)) from None
+    trusted = trusted_keys(app, extra_keys)
+    with app.engine.connect() as conn:
+        stored = [(f"#{i + 1} (stored, {c.tree_size} entries)", c)
+                  for i, c in enumerate(cpmod.load_all(conn))]
+        return _verify_pass(conn, trusted, stored + listed)
+
+
+def _sign_head(conn: sa.Connection, app: App, key: SigningKey,
+               leaves: list[bytes]) -> Checkpoint:
+    trusted = trusted_keys(app, [key.public])
+    stored = [(f"#{i + 1}", c) for i, c in enumerate(cpmod.load_all(conn))]
+    report = _verify_pass(conn, trusted, stored, leaves)
+    if not report.ok:
+        first = report.first_broken
+        why = f": first broken {first.line()}" if first else ""
+        raise EvidenceError("the ledger does not verify; refusing to sign a checkpoint over "
+                            f"it (run `tenure evidence verify`){why}")
+    cp = cpmod.sign(key, tree_size=report.total, head_hash=report.head_hash,
+                    merkle_root=report.merkle_root, ts=app.now())
+    cpmod.store(conn, cp)
+    return cp
+
+
+def create_checkpoint(app: App, *, out: Path | None = None) -> Checkpoint:
+    """Verify the ledger, sign its head and Merkle root, store it and optionally export it."""
+    key = signing_key(app)
+    with app.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # no append may slip between verify and sign
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"),
+                         {"id": ledger._ADVISORY_LOCK_ID})
+        cp = _sign_head(conn, app, key, [])
+    if out is not None:
+        cpmod.write_file(cp, out)
+    return cp
+
+
+def _slice(conn: sa.Connection, period: Period) -> list[ledger.LedgerEntry]:
+    table = schema.ledger_entries
+    bounds = conn.execute(sa.select(sa.func.min(table.c.seq), sa.func.max(table.c.seq)).where(
+        table.c.ts >= period.start, table.c.ts < period.end)).first()
+    if bounds is None or bounds[0] is None:
+        return []
+    return list(ledger.iter_entries(conn, after_seq=int(bounds[0]) - 1,
+                                    through_seq=int(bounds[1])))
+
+
+def _proof(role: str, entry_seq: int, entry_hash: str, leaves: list[bytes]) -> dict[str, object]:
+    return {"role": role, "seq": entry_seq, "leaf_index": entry_seq - 1,
+            "entry_hash": entry_hash,
+            "path": [h.hex() for h in merkle.inclusion_proof(leaves, entry_seq - 1)]}
+
+
+def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
+    """Write a period package.
+
+    One transaction: the export's own ledger entry, a checkpoint over it, and the package
+    (written to a temporary name, renamed once complete). A failure leaves neither.
+    """
+    key = signing_key(app)
+    now = app.now()
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    name = f"tenure-evidence-period-{period.label.replace('..', '_to_').replace(':', '')}-" \
+           f"{stamp}.zip"
+    with app.engine.begin() as conn:
+        export_entry = ledger.append(conn, kind="evidence.export", actor=app.actor, now=now,
+                                     subject=name, payload={
+                                         "kind": "period", "from": period.start,
+                                         "to": period.end, "package": name,
+                                         "key_id": key.public.key_id})
+        leaves: list[bytes] = []
+        cp = _sign_head(conn, app, key, leaves)
+        entries = _slice(conn, period)
+        proofs = [_proof("export-entry", export_entry.seq, export_entry.entry_hash, leaves)]
+        if entries:
+            proofs.insert(0, _proof("slice-first", entries[0].seq, entries[0].entry_hash,
+                                    leaves))
+            proofs.insert(1, _proof("slice-last", entries[-1].seq, entries[-1].entry_hash,
+                                    leaves))
+        e = export_entry
+        proof_doc = {"format": PROOF_FORMAT, "tree_size": cp.tree_size,
+                     "merkle_root": cp.merkle_root, "proofs": proofs,
+                     "export_entry": {"seq": e.seq, "ts": e.ts.isoformat(timespec="microseconds"),
+                                      "actor": e.actor, "kind": e.kind, "subject": e.subject,
+                                      "payload": e.payload, "payload_hash": e.payload_hash,
+                                      "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}}
+        sections = [
+            *period_sections(conn, period, entries),
+            FileSection(CHECKPOINT, "Signed checkpoint",
+                        (json.dumps(cp.to_json(), indent=2) + "\n").encode("utf-8")),
+            FileSection(PROOFS, "Inclusion proofs",
+                        (json.dumps(proof_doc, indent=1) + "\n").encode("utf-8")),
+        ]
+        spec = PackageSpec(
+            kind="period", title=f"Tenure evidence package: {period.label}",
+            scope={"from": period.start.isoformat(), "to (exclusive)": period.end.isoformat()},
+            created_at=now, sections=tuple(sections),
+            checkpoint_summary={
+                "Checkpoint tree size": str(cp.tree_size), "Merkle root": cp.merkle_root,
+                "Head hash": cp.head_hash, "Signed at": cp.ts.isoformat(),
+                "Key id": cp.key_id, "Export ledger entry": str(export_entry.seq)})
+        path = write_package(spec, key=key, out_dir=out_dir, name=name)
+    return ExportResult(path, len(entries), sum(1 for _ in spec.sections), cp,
+                        export_entry.seq)
+
+
+CAMPAIGN_SECTIONS = ("population snapshot (query, as-of, row count, hash)",
+                     "items with usage context", "decisions with reviewers and justifications",
+                     "revocations with their verification")
+
+
+def export_campaign(app: App, campaign_id: str, out_dir: Path) -> ExportResult:
+    """A review campaign package; fails clearly while the reviews feature does not exist."""
+    with app.engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        missing = [t for t in ("campaigns", "review_items", "review_decisions")
+                   if not inspector.has_table(t)]
+    raise EvidenceError(
+        f"cannot export campaign {campaign_id!r}: the reviews feature is not in this version "
+        f"(missing tables: {', '.join(missing) or 'none'}; a campaign package needs "
+        f"{'; '.join(CAMPAIGN_SECTIONS)}). Use --period FROM..TO for a period package.")
+
+
+def check_package(path: Path, key_files: Sequence[Path] = ()) -> PackageReport:
+    """Verify a package offline; ``key_files`` pin the signer when given."""
+    trusted = keys.trusted_set(read_public_key(p) for p in key_files) if key_files else None
+    return verify_package(path, trusted)
