@@ -80,6 +80,10 @@ class Settings(BaseModel):
     evidence: EvidenceConfig = EvidenceConfig()
     sources: tuple[SourceConfig, ...] = ()
     log_level: str = "WARNING"
+    checks: dict[str, dict[str, int | float | str | list[str]]] = Field(default_factory=dict)
+    """Check parameter overrides: ``[checks.dormant-account] window_days = 45``."""
+    policies_dir: Path | None = None
+    """Folder of custom YAML policies (relative to the configuration file)."""
 
     @field_validator("log_level")
     @classmethod
@@ -87,6 +91,12 @@ class Settings(BaseModel):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    def resolved_policies_dir(self) -> Path | None:
+        """``policies_dir`` resolved against the configuration file's folder."""
+        if self.policies_dir is None or self.policies_dir.is_absolute():
+            return self.policies_dir
+        return (self.path.parent if self.path else Path(".")) / self.policies_dir
 
     def source(self, name: str) -> SourceConfig:
         """The configured source called ``name``."""

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
 from tenure.checks.registry import define
 from tenure.checks.sql import (
-    AD,
     ACTIVE,
+    AD,
     A,
     C,
     P,

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
-from tenure.checks.sql import PC, PU, A, C, G, W, active_key
 from tenure.checks.registry import define
+from tenure.checks.sql import PC, PU, A, C, G, W, active_key
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
 
 _PURPOSE_EVIDENCE = ("purpose_reason", "purpose_owner", "purpose_expires_at",
