@@ -31,7 +31,8 @@ def test_users_become_accounts_and_org_role_grants() -> None:
     assert jane.role == "admin"
     assert jane.created_at == datetime(2024, 10, 30, 23, 58, 27, 427722, tzinfo=UTC)
     assert grant.entitlement.external_id == f"organization:{ORG}:admin"
-    assert grant.entitlement.privileged and not grant.inherited
+    assert grant.entitlement.privileged
+    assert not grant.inherited
     privileged = {a.role: g.entitlement.privileged for a, g in records}
     assert privileged == {"admin": True, "developer": True, "claude_code_user": False,
                           "billing": False, "user": False}
@@ -86,16 +87,20 @@ def test_api_keys_classic_and_newer_shapes() -> None:
     assert (classic.owner_type, classic.owner_id, classic.creator_id) == (
         "user", "user_01WCz1FkmYMm4gnmykNKUu3Q", "user_01WCz1FkmYMm4gnmykNKUu3Q")
     assert classic.workspace_id == "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"
-    assert classic.scope == "workspace" and classic.status == "active"
+    assert classic.scope == "workspace"
+    assert classic.status == "active"
     assert classic.partial_hint == "sk-ant-api03-R2D...igAA"
     default = keys["apikey_02Default000000000000"]
-    assert default.workspace_id is None and default.status == "inactive"
+    assert default.workspace_id is None
+    assert default.status == "inactive"
     svc = keys["apikey_03Newer00000000000000"]
     assert (svc.owner_type, svc.owner_id) == ("service_account", "svcacct_01Ci000000000000000")
     assert svc.expires_at == datetime(2027, 2, 1, tzinfo=UTC)
     legacy = keys["apikey_04Legacy0000000000000"]
-    assert legacy.scope == "organization" and legacy.workspace_id is None
-    assert legacy.owner_id is None and legacy.creator_id is None
+    assert legacy.scope == "organization"
+    assert legacy.workspace_id is None
+    assert legacy.owner_id is None
+    assert legacy.creator_id is None
     assert legacy.status == "archived"
     newer_default = keys["apikey_05Dflt2000000000000"]
     assert newer_default.workspace_id == "wrkspc_00DefaultReal000000000"  # scope wins
@@ -115,11 +120,14 @@ def test_usage_buckets_per_key_and_day() -> None:
 def test_claude_code_records_are_usage_activity() -> None:
     acts = [t.claude_code_activity(r) for r in page("claude_code")]
     user, api = acts
-    assert user is not None and api is not None
-    assert user.actor_email == "cara@acme.test" and user.category == "usage"
+    assert user is not None
+    assert api is not None
+    assert user.actor_email == "cara@acme.test"
+    assert user.category == "usage"
     assert user.occurred_at == datetime(2026, 11, 24, tzinfo=UTC)
     assert user.external_id == "claude_code:2026-11-24:user:cara@acme.test"
-    assert api.actor_kind == "api_key" and api.actor_id == "CI bot"
+    assert api.actor_kind == "api_key"
+    assert api.actor_id == "CI bot"
 
 
 def test_compliance_activities_normalized() -> None:
@@ -134,12 +142,14 @@ def test_compliance_activities_normalized() -> None:
                                                                "admin")
     assert (scim.target_type, scim.target_id) == ("user", "user_09Gone000000000000000")
     fed = acts["activity_07Federated0000000000"]
-    assert fed.actor_kind == "federated" and fed.category == "content"
+    assert fed.actor_kind == "federated"
+    assert fed.category == "content"
     assert fed.actor_id == ("https://token.actions.githubusercontent.com|"
                             "repo:acme/app:ref:refs/heads/main")
     api = acts["activity_06ApiKeyActor00000000"]
     assert (api.actor_kind, api.credential_id) == ("api_key", "apikey_01Rj2N8SVvo6BePZj99NhmiT")
-    assert api.workspace_id == "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ" and api.category == "admin"
+    assert api.workspace_id == "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"
+    assert api.category == "admin"
     fail = acts["activity_05LoginFail0000000000"]
     assert (fail.actor_kind, fail.actor_email, fail.category) == (
         "unauthenticated", "Mallory@evil.test", "login")

@@ -197,9 +197,10 @@ class AnthropicConnector:
                         grants.append(grant)
                     yield Batch("workspace_members", grants, raw=self._raw(reader.client, page))
             except ApiError as exc:
-                if exc.status != 404:
+                # Workspaces are archived, never deleted, so a 404 here is unexpected for an
+                # active one (a Gap via the guard); an archived one may simply not list members.
+                if exc.status != 404 or ws in org.active_workspaces:
                     raise
-                # The workspace went away between the two listings: it has no members now.
         if not org.users_complete:
             yield Gap("grant", "users unreadable",
                       "inherited workspace roles are unknown because users could not be listed")
