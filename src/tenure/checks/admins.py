@@ -21,7 +21,7 @@ from tenure.checks.base import (
 )
 from tenure.checks.registry import define
 from tenure.checks.sql import AD, PU, A, G, same_source, valid_purpose
-from tenure.frameworks import iso27001, nist_csf, soc2
+from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
 
 
 def _overactive_admin(ctx: EvalContext) -> list[Hit]:
@@ -127,8 +127,8 @@ define(Check(
                 "that does the job.",
     actions=("anthropic.remove_user", "anthropic.remove_workspace_member",
              "openai.delete_project_user"),
-    frameworks=(nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"), iso27001("A.5.18"),
-                iso27001("A.8.2")),
+    frameworks=(owasp_nhi("NHI5"), nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"),
+                iso27001("A.5.18"), iso27001("A.8.2")),
     needs=("account", "grant"),
     params=(Param("org_roles", ("admin", "owner", "developer"),
                   "Org roles that need a recorded purpose."),

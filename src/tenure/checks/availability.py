@@ -82,6 +82,10 @@ def source_states(conn: sa.Connection, settings: Settings) -> list[SourceState]:
     return sorted(states.values(), key=lambda s: s.name)
 
 
+NO_SOURCE = "*"
+"""The source named by a manual finding when no source at all provides the data."""
+
+
 def _identity_problem(states: list[SourceState]) -> str | None:
     identity = [s for s in states if s.provides is not None and "person" in s.provides]
     if not any(s.usable for s in identity):
@@ -101,9 +105,10 @@ def manual_reasons(check: Check, states: list[SourceState]) -> dict[str, str]:
     needs = check.platform_needs
     identity = _identity_problem(states) if check.needs_identity else None
     out: dict[str, str] = {}
-    for state in states:
-        if not needs or not state.provides_any(needs):
-            continue
+    relevant = [s for s in states if needs and s.provides_any(needs)]
+    if needs and not relevant:
+        return {NO_SOURCE: f"no source providing {', '.join(needs)} data is configured or synced"}
+    for state in relevant:
         reasons: list[str] = []
         if not state.synced:
             reasons.append("source never synced")

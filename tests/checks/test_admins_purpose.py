@@ -1,0 +1,115 @@
+"""overactive-admin, privileged-without-purpose, access-past-purpose, mover-stale-access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tenure.model import Activity, Workspace
+from tenure.services.context import App
+from tests.checks.builder import (
+    Store,
+    ago,
+    event,
+    failing,
+    grant,
+    key,
+    person,
+    run,
+    user,
+)
+
+
+def _admin_events(actor: str, count: int, days_ago: float = 2) -> list[Activity]:
+    return [event(f"{actor}-{i}-{days_ago}", ago(days_ago) + timedelta(minutes=i),
+                  actor=actor, category="admin") for i in range(count)]
+
+
+def test_overactive_admin_against_peers(app: App) -> None:
+    admins = [user(f"user_a{i}", f"a{i}@acme.test", role="admin") for i in range(4)]
+    events = (_admin_events("user_a0", 60) + _admin_events("user_a1", 4)
+              + _admin_events("user_a2", 6) + _admin_events("user_a3", 25)
+              + _admin_events("user_a3", 100, days_ago=20)   # outside the 7-day window
+              + _admin_events("user_dev", 80))               # not an admin
+    Store(app).platform(accounts=[*admins, user("user_dev", "dev@acme.test", role="developer")],
+                        activities=events)
+    summary = run(app)
+    # a0: 60 > 20 and > 5 x median(4, 6, 25)=6 -> fails; a3: 25 is under 5 x 6
+    assert failing(summary, "overactive-admin") == {"user_a0"}
+
+
+def test_single_admin_compared_with_floor_only(app: App) -> None:
+    Store(app).platform(accounts=[user("user_a0", "a0@acme.test", role="admin")],
+                        activities=_admin_events("user_a0", 21))
+    assert failing(run(app), "overactive-admin") == {"user_a0"}
+
+
+def test_privileged_without_purpose(app: App) -> None:
+    store = Store(app)
+    store.platform(
+        accounts=[user("user_adm", "adm@acme.test", role="admin"),
+                  user("user_ok", "ok@acme.test", role="admin"),
+                  user("user_mail", "mail@acme.test", role="developer"),
+                  user("user_exp", "exp@acme.test", role="admin"),
+                  user("user_ws", "ws@acme.test"), user("user_wsok", "wsok@acme.test"),
+                  user("user_plain", "plain@acme.test")],
+        grants=[grant("user_ws", "workspace_admin", privileged=True),
+                grant("user_wsok", "workspace_admin", privileged=True),
+                grant("user_plain", "workspace_user")])
+    store.purpose("user_ok", expires=ago(-30))
+    store.purpose("mail@acme.test")
+    store.purpose("user_exp", expires=ago(1))
+    store.purpose("user_wsok@workspace:wrk_1:workspace_admin", subject_type="grant")
+    summary = run(app)
+    assert failing(summary, "privileged-without-purpose") == {"user_adm", "user_exp", "user_ws"}
+
+
+def test_access_past_purpose(app: App) -> None:
+    store = Store(app)
+    store.platform(
+        accounts=[user("user_a", "a@acme.test"), user("user_b", "b@acme.test")],
+        workspaces=[Workspace("wrk_1", "one"), Workspace("wrk_old", "old", archived_at=ago(3))],
+        grants=[grant("user_a", "workspace_user"), grant("user_b", "workspace_user")],
+        credentials=[key("k_exp"), key("k_proj"), key("k_renewed"), key("k_off", status="inactive"),
+                     key("k_none")])
+    store.purpose("user_a@workspace:wrk_1:workspace_user", subject_type="grant", expires=ago(2))
+    store.purpose("user_b@workspace:wrk_1:workspace_user", subject_type="grant",
+                  expires=ago(-10))
+    store.purpose("k_exp", subject_type="api_key", expires=ago(1))
+    store.purpose("k_proj", subject_type="api_key", project="wrk_old")
+    store.purpose("k_renewed", subject_type="api_key", expires=ago(50))
+    store.purpose("k_renewed", subject_type="api_key", expires=ago(-50))
+    store.purpose("k_off", subject_type="api_key", expires=ago(1))
+    summary = run(app)
+    assert failing(summary, "access-past-purpose") == {
+        "user_a@workspace:wrk_1:workspace_user", "k_exp", "k_proj"}
+    by_subject = {r.hit.subject_id: r.hit for o in summary.outcomes
+                  if o.check.id == "access-past-purpose" for r in o.results}
+    assert by_subject["k_proj"].evidence["project_archived_at"] == ago(3).isoformat()
+    assert by_subject["k_proj"].subject_type == "api_key"
+    assert by_subject["user_a@workspace:wrk_1:workspace_user"].subject_type == "grant"
+
+
+def test_mover_stale_access(app: App) -> None:
+    store = Store(app)
+    people = [person("mo@acme.test"), person("fresh@acme.test"), person("ok@acme.test"),
+              person("stay@acme.test")]
+    store.hr(people, at=ago(100))
+    store.platform(accounts=[user("user_mo", "mo@acme.test"), user("user_fresh", "fresh@acme.test"),
+                             user("user_ok", "ok@acme.test"), user("user_stay", "stay@acme.test")],
+                   grants=[grant("user_mo", "workspace_developer", granted=ago(90)),
+                           grant("user_mo", "user", scope_type="org", scope_id="org",
+                                 inherited=True),
+                           grant("user_fresh", "workspace_developer", granted=ago(90)),
+                           grant("user_ok", "workspace_developer", granted=ago(90)),
+                           grant("user_stay", "workspace_developer", granted=ago(90))],
+                   at=ago(95))
+    store.hr([person("mo@acme.test", department="Sales"), person("ok@acme.test", department="Ops"),
+              person("fresh@acme.test"), person("stay@acme.test")], at=ago(30))
+    store.hr([person("mo@acme.test", department="Sales"), person("ok@acme.test", department="Ops"),
+              person("fresh@acme.test", manager="new@acme.test"), person("stay@acme.test")],
+             at=ago(5))
+    store.purpose("user_ok", approved=ago(25))
+    summary = run(app)
+    # fresh moved 5 days ago: still inside the 14-day re-approval window; ok was re-approved
+    assert failing(summary, "mover-stale-access") == {
+        "user_mo@workspace:wrk_1:workspace_developer"}
