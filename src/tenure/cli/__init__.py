@@ -79,6 +79,8 @@ def _register() -> None:
 
     sources.register(app)
     identity.register(app)
+    from tenure.cli import simulator
+    simulator.register(app)
     from tenure.cli import findings
     findings.register(app)
     from tenure.cli import evidence

@@ -1,0 +1,332 @@
+"""``tenure simulator generate``: a deterministic synthetic organization, streamed to disk.
+
+Writes, into the output directory:
+
+- ``hr.csv`` — the HR export before any move (header of the hr-csv source);
+- ``hr_after_move.csv`` — the same export after the planted movers changed department, 30 days
+  before the anchor (sync ``hr.csv`` first, then this one, to see the move);
+- ``scenario.json`` — the organization, users, invites, workspaces, members and API keys;
+- ``events.sqlite`` — Compliance activities, per-key daily usage and Claude Code days;
+- ``planted.json`` — ``[{"check", "subject_id", "subject_type", "email", "note"}, …]``, one
+  entry per planted governance problem, sorted by (check, subject_id).
+
+Memory stays bounded: the population is O(people); activities are generated one day at a time
+(oldest first) and flushed in batches, so 10 million events never sit in a list. The same
+``seed``, sizes and ``anchor`` give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from tenure.simulator.eventdb import EventWriter
+from tenure.simulator.ids import b58
+from tenure.simulator.population import DAY, MODELS, Org, build
+from tenure.simulator.scenario import FORMAT
+
+HR_COLUMNS = ("email", "name", "employee_id", "status", "department", "title", "manager_email",
+              "start_date", "end_date")
+MOVE_DAYS_AGO = 30
+BACKGROUND = (("sso_login_succeeded", 30), ("user_logged_out", 10), ("claude_chat_created", 22),
+              ("claude_chat_viewed", 15), ("claude_file_uploaded", 8),
+              ("claude_project_created", 4), ("magic_link_login_succeeded", 3),
+              ("sso_login_failed", 3))
+OVERACTIVE_ACTIONS = 40
+# A planted special event: (ts, tiebreak, type, actor ref, extra JSON or None).
+Special = tuple[int, int, str, int, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Generator inputs; the anchor is the scenario's "now"."""
+
+    people: int = 30
+    events: int | None = None
+    seed: int = 0
+    kind: str = "console"
+    anchor: datetime | None = None
+    compliance: bool = True
+    history_days: int = 120
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What was written."""
+
+    out: Path
+    people: int
+    users: int
+    api_keys: int
+    activities: int
+    usage_rows: int
+    planted: int
+
+
+def default_anchor() -> datetime:
+    """Midnight UTC today: two generations on the same day give the same bytes."""
+    return datetime.combine(datetime.now(UTC).date(), time(0), tzinfo=UTC)
+
+
+def generate(out: Path, options: Options) -> Summary:
+    """Generate a scenario directory."""
+    if options.kind not in ("console", "enterprise"):
+        raise ValueError("kind must be console or enterprise")
+    anchor = (options.anchor or default_anchor()).astimezone(UTC).replace(microsecond=0)
+    out.mkdir(parents=True, exist_ok=True)
+    org = build(options.people, options.seed, options.kind, options.history_days)
+    directory = _directory(org)
+    _write_hr(out / "hr.csv", org, anchor, moved=False)
+    _write_hr(out / "hr_after_move.csv", org, anchor, moved=True)
+    (out / "scenario.json").write_text(json.dumps(_document(org, anchor, options, directory),
+                                                  indent=1) + "\n", encoding="utf-8")
+    (out / "planted.json").write_text(json.dumps(org.planted, indent=1) + "\n",
+                                      encoding="utf-8")
+    events_path = out / "events.sqlite"
+    events_path.unlink(missing_ok=True)
+    writer = EventWriter(events_path)
+    rng = random.Random(options.seed * 7_919 + 1)
+    total = options.events if options.events is not None else options.people * 40
+    usage_rows = _stream(writer, org, rng, anchor, options.history_days, total, directory)
+    writer.meta("anchor", anchor.isoformat())
+    writer.close()
+    return Summary(out, options.people, sum(1 for p in org.people if p.user_id), len(org.keys),
+                   writer.seq, usage_rows, len(org.planted))
+
+
+def _directory(org: Org) -> list[dict[str, Any]]:
+    directory: list[dict[str, Any]] = []
+    for p in org.people:
+        if p.user_id is not None:
+            p.actor = len(directory)
+            directory.append({"type": "user_actor", "email_address": p.seat_email,
+                              "user_id": p.user_id})
+    return directory
+
+
+def _write_hr(path: Path, org: Org, anchor: datetime, moved: bool) -> None:
+    today = anchor.date()
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(HR_COLUMNS)
+        for p in org.people:
+            if not p.in_hr:
+                continue
+            dept = p.moved_to if moved and p.moved_to else p.department
+            out.writerow([p.email, p.name, p.employee_id,
+                          "terminated" if p.end_day is not None else "active", dept, p.title,
+                          p.manager_email, (today + timedelta(days=p.start_day)).isoformat(),
+                          "" if p.end_day is None
+                          else (today + timedelta(days=p.end_day)).isoformat()])
+
+
+def _document(org: Org, anchor: datetime, options: Options,
+              directory: list[dict[str, Any]]) -> dict[str, Any]:
+    console = org.kind == "console"
+    users = [{"id": p.user_id, "email": p.seat_email, "name": p.name, "role": p.role,
+              "added_at": p.added} for p in org.people
+             if p.user_id is not None and p.removed is None]
+    return {
+        "format": FORMAT,
+        "anchor": anchor.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": options.seed,
+        "org": {"id": org.org_id, "compliance_id": org.compliance_id, "name": org.name,
+                "kind": org.kind},
+        "features": {"workspaces": console, "api_keys": console, "usage_report": console,
+                     "claude_code": True, "compliance": options.compliance},
+        "default_workspace_id": org.default_workspace_id,
+        "models": list(MODELS),
+        "directory": directory,
+        "users": users,
+        "invites": [{k: v for k, v in i.items() if k != "person"} for i in org.invites],
+        "workspaces": [{k: v for k, v in w.items() if k != "dept"} for w in org.workspaces],
+        "members": [{"workspace_id": w, "user_id": u, "workspace_role": r}
+                    for w, u, r, _ in org.members],
+        "api_keys": [{"id": k.id, "name": k.name, "workspace_id": k.workspace_id,
+                      "created_at": k.created, "created_by": k.owner.user_id,
+                      "partial_key_hint": k.hint, "status": k.status, "expires_at": k.expires}
+                     for k in org.keys],
+        "moves": [{"email": p.email, "user_id": p.user_id, "from": p.department,
+                   "to": p.moved_to, "moved_at": -MOVE_DAYS_AGO * DAY}
+                  for p in org.people if p.moved_to],
+    }
+
+
+def _specials(org: Org, rng: random.Random) -> list[Special]:
+    """The events the plants depend on: logins, offboarding, admin actions."""
+    out: list[Special] = []
+
+    def add(ts: int, type_name: str, actor: int, **extra: Any) -> None:
+        out.append((ts, len(out), type_name, actor, json.dumps(extra) if extra else None))
+
+    admins = [a for a in org.admins if a.actor >= 0]
+    by_idx = {p.idx: p for p in org.people}
+    for p in org.people:
+        if p.actor < 0:
+            continue
+        if p.active_until == 0:
+            add(-rng.randint(1, 6 * DAY), "sso_login_succeeded", p.actor, auth_method="sso",
+                mfa_method=None)
+        elif p.active_until is not None:
+            add(p.active_until - rng.randint(1, DAY // 2), "sso_login_succeeded", p.actor,
+                auth_method="sso", mfa_method=None)
+        if p.removed is not None:
+            add(p.removed, "org_user_deleted", rng.choice(admins).actor, user_id=p.user_id,
+                email_address=p.seat_email)
+    for invite in org.invites:
+        sender = rng.choice(admins).actor
+        add(int(invite["invited_at"]), "org_user_invite_sent", sender,
+            invite_id=invite["id"], email_address=invite["email"], role=invite["role"])
+        if invite["status"] == "accepted":
+            person = by_idx[int(invite["person"])]
+            add(int(invite["accepted_at"]), "org_user_invite_accepted",
+                person.actor, invite_id=invite["id"], email_address=invite["email"])
+    for workspace_id, user_id, role, granted in org.members:
+        add(granted, "platform_workspace_member_added", rng.choice(admins).actor,
+            workspace_id=workspace_id, user_id=user_id, workspace_role=role)
+    for w in org.workspaces:
+        if w["archived_at"] is not None:
+            add(int(w["archived_at"]), "platform_workspace_archived",
+                rng.choice(admins).actor, workspace_id=w["id"])
+    for key in org.keys:
+        if key.owner.actor >= 0:
+            add(key.created, "api_key_created", key.owner.actor, api_key_id=key.id,
+                scopes=["inference"])
+        if key.status == "archived" and key.usage_to is not None:
+            add((key.usage_to + 1) * DAY + 3600, "scoped_api_key_updated",
+                rng.choice(admins).actor, api_key_id=key.id,
+                updates=[{"type": "activation_state", "previous_value": "active",
+                          "current_value": "archived"}])
+    _admin_actions(org, rng, add)
+    return out
+
+
+def _admin_actions(org: Org, rng: random.Random, add: Any) -> None:
+    """Privileged actions in the last 7 days: many for one admin, 0-2 for each other."""
+    workspaces = [w for w in org.workspaces if w["archived_at"] is None]
+    for admin in org.admins:
+        if admin.actor < 0:
+            continue
+        count = OVERACTIVE_ACTIONS if admin is org.overactive_admin else rng.randint(0, 2)
+        for n in range(count):
+            ts = -rng.randint(60, 6 * DAY)
+            if workspaces and n % 2:
+                w = workspaces[n % len(workspaces)]
+                add(ts, "platform_workspace_updated", admin.actor, workspace_id=w["id"],
+                    updates=[{"type": "name", "previous_value": w["name"],
+                              "current_value": w["name"]}])
+            else:
+                add(ts, "claude_organization_settings_updated", admin.actor,
+                    setting=rng.choice(["default_model", "session_timeout", "sharing",
+                                        "data_retention"]))
+
+
+def _stream(writer: EventWriter, org: Org, rng: random.Random, anchor: datetime, days: int,
+            total: int, directory: list[dict[str, Any]]) -> int:
+    """Write activities, usage and Claude Code rows day by day, oldest first."""
+    unauth = len(directory)
+    for i in range(8):
+        directory.append({"type": "unauthenticated_user_actor",
+                          "unauthenticated_email_address": f"unknown{i}@mailbox.example"})
+    specials = sorted(s for s in _specials(org, rng) if -days * DAY <= s[0] < 0)
+    weights = [0.3 if (anchor.date() - timedelta(days=d)).weekday() >= 5 else 1.0
+               for d in range(days, 0, -1)]
+    background = max(0, total - len(specials))
+    counts = _spread(background, weights)
+    type_names = [t for t, _ in BACKGROUND]
+    cumulative = []
+    acc = 0
+    for _, weight in BACKGROUND:
+        acc += weight
+        cumulative.append(acc)
+    cursor = 0
+    usage_rows = 0
+    for n, day in enumerate(range(-days, 0)):
+        start, end = day * DAY, (day + 1) * DAY
+        todays: list[Special] = []
+        while cursor < len(specials) and specials[cursor][0] < end:
+            todays.append(specials[cursor])
+            cursor += 1
+        actors = [p for p in org.people if p.actor >= 0 and p.active_until is not None
+                  and p.added < end and p.active_until > start]
+        if actors:
+            for j in range(counts[n]):
+                ts = start + rng.randrange(DAY)
+                kind = type_names[bisect.bisect_right(cumulative, rng.random() * acc)]
+                if kind == "sso_login_failed":
+                    ref = unauth + rng.randrange(8)
+                else:
+                    person = actors[rng.randrange(len(actors))]
+                    if person.active_until is not None and ts >= person.active_until:
+                        ts = person.active_until - 1 - rng.randrange(600)
+                    ts = max(ts, person.added, start)
+                    ref = person.actor
+                todays.append((ts, len(specials) + j, kind, ref, _extra(kind, rng)))
+        todays.sort()
+        for ts, _, kind, ref, extra in todays:
+            writer.event(ts, kind, ref, extra)
+        usage_rows += _usage_day(writer, org, rng, day)
+        _claude_code_day(writer, org, rng, anchor.date(), day)
+    return usage_rows
+
+
+def _spread(total: int, weights: list[float]) -> list[int]:
+    scale = total / sum(weights) if weights else 0
+    counts = [int(w * scale) for w in weights]
+    for i in range(total - sum(counts)):
+        counts[-1 - i % len(counts)] += 1
+    return counts
+
+
+def _extra(kind: str, rng: random.Random) -> str | None:
+    if kind in ("sso_login_succeeded",):
+        return '{"auth_method": "sso", "mfa_method": null}'
+    if kind in ("claude_chat_created", "claude_chat_viewed"):
+        return f'{{"claude_chat_id": "claude_chat_01{b58(rng.getrandbits(128), 22)}"}}'
+    if kind == "claude_file_uploaded":
+        return f'{{"claude_file_id": "claude_file_01{b58(rng.getrandbits(128), 22)}"}}'
+    if kind == "claude_project_created":
+        return f'{{"claude_project_id": "claude_proj_01{b58(rng.getrandbits(128), 22)}"}}'
+    if kind == "sso_login_failed":
+        return '{"auth_method": "sso"}'
+    return None
+
+
+def _usage_day(writer: EventWriter, org: Org, rng: random.Random, day: int) -> int:
+    rows = 0
+    for key in org.keys:
+        if key.usage_from is None or key.usage_to is None \
+                or not key.usage_from <= day <= key.usage_to:
+            continue
+        volume = key.base * rng.randint(75, 125) // 100
+        if key.spike_day == day:
+            volume *= 60
+        writer.usage((day, key.ref, key.model, volume // 2, volume // 20, 0, volume // 4,
+                      volume // 5, rng.randint(0, 3)))
+        rows += 1
+    return rows
+
+
+def _claude_code_day(writer: EventWriter, org: Org, rng: random.Random, today: date,
+                     day: int) -> None:
+    weekend = (today + timedelta(days=day)).weekday() >= 5
+    start = day * DAY
+    for p in org.people:
+        if not p.claude_code or p.actor < 0 or p.added >= start + DAY:
+            continue
+        cc_until = 0 if p.category == "cc_only" else p.active_until
+        if cc_until is None or cc_until <= start or (weekend and p.category != "cc_only"):
+            continue
+        sessions = rng.randint(1, 8)
+        tokens = sessions * rng.randint(5_000, 40_000)
+        writer.claude_code((day, p.actor, rng.randrange(5), sessions,
+                            sessions * rng.randint(20, 300), sessions * rng.randint(5, 120),
+                            rng.randint(0, sessions), rng.randint(0, 1), sessions * 6,
+                            rng.randint(0, sessions), rng.randrange(len(MODELS)), tokens,
+                            tokens // 3, tokens // 10, tokens // 20, tokens // 900))

@@ -1,0 +1,267 @@
+"""The HTTP front: routing, auth, ``anthropic-version``, error envelope, faults, request log.
+
+Built on the standard library's ``ThreadingHTTPServer`` (no extra dependency); one background
+thread serves while tests and ``tenure demo`` talk to it over real loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tenure.simulator.anthropic_api import ROUTES, Call, Route, check_feature
+from tenure.simulator.faults import Decision, FaultConfig, FaultKind, FaultPlan
+from tenure.simulator.ids import b58
+from tenure.simulator.scenario import Scenario
+from tenure.simulator.state import ApiError, OrgState
+
+DEFAULT_ADMIN_KEY = "sk-ant-admin01-simulator-admin-key-AAAA"
+DEFAULT_COMPLIANCE_KEY = "sk-ant-api01-simulator-compliance-key-AAAA"
+_CURSOR_PARAMS = (("after_id", "last_id"), ("before_id", "first_id"), ("page", "next_page"))
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One request as the server saw it (for tests: what was called, what it answered)."""
+
+    number: int
+    method: str
+    path: str
+    query: str
+    status: int
+
+
+class SimulatorServer:
+    """Serves one organization; thread-safe; start with :meth:`start`, end with :meth:`stop`."""
+
+    def __init__(self, scenario: Scenario, *, as_of: datetime | None = None,
+                 admin_key: str = DEFAULT_ADMIN_KEY,
+                 compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
+                 admin_key_reads_compliance: bool = True, faults: FaultConfig | None = None,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.scenario = scenario
+        self.as_of = (as_of or scenario.anchor).replace(microsecond=0)
+        self.state = OrgState(scenario, self.as_of)
+        self.admin_key = admin_key
+        self.compliance_key = compliance_key
+        self.admin_key_reads_compliance = admin_key_reads_compliance
+        self.admin_key_id = "apikey_01" + b58(
+            int.from_bytes(hashlib.sha256(admin_key.encode()).digest()[:16], "big"), 22)
+        self.faults = FaultPlan(faults or FaultConfig())
+        self.requests: deque[RequestRecord] = deque(maxlen=100_000)
+        self._host, self._port = host, port
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.cleanup: list[Any] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the running server."""
+        if self._httpd is None:
+            raise RuntimeError("simulator not started")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def planted(self) -> list[dict[str, Any]]:
+        """The planted governance problems of the scenario."""
+        return self.scenario.planted
+
+    def start(self) -> SimulatorServer:
+        """Bind and serve in a daemon thread."""
+        server = self
+
+        class Handler(_Handler):
+            sim = server
+
+        self._httpd = ThreadingHTTPServer((self._host, self._port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        name="tenure-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Block until :meth:`stop` is called from another thread or the thread ends."""
+        if self._thread is None:
+            self.start()
+        assert self._thread is not None
+        while self._thread.is_alive():
+            self._thread.join(0.5)
+
+    def stop(self) -> None:
+        """Stop serving and remove any temporary scenario directory."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for item in self.cleanup:
+            item.cleanup()
+        self.cleanup.clear()
+
+    def __enter__(self) -> SimulatorServer:
+        return self if self._httpd is not None else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def set_faults(self, config: FaultConfig, reset_count: bool = True) -> None:
+        """Replace the fault flags (and, by default, restart request numbering)."""
+        self.faults.config = config
+        if reset_count:
+            self.faults.count = 0
+
+    def mutations(self) -> list[RequestRecord]:
+        """Every POST/DELETE received so far (a dry run must leave this empty)."""
+        return [r for r in self.requests if r.method in ("POST", "DELETE", "PUT", "PATCH")]
+
+    # -- request handling ------------------------------------------------------------------
+    def handle(self, req: _Handler, method: str) -> None:
+        """Answer one HTTP request."""
+        url = urlsplit(req.path)
+        query = parse_qs(url.query, keep_blank_values=True)
+        query.pop("beta", None)
+        decision = self.faults.decide(url.path)
+        if decision.delay:
+            time.sleep(decision.delay)
+        status, body, headers = self._answer(req, method, url.path, query, decision)
+        self.requests.append(RequestRecord(decision.number, method, url.path, url.query,
+                                           status))
+        payload = json.dumps(body).encode()
+        if decision.kind is FaultKind.TRUNCATE and status == 200:
+            payload = payload[: max(1, len(payload) // 2)]
+        req.send_response(status)
+        for name, value in headers.items():
+            req.send_header(name, value)
+        req.send_header("content-type", "application/json")
+        req.send_header("content-length", str(len(payload)))
+        req.end_headers()
+        if method != "HEAD":
+            req.wfile.write(payload)
+
+    def _answer(self, req: _Handler, method: str, path: str, query: dict[str, list[str]],
+                decision: Decision) -> tuple[int, dict[str, Any], dict[str, str]]:
+        request_id = f"req_01{b58(decision.number * 7919 + 104729, 22)}"
+        headers = {"request-id": request_id}
+        try:
+            self._fault(decision, headers)
+            route, params = self._route(method, path)
+            self._authorize(req, route)
+            if not req.headers.get("anthropic-version"):
+                raise ApiError(400, "invalid_request_error",
+                               "anthropic-version: header is required")
+            check_feature(self.state, route)
+            call = Call(self.state, method, query, params, self._body(req), self._actor(req),
+                        self.faults.config.page_cap)
+            body = route.handler(call)
+            self._pathology(query, body)
+            return 200, body, headers
+        except ApiError as exc:
+            return exc.status, {"type": "error", "error": {"type": exc.type,
+                                                           "message": exc.message},
+                                "request_id": request_id}, headers
+
+    def _fault(self, decision: Decision, headers: dict[str, str]) -> None:
+        cfg = self.faults.config
+        if decision.kind is FaultKind.RATE_LIMIT:
+            if cfg.retry_after_http_date:
+                when = datetime.now(UTC) + timedelta(seconds=cfg.retry_after)
+                headers["retry-after"] = email.utils.format_datetime(when, usegmt=True)
+            else:
+                headers["retry-after"] = f"{cfg.retry_after:g}"
+            raise ApiError(429, "rate_limit_error", "Number of requests has exceeded your "
+                           "rate limit. Please try again later.")
+        if decision.kind is FaultKind.OVERLOADED:
+            raise ApiError(529, "overloaded_error", "Overloaded")
+        if decision.kind is FaultKind.SERVER_ERROR:
+            raise ApiError(cfg.server_error_status, "api_error", "Internal server error")
+
+    def _route(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        allowed = False
+        for route in ROUTES:
+            match = route.pattern.match(path)
+            if match:
+                if route.method == method:
+                    return route, match.groupdict()
+                allowed = True
+        if allowed:
+            raise ApiError(405, "invalid_request_error", f"Method {method} not allowed.")
+        raise ApiError(404, "not_found_error", "The requested resource could not be found.")
+
+    def _authorize(self, req: _Handler, route: Route) -> None:
+        key = req.headers.get("x-api-key")
+        auth = req.headers.get("authorization") or ""
+        if route.scope == "compliance":
+            bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+            accepted = {self.compliance_key} if self.compliance_key else set()
+            if self.admin_key_reads_compliance:
+                accepted.add(self.admin_key)
+            if key in accepted or bearer in accepted:
+                return
+            if key == self.admin_key:
+                raise ApiError(403, "permission_error",
+                               "This API key does not have the read:compliance_activities "
+                               "scope.")
+        else:
+            if key == self.admin_key:
+                return
+            if key is not None and key == self.compliance_key:
+                raise ApiError(403, "permission_error",
+                               "This API key cannot access the Admin API.")
+        raise ApiError(401, "authentication_error", "invalid x-api-key")
+
+    @staticmethod
+    def _body(req: _Handler) -> Any:
+        length = int(req.headers.get("content-length") or 0)
+        if not length:
+            return None
+        raw = req.rfile.read(length)
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "invalid_request_error",
+                           "The request body is not valid JSON.") from None
+
+    def _actor(self, req: _Handler) -> dict[str, Any]:
+        return {"type": "api_actor", "api_key_id": self.admin_key_id,
+                "ip_address": req.client_address[0],
+                "user_agent": req.headers.get("user-agent") or ""}
+
+    def _pathology(self, query: dict[str, list[str]], body: dict[str, Any]) -> None:
+        cfg = self.faults.config
+        if "has_more" not in body:
+            return
+        if cfg.empty_page_with_more and body["has_more"]:
+            body["data"] = []
+        if cfg.repeat_cursor:
+            for param, field in _CURSOR_PARAMS:
+                if query.get(param) and field in body:
+                    body[field] = query[param][-1]
+                    body["has_more"] = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    sim: SimulatorServer
+    protocol_version = "HTTP/1.1"
+    server_version = "tenure-simulator"
+
+    def do_GET(self) -> None:
+        self.sim.handle(self, "GET")
+
+    def do_POST(self) -> None:
+        self.sim.handle(self, "POST")
+
+    def do_DELETE(self) -> None:
+        self.sim.handle(self, "DELETE")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the request log lives in ``SimulatorServer.requests``."""
