@@ -22,7 +22,8 @@ Problems are reported with file, line and column; nothing from a file with a pro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,9 @@ from tenure.checks.subjects import Attribute, AttrKind, PolicySubject, age_cutof
 from tenure.errors import TenureError
 from tenure.frameworks import FrameworkRef, parse_ref
 
-COMPARE_OPS = {"equals": "==", "not_equals": "!=", "greater_than": ">", "less_than": "<",
-               "at_least": ">=", "at_most": "<="}
+COMPARE_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "equals": operator.eq, "not_equals": operator.ne, "greater_than": operator.gt,
+    "less_than": operator.lt, "at_least": operator.ge, "at_most": operator.le}
 LIST_OPS = ("in", "not_in")
 AGE_OPS = ("older_than_days", "newer_than_days")
 ATTRIBUTE_OPS = (*COMPARE_OPS, *LIST_OPS, "absent", *AGE_OPS)
@@ -379,7 +381,7 @@ def validate_policies(
             continue
         found, bad = parse_policy_text(text, str(path), taken)
         specs += found
-        problems += bad
+        problems += sorted(bad, key=lambda p: (p.line, p.column))
     return specs, problems
 
 
@@ -397,7 +399,8 @@ def _condition(flt: Filter, subject: PolicySubject, ctx: EvalContext) -> sa.Colu
     if flt.op in AGE_OPS:
         cutoff = age_cutoff(flt.attribute.kind, ctx.now, flt.value)
         return column <= cutoff if flt.op == "older_than_days" else column > cutoff
-    return column.op(COMPARE_OPS[flt.op])(flt.value)
+    result: sa.ColumnElement[bool] = COMPARE_OPS[flt.op](column, flt.value)
+    return result
 
 
 def compile_policy(spec: PolicySpec) -> Check:

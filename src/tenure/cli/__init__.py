@@ -85,6 +85,9 @@ def _register() -> None:
     findings.register(app)
     from tenure.cli import evidence
     evidence.register(app)
+    from tenure.cli import scim, serve
+    serve.register(app)
+    scim.register(app)
 
 
 _register()

@@ -6,7 +6,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -104,22 +104,20 @@ def checks(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
     """List the check catalogue with parameters (after config overrides) and frameworks."""
     app = state(ctx).app()
     overrides = app.settings.checks
-    rows = []
+    rows: list[dict[str, Any]] = []
     for check in catalogue(app):
-        params = {**check.defaults(), **overrides.get(check.id, {})}
+        merged = {**check.defaults(), **overrides.get(check.id, {})}
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in merged.items()}
         rows.append({
             "id": check.id, "title": check.title, "severity": str(check.severity),
             "subject": str(check.subject_type), "builtin": check.builtin,
-            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+            "params": ([f"{k}={v}" for k, v in params.items()] if fmt is OutputFormat.TABLE
+                       else params),
             "param_help": {p.name: p.description for p in check.params},
             "frameworks": [r.key for r in check.frameworks],
             "actions": list(check.actions), "needs": list(check.needs),
             "rationale": check.rationale, "remediation": check.remediation,
         })
-    if fmt is OutputFormat.TABLE:
-        for row in rows:
-            params = row["params"]
-            row["params"] = [f"{k}={v}" for k, v in params.items()]
     render(rows, ["id", "severity", "subject", "params", "frameworks"], fmt,
            title="Checks")
 

@@ -349,3 +349,67 @@ finding_mutes = sa.Table(
     sa.Column("expired_at", UTCDateTime()),
     sa.Index(None, "finding_id"),
 )
+
+# --- SCIM 2.0 receiver (identity pushed by Okta / Entra) -------------------------------------
+
+scim_tokens = sa.Table(
+    "scim_tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("revoked_at", UTCDateTime()),
+    sa.Column("revoked_by", sa.String(320)),
+)
+
+scim_users = sa.Table(
+    "scim_users",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("external_id", sa.String(512)),
+    sa.Column("user_name", sa.String(512), nullable=False),
+    sa.Column("user_name_key", sa.String(512), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("manager_ref", sa.String(512)),
+    sa.Column("resource", JSONType, nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "user_name_key"),
+    sa.Index(None, "source", "external_id"),
+    sa.Index(None, "source", "email"),
+    sa.Index(None, "source", "manager_ref"),
+)
+
+scim_groups = sa.Table(
+    "scim_groups",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("external_id", sa.String(512)),
+    sa.Column("display_name", sa.String(512), nullable=False),
+    sa.Column("display_name_key", sa.String(512), nullable=False),
+    sa.Column("resource", JSONType, nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "source", "external_id"),
+    sa.Index(None, "source", "display_name_key"),
+)
+
+scim_group_members = sa.Table(
+    "scim_group_members",
+    metadata,
+    sa.Column("group_id", sa.String(64), sa.ForeignKey("scim_groups.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("user_id", sa.String(64), sa.ForeignKey("scim_users.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("display", sa.String(512)),
+    sa.Column("added_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "user_id"),
+)
