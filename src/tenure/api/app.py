@@ -1,0 +1,38 @@
+"""The app factory: ``create_app(app)`` builds one FastAPI application over one App context.
+
+Nothing is created at import time (no global app or engine): the CLI (``tenure serve``), the
+tests and later the web UI each build their own. Routers are per area; the web pages, sign-in
+and the REST API for reviewers (issue 9) add theirs here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tenure import __version__
+from tenure.api import health
+from tenure.api.scim import scim_router
+from tenure.api.scim.errors import install_error_handlers
+from tenure.services.context import App
+
+
+def create_app(app: App) -> FastAPI:
+    """A FastAPI application serving ``app``'s store (OpenAPI at /api/openapi.json)."""
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        _ = app.engine  # migrate before the first request, not inside one
+        yield
+
+    api = FastAPI(title="Tenure", version=__version__, lifespan=lifespan,
+                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  description="Identity governance for AI platforms. SCIM 2.0 receiver at "
+                  "/scim/v2 (bearer token from `tenure scim token create`).")
+    api.state.tenure = app
+    install_error_handlers(api)
+    api.include_router(health.router)
+    api.include_router(scim_router())
+    return api

@@ -1,0 +1,115 @@
+"""What every SCIM endpoint shares: reading the body, paging, rendering resources."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from scim2_models import (
+    Context,
+    InvalidSyntaxException,
+    InvalidValueException,
+    Meta,
+    PayloadTooLargeException,
+    ResponseParameters,
+)
+
+from tenure.services.scim_types import (
+    MAX_PAGE,
+    POLICY,
+    ListPage,
+    PageRequest,
+    StoredGroup,
+    StoredUser,
+)
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body accepted (a group PATCH of thousands of members fits)."""
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+async def json_body(request: Request) -> Any:
+    """The request body as JSON: ``invalidSyntax`` when it is not, 413 when too large."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLargeException(detail=f"body larger than {MAX_BODY_BYTES} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise PayloadTooLargeException(detail=f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(bytes(raw).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise InvalidSyntaxException(detail="the body is not a JSON document") from None
+    if not isinstance(body, dict):
+        raise InvalidSyntaxException(detail="the body must be a JSON object")
+    return body
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidValueException(detail=f"{name} must be an integer") from None
+
+
+def page_request(request: Request) -> PageRequest:
+    """RFC 7644 §3.4.2.4: startIndex < 1 means 1, count < 0 means 0, capped at MAX_PAGE."""
+    start = _int_param(request, "startIndex") or 1
+    count = _int_param(request, "count")
+    count = 100 if count is None else count
+    return PageRequest(start_index=max(1, min(start, 2**31 - 1)),
+                       count=max(0, min(count, MAX_PAGE)))
+
+
+def _attribute_list(request: Request, name: str) -> list[str] | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    return [part.strip() for part in raw.split(",") if part.strip()] or None
+
+
+def response_parameters(request: Request) -> ResponseParameters[Any] | None:
+    """``attributes`` / ``excludedAttributes`` of the query string."""
+    attributes = _attribute_list(request, "attributes")
+    excluded = _attribute_list(request, "excludedAttributes")
+    if attributes is None and excluded is None:
+        return None
+    params: ResponseParameters[Any] = ResponseParameters.model_validate(
+        {"attributes": attributes, "excludedAttributes": excluded})
+    return params
+
+
+def location(request: Request, endpoint: str, resource_id: str) -> str:
+    """The absolute URL of a resource on this server."""
+    return f"{str(request.base_url).rstrip('/')}/scim/v2/{endpoint}/{resource_id}"
+
+
+def render(request: Request, stored: StoredUser | StoredGroup, *, context: Context,
+           params: ResponseParameters[Any] | None = None) -> dict[str, Any]:
+    """A stored resource as a response body, with its meta."""
+    endpoint = "Users" if isinstance(stored, StoredUser) else "Groups"
+    resource = stored.resource
+    resource.meta = Meta(resource_type=stored.meta.resource_type, created=stored.meta.created,
+                         last_modified=stored.meta.last_modified,
+                         location=location(request, endpoint, stored.id),
+                         version=f'W/"{stored.meta.version}"')
+    return resource.model_dump(scim_ctx=context, response_parameters=params,
+                               scim_policy=POLICY)
+
+
+def render_list(request: Request, page: ListPage[StoredUser] | ListPage[StoredGroup],
+                params: ResponseParameters[Any] | None) -> dict[str, Any]:
+    """A ListResponse for one page."""
+    return {
+        "schemas": [LIST_RESPONSE], "totalResults": page.total,
+        "startIndex": page.start_index, "itemsPerPage": len(page.items),
+        "Resources": [render(request, item, context=Context.RESOURCE_QUERY_RESPONSE,
+                             params=params) for item in page.items],
+    }

@@ -1,0 +1,34 @@
+"""Command: serve (the HTTP server: SCIM receiver now, web app and REST API later)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tenure.cli.state import state
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on (default loopback only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
+) -> None:
+    """Serve the SCIM 2.0 receiver at /scim/v2 and the API (OpenAPI at /api/openapi.json)."""
+    import uvicorn
+
+    from tenure.api import create_app
+
+    application = state(ctx).app()
+    if application.actor.startswith("cli"):
+        application.actor = "server"
+    typer.echo(f"tenure: serving on http://{host}:{port} (SCIM at /scim/v2)", err=True)
+    # Access logs carry paths only (never headers): the bearer token cannot reach them.
+    uvicorn.run(create_app(application), host=host, port=port, log_level="warning",
+                server_header=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``tenure serve`` to the root app."""
+    app.command()(serve)
