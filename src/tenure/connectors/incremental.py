@@ -81,14 +81,15 @@ def next_window(state: Window, *, now: datetime, lookback: timedelta,
                 overlap: timedelta) -> Window | None:
     """The window to read next: the unfinished one, else ``[high_water - overlap, now)``.
 
-    None when there is nothing new to read (the high-water mark is already at ``now``).
+    At ``now == high_water`` the overlap is still re-read (it may hold late-indexed events);
+    None when the clock is behind the high-water mark.
     """
     if state.open:
         return state
     if state.high_water is None:
         start = now - lookback
     else:
-        if state.high_water >= now:
+        if state.high_water > now:  # the clock is behind the mark (--as-of in the past)
             return None
         # Lookback bounds the first sync only: after that, everything since the mark is read.
         start = state.high_water - overlap

@@ -243,9 +243,9 @@ class AnthropicConnector:
                 cursor = window.at_page(page.next_cursor) if page.next_cursor else done
                 yield Batch(STREAM_USAGE, usage, cursor=cursor.to_cursor(),
                             raw=self._raw(reader.client, page))
-            state = done
-            if end >= tomorrow:
+            if not state.open:
                 return
+            state = done  # a resumed window is done: now read from its end to today
 
     def _claude_code(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
         """One request sequence per UTC day; ``Window.page`` is ``DAY`` or ``DAY|token``."""
@@ -331,9 +331,11 @@ class AnthropicConnector:
                     window.finished())
                 yield Batch(STREAM_ACTIVITIES, events, cursor=cursor.to_cursor(),
                             raw=self._raw(client, page))
-            state = window.finished()
-            if end >= now:
+            if not state.open:
                 return
+            # A resumed window is done; its newest part may have gained late-indexed events
+            # since it was read, so the overlap before its end is read again, up to now.
+            state = window.finished()
 
 
 def _midnight(value: datetime) -> datetime:
