@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from hypothesis import strategies as st
@@ -97,7 +98,8 @@ def apply_in_memory(entries: list[LedgerEntry], m: Mutation) -> list[LedgerEntry
     i = m.seq - 1
     if m.kind == "flip":
         value = flipped_value(out[i], m.field, m.pos, m.other)
-        out[i] = dataclasses.replace(out[i], **{m.field: value})
+        fields: dict[str, Any] = {m.field: value}
+        out[i] = dataclasses.replace(out[i], **fields)
     elif m.kind == "seq":
         out[i] = dataclasses.replace(out[i], seq=m.other)
         out.sort(key=lambda e: e.seq)

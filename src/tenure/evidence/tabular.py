@@ -51,7 +51,9 @@ class Table:
 def csv_bytes(table: Table) -> bytes:
     """The table as UTF-8 CSV with formula-like cells neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF (RFC 4180) also makes the writer quote any cell holding a bare CR, which would
+    # otherwise split the row in a reader
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralize_cell(c) for c in table.columns])
     for row in table.rows:
         writer.writerow([neutralize_cell(_text(v)) for v in row])

@@ -242,10 +242,12 @@ def export_campaign(app: App, campaign_id: str, out_dir: Path) -> ExportResult:
         inspector = sa.inspect(conn)
         missing = [t for t in ("campaigns", "review_items", "review_decisions")
                    if not inspector.has_table(t)]
+    needs = "; ".join(CAMPAIGN_SECTIONS)
+    why = (f"the reviews feature's tables are missing ({', '.join(missing)})" if missing else
+           "the campaign sections of the package writer are not built yet")
     raise EvidenceError(
-        f"cannot export campaign {campaign_id!r}: the reviews feature is not in this version "
-        f"(missing tables: {', '.join(missing) or 'none'}; a campaign package needs "
-        f"{'; '.join(CAMPAIGN_SECTIONS)}). Use --period FROM..TO for a period package.")
+        f"cannot export campaign {campaign_id!r}: {why}. A campaign package needs: {needs}. "
+        "Use --period FROM..TO for a period package.")
 
 
 def check_package(path: Path, key_files: Sequence[Path] = ()) -> PackageReport:
