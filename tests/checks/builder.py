@@ -86,8 +86,9 @@ def event(eid: str, when: datetime, *, actor: str | None = None, email: str | No
 
 
 def usage(kid: str, day: date, requests: int) -> Usage:
-    """A key's usage on a day."""
-    return Usage(subject_type="api_key", subject_id=kid, day=day, requests=requests)
+    """A key's usage on a day (100 tokens per request)."""
+    return Usage(subject_type="api_key", subject_id=kid, day=day, requests=requests,
+                 input_tokens=requests * 80, output_tokens=requests * 20)
 
 
 class Store:

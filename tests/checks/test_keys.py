@@ -44,8 +44,8 @@ def test_usage_spike_against_trailing_median(app: App) -> None:
     assert failing(summary, "key-usage-spike") == {"k_spike"}
     hit = next(r.hit for o in summary.outcomes if o.check.id == "key-usage-spike"
                for r in o.results)
-    assert hit.evidence["peak_requests"] == 1500
-    assert hit.evidence["baseline_median"] == 100
+    assert hit.evidence["peak_volume"] == 150_000
+    assert hit.evidence["baseline_median"] == 10_000
     assert hit.evidence["peak_day"] == day_ago(3).isoformat()
 
 

@@ -130,7 +130,7 @@ define(Check(
     frameworks=(owasp_nhi("NHI5"), nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"),
                 iso27001("A.5.18"), iso27001("A.8.2")),
     needs=("account", "grant"),
-    params=(Param("org_roles", ("admin", "owner", "developer"),
+    params=(Param("org_roles", ("admin", "owner", "primary_owner", "developer"),
                   "Org roles that need a recorded purpose."),
             Param("workspace_roles", ("workspace_admin",),
                   "Workspace/project roles that need a recorded purpose.")),

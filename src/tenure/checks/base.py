@@ -60,6 +60,7 @@ class Param:
     name: str
     default: ParamValue
     description: str
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from tenure.checks.sql import (
     key_created,
     key_last_activity,
     key_last_usage_day,
+    used,
 )
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
 
@@ -37,7 +38,7 @@ def _account_activity() -> sa.ColumnElement[bool]:
 def _account_usage() -> sa.ColumnElement[bool]:
     return sa.and_(U.c.source == A.c.source, U.c.tenant == A.c.tenant,
                    U.c.subject_type.in_(("account", "user")),
-                   U.c.subject_id == A.c.external_id, U.c.requests > 0)
+                   U.c.subject_id == A.c.external_id, used())
 
 
 def _dormant_account(ctx: EvalContext) -> list[Hit]:

@@ -39,6 +39,10 @@ def resolve_params(check: Check, overrides: Mapping[str, Override]) -> Params:
             raise ConfigError(f"unknown parameter (known: {known})",
                               field=f"checks.{check.id}.{name}")
         values[name] = _coerce(check, name, defaults[name], value)
+        choices = next(p.choices for p in check.params if p.name == name)
+        if choices and values[name] not in choices:
+            raise ConfigError(f"must be one of {', '.join(choices)}",
+                              field=f"checks.{check.id}.{name}")
     return Params(values)
 
 

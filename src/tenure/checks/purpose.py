@@ -110,21 +110,26 @@ def _mover_stale_access(ctx: EvalContext) -> list[Hit]:
     reapproved = sa.exists().where(
         PU.c.subject_ref.in_((G.c.external_id, A.c.external_id, A.c.email)),
         PU.c.withdrawn_at.is_(None), PU.c.approved_at >= moved_at)
+    # Vendors rarely date a membership: an undated grant may predate the move if Tenure saw
+    # it before the move or the account existed before it (a mover review, not a guess).
+    earliest = sa.case((A.c.created_at < G.c.first_seen_at, A.c.created_at),
+                       else_=G.c.first_seen_at)
+    held_since = sa.func.coalesce(G.c.granted_at, earliest)
     stmt = (
         sa.select(G.c.source, G.c.external_id.label("subject_id"),
                   A.c.email.label("subject_email"), A.c.person_email.label("person"),
                   G.c.role, G.c.scope_type, G.c.scope_id, moved_at.label("moved_at"),
-                  sa.func.coalesce(G.c.granted_at, G.c.first_seen_at).label("granted_at"),
+                  held_since.label("held_since"),
                   sa.literal(grace).label("review_days"))
         .join(A, sa.and_(A.c.source == G.c.source, A.c.tenant == G.c.tenant,
                          A.c.external_id == G.c.account_id))
         .join(last_move, last_move.c.person_email == A.c.person_email)
         .where(G.c.removed_at.is_(None), A.c.removed_at.is_(None), sa.not_(G.c.inherited),
-               moved_at > sa.func.coalesce(G.c.granted_at, G.c.first_seen_at),
+               moved_at > held_since,
                moved_at <= ctx.before(grace), sa.not_(reapproved))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.GRANT,
-                     ("role", "scope_type", "scope_id", "moved_at", "granted_at",
+                     ("role", "scope_type", "scope_id", "moved_at", "held_since",
                       "review_days"))
 
 

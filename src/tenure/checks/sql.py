@@ -25,6 +25,20 @@ KEY_SUBJECTS = ("api_key", "credential", "key")
 """``subject_type`` values that name an API key in usage rows and purposes."""
 
 
+def used() -> sa.ColumnElement[bool]:
+    """A usage row that shows use (Anthropic reports tokens only, OpenAI also requests)."""
+    return sa.or_(U.c.requests > 0, U.c.input_tokens > 0, U.c.output_tokens > 0)
+
+
+def usage_volume(metric: str) -> sa.ColumnElement[Any]:
+    """A day's volume: ``tokens`` (input + output) or ``requests``."""
+    if metric == "requests":
+        return U.c.requests
+    if metric == "tokens":
+        return U.c.input_tokens + U.c.output_tokens
+    raise ValueError(f"metric must be tokens or requests, not {metric!r}")
+
+
 def active_key(now: datetime) -> sa.ColumnElement[bool]:
     """A key that still works: listed, status active, not past its expiry."""
     return sa.and_(C.c.status == ACTIVE, C.c.removed_at.is_(None),
@@ -66,7 +80,7 @@ def key_last_usage_day() -> sa.ScalarSelect[Any]:
     return (sa.select(sa.func.max(U.c.day))
             .where(U.c.source == C.c.source, U.c.tenant == C.c.tenant,
                    U.c.subject_type.in_(KEY_SUBJECTS), U.c.subject_id == C.c.external_id,
-                   U.c.requests > 0)
+                   used())
             .scalar_subquery())
 
 
