@@ -126,9 +126,10 @@ def _save(conn: sa.Connection, app: App, caller: Caller, group_id: str, group: S
         conn.execute(M.insert(), [{"group_id": group_id, "user_id": uid,
                                    "display": (wanted[uid] or None) and str(wanted[uid])[:512],
                                    "added_at": write.now} for uid in added])
-    emails = dict(conn.execute(
-        sa.select(U.c.id, U.c.email).where(U.c.id.in_(added + removed))
-    ).tuples().all()) if added or removed else {}
+    emails: dict[str, str | None] = {
+        row.id: row.email for row in conn.execute(
+            sa.select(U.c.id, U.c.email).where(U.c.id.in_(added + removed)))
+    } if added or removed else {}
     record_push(conn, app, caller, kind=kind, subject=f"scim-group:{caller.source}:{name}",
                 payload={"resource_type": "Group", "id": group_id, "displayName": name,
                          "externalId": group.external_id,
