@@ -70,6 +70,58 @@ class EvidenceConfig(BaseModel):
         return env_var_name(value) if value is not None else None
 
 
+class SmtpConfig(BaseModel):
+    """``[notifications.smtp]``: where reminder e-mail goes out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str
+    port: int = 25
+    sender: str
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = None
+
+    @field_validator("password_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        return env_var_name(value) if value is not None else None
+
+
+class WebhookConfig(BaseModel):
+    """``[notifications.webhook]``: a JSON POST per reviewer, optionally HMAC-signed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str
+    secret_env: str | None = None
+    timeout_seconds: float = 10.0
+
+    @field_validator("secret_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        return env_var_name(value) if value is not None else None
+
+
+class NotificationsConfig(BaseModel):
+    """``[notifications]``: channels and when reminders go out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    smtp: SmtpConfig | None = None
+    webhook: WebhookConfig | None = None
+    reminder_days: tuple[int, ...] = (7, 3, 1)
+
+
+class ReviewsConfig(BaseModel):
+    """``[reviews]``: campaign defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_source_age_hours: int = Field(default=48, ge=1)
+    """A campaign refuses (or warns with --allow-stale) when a source synced longer ago."""
+
+
 class Settings(BaseModel):
     """The whole configuration, validated."""
 
@@ -80,6 +132,8 @@ class Settings(BaseModel):
     evidence: EvidenceConfig = EvidenceConfig()
     sources: tuple[SourceConfig, ...] = ()
     log_level: str = "WARNING"
+    reviews: ReviewsConfig = ReviewsConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
     checks: dict[str, dict[str, int | float | str | list[str]]] = Field(default_factory=dict)
     """Check parameter overrides: ``[checks.dormant-account] window_days = 45``."""
     policies_dir: Path | None = None

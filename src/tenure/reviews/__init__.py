@@ -1,0 +1,1 @@
+"""Usage-based access reviews: campaigns, recommendations, reviewers, decisions, deadlines."""

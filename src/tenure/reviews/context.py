@@ -1,0 +1,102 @@
+"""The usage context snapshotted with every review item: what the reviewer is shown.
+
+Everything here is typed and JSON-ready (``as_dict``); the snapshot's SHA-256 is what a
+decision records as "what the reviewer saw".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class PersonContext:
+    """The person behind a seat or a key's owner, from the identity source."""
+
+    email: str
+    name: str
+    status: str
+    department: str
+    title: str
+    manager_email: str
+    end_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageContext:
+    """What the subject did with its access (from rollups and vendor usage reports)."""
+
+    known: bool
+    """False when the source could not read activity (a Gap): no dormancy verdicts then."""
+    last_activity_at: datetime | None = None
+    events_30d: dict[str, int] = field(default_factory=dict)
+    events_90d: dict[str, int] = field(default_factory=dict)
+    admin_actions_90d: int = 0
+    requests_30d: int = 0
+    requests_90d: int = 0
+    weekly_requests: list[int] = field(default_factory=list)
+    """Requests per week over the last 12 weeks, oldest first (keys)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerContext:
+    """Who holds a key: the owner's account, org role, workspace roles and groups."""
+
+    account_id: str | None
+    email: str | None
+    org_role: str | None
+    workspace_roles: list[str]
+    groups: list[str]
+    present: bool
+    person: PersonContext | None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRef:
+    """An open finding on the subject."""
+
+    id: str
+    check: str
+    severity: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeContext:
+    """The recorded justification of the access, if any."""
+
+    reason: str
+    owner_email: str
+    expires_at: datetime | None
+    project_id: str | None
+    expired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSnapshot:
+    """Everything a reviewer is asked about for one item, frozen at campaign creation."""
+
+    kind: str
+    source: str
+    tenant: str
+    subject_id: str
+    label: str
+    email: str | None
+    role: str
+    status: str
+    created_at: datetime | None
+    privileged: bool
+    grants: list[str]
+    workspace: str | None
+    workspace_status: str | None
+    person: PersonContext | None
+    owner: OwnerContext | None
+    usage: UsageContext
+    findings: list[FindingRef]
+    purpose: PurposeContext | None
+    groups: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (what is stored and hashed)."""
+        return asdict(self)

@@ -1,0 +1,200 @@
+"""Access-review use cases for the CLI, the API and the web app."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from tenure.errors import NotFound
+from tenure.reviews import closing, decisions
+from tenure.reviews.campaigns import CampaignSpec, Population, build_population, create_campaign
+from tenure.reviews.closing import ClosedCampaign, ReminderReport
+from tenure.reviews.decisions import Decision
+from tenure.services.context import App
+from tenure.store import schema
+
+ITEMS, CMP = schema.review_items, schema.campaigns
+
+
+def with_freshness(app: App, spec: CampaignSpec) -> CampaignSpec:
+    """Apply the configured data-freshness limit to a spec."""
+    from dataclasses import replace
+
+    return replace(spec, max_source_age=timedelta(
+        hours=app.settings.reviews.max_source_age_hours))
+
+
+def preview(app: App, spec: CampaignSpec) -> Population:
+    """The population a campaign would snapshot, without creating anything."""
+    with app.engine.connect() as conn:
+        return build_population(conn, with_freshness(app, spec), "preview", app.now())
+
+
+def create(app: App, spec: CampaignSpec) -> tuple[str, Population]:
+    """Create a campaign (population snapshotted, items assigned) in one transaction."""
+    with app.engine.begin() as conn:
+        return create_campaign(conn, with_freshness(app, spec), now=app.now(), actor=app.actor)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    """A campaign with its progress."""
+
+    id: str
+    name: str
+    status: str
+    scope: str
+    due_at: datetime
+    items: int
+    decided: int
+    pending: int
+    overdue: bool
+    created_at: datetime
+    created_by: str
+    population_hash: str
+    plan_hash: str | None
+
+
+def _summaries(conn: sa.Connection, where: Any, now: datetime) -> list[CampaignSummary]:
+    counts = (sa.select(ITEMS.c.campaign_id,
+                        sa.func.count().label("n"),
+                        sa.func.sum(sa.case((ITEMS.c.status == "pending", 1), else_=0)).label("p"))
+              .group_by(ITEMS.c.campaign_id).subquery())
+    rows = conn.execute(
+        sa.select(CMP, counts.c.n, counts.c.p).outerjoin(counts, counts.c.campaign_id == CMP.c.id)
+        .where(where).order_by(CMP.c.created_at)).mappings()
+    return [CampaignSummary(
+        id=r["id"], name=r["name"], status=r["status"], scope=r["scope"], due_at=r["due_at"],
+        items=int(r["n"] or 0), decided=int((r["n"] or 0) - (r["p"] or 0)),
+        pending=int(r["p"] or 0),
+        overdue=r["status"] == "open" and now >= r["due_at"] and bool(r["p"]),
+        created_at=r["created_at"], created_by=r["created_by"],
+        population_hash=r["population_hash"], plan_hash=r["plan_hash"]) for r in rows]
+
+
+def list_campaigns(app: App) -> list[CampaignSummary]:
+    """Every campaign with its progress."""
+    with app.engine.connect() as conn:
+        return _summaries(conn, sa.true(), app.now())
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignDetail:
+    """A campaign, its progress by reviewer, and its settings."""
+
+    summary: CampaignSummary
+    settings: dict[str, Any]
+    by_reviewer: list[dict[str, Any]]
+    by_recommendation: dict[str, int]
+    plan: list[dict[str, Any]] | None
+
+
+def show(app: App, campaign_id: str) -> CampaignDetail:
+    """One campaign in detail."""
+    with app.engine.connect() as conn:
+        found = _summaries(conn, CMP.c.id == campaign_id, app.now())
+        if not found:
+            raise NotFound(f"no campaign {campaign_id!r}")
+        row = closing.load_campaign(conn, campaign_id)
+        per: dict[str, dict[str, Any]] = defaultdict(lambda: {"pending": 0, "decided": 0})
+        recs: dict[str, int] = defaultdict(int)
+        for reviewer, status, rec, n in conn.execute(
+            sa.select(ITEMS.c.reviewer, ITEMS.c.status, ITEMS.c.recommendation, sa.func.count())
+            .where(ITEMS.c.campaign_id == campaign_id)
+            .group_by(ITEMS.c.reviewer, ITEMS.c.status, ITEMS.c.recommendation)):
+            per[reviewer]["pending" if status == "pending" else "decided"] += n
+            recs[rec] += n
+    settings = {k: row[k] for k in (
+        "reviewer_rule", "fallback_reviewer", "if_no_response", "stages", "stage2_reviewer",
+        "outcome_strategy", "require_justification", "allow_self_review", "as_of",
+        "population_query", "population_size")}
+    overdue = found[0].overdue
+    return CampaignDetail(
+        found[0], settings,
+        [{"reviewer": r, **v, "overdue": overdue and v["pending"] > 0}
+         for r, v in sorted(per.items())],
+        dict(recs), row["plan"])
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """A review item as a reviewer sees it: recommendation and reason first."""
+
+    id: str
+    campaign_id: str
+    kind: str
+    source: str
+    subject_id: str
+    label: str
+    person_email: str | None
+    privileged: bool
+    recommendation: str
+    reason: str
+    risk: int
+    stage: int
+    reviewer: str
+    status: str
+    decision: str | None
+    decided_by: str | None
+    justification: str | None
+    outcome: str | None
+    last_activity: str | None
+    snapshot: dict[str, Any]
+
+
+def items(app: App, campaign_id: str, *, reviewer: str | None = None,
+          status: str | None = None, item_ids: Sequence[str] = ()) -> list[ItemRow]:
+    """Items of a campaign sorted by risk (a reviewer's queue when ``reviewer`` is given)."""
+    query = sa.select(ITEMS).where(ITEMS.c.campaign_id == campaign_id)
+    if reviewer:
+        query = query.where(ITEMS.c.reviewer == reviewer.strip().lower())
+    if status:
+        query = query.where(ITEMS.c.status == status)
+    if item_ids:
+        query = query.where(ITEMS.c.id.in_(list(item_ids)))
+    with app.engine.connect() as conn:
+        closing.load_campaign(conn, campaign_id)
+        rows = conn.execute(query.order_by(ITEMS.c.risk.desc(), ITEMS.c.label)).mappings().all()
+    return [ItemRow(
+        id=r["id"], campaign_id=r["campaign_id"], kind=r["kind"], source=r["source"],
+        subject_id=r["subject_id"], label=r["label"], person_email=r["person_email"],
+        privileged=r["privileged"], recommendation=r["recommendation"],
+        reason=r["recommendation_reason"], risk=r["risk"], stage=r["stage"],
+        reviewer=r["reviewer"], status=r["status"], decision=r["decision"],
+        decided_by=r["decided_by"], justification=r["justification"], outcome=r["outcome"],
+        last_activity=r["snapshot"]["usage"]["last_activity_at"], snapshot=r["snapshot"],
+    ) for r in rows]
+
+
+def decide(app: App, item_ids: Sequence[str], *, reviewer: str, decision: Decision,
+           justification: str) -> list[str]:
+    """Record a decision on items assigned to ``reviewer`` (all or nothing)."""
+    with app.engine.begin() as conn:
+        return decisions.decide(conn, item_ids=item_ids, reviewer=reviewer, decision=decision,
+                                justification=justification, now=app.now(), actor=app.actor)
+
+
+def delegate(app: App, item_ids: Sequence[str], *, reviewer: str, to: str,
+             reason: str) -> None:
+    """Hand items to another reviewer with a reason."""
+    with app.engine.begin() as conn:
+        decisions.delegate(conn, item_ids=item_ids, reviewer=reviewer, to=to, reason=reason,
+                           now=app.now(), actor=app.actor)
+
+
+def remind(app: App, campaign_id: str) -> ReminderReport:
+    """Send due reminders, or escalate after the deadline."""
+    with app.engine.begin() as conn:
+        return closing.remind(conn, campaign_id, config=app.settings.notifications,
+                              now=app.now(), actor=app.actor)
+
+
+def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
+    """Close a campaign and produce its revocation plan."""
+    with app.engine.begin() as conn:
+        return closing.close(conn, campaign_id, now=app.now(), actor=app.actor, force=force)
