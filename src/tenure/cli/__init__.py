@@ -85,6 +85,10 @@ def _register() -> None:
     findings.register(app)
     from tenure.cli import evidence
     evidence.register(app)
+    from tenure.cli import reviews
+    reviews.register(app)
+    from tenure.cli import demo
+    demo.register(app)
     from tenure.cli import scim, serve
     serve.register(app)
     scim.register(app)

@@ -1,0 +1,59 @@
+"""Command: tenure demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tenure.cli.output import console
+from tenure.services.demo import run_demo
+
+
+def demo(
+    directory: Annotated[Path, typer.Option(
+        "--dir", help="Working folder (recreated): scenario, config, database, evidence.")]
+    = Path("demo"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic organization.")]
+    = 7,
+) -> None:
+    """Run the whole flow against the local simulator on the embedded SQLite store."""
+    out = console()
+    report = run_demo(directory, seed=seed, say=lambda m: out.print(f"[dim]{m}[/dim]"))
+    sync = Table(title="1. Sync")
+    for column in ("source", "status", "written", "gaps"):
+        sync.add_column(column)
+    for source, status, written, gaps in report.sync:
+        sync.add_row(source, status, ", ".join(f"{k} {v}" for k, v in sorted(written.items())),
+                     "; ".join(gaps) or "-")
+    out.print(sync)
+    checks = Table(title="2. Findings (failing) vs planted problems")
+    for column in ("check", "findings", "planted"):
+        checks.add_column(column)
+    for check in sorted(set(report.findings_by_check) | set(report.planted_by_check)):
+        checks.add_row(check, str(report.findings_by_check.get(check, 0)),
+                       str(report.planted_by_check.get(check, 0)))
+    out.print(checks)
+    colour = "green" if report.planted_found == report.planted_total else "red"
+    out.print(f"[{colour}]found {report.planted_found} of {report.planted_total} planted "
+              f"problems[/{colour}]")
+    for missed in report.missed:
+        out.print(f"[red]  missed: {missed}[/red]")
+    out.print(f"3. Review campaign {report.campaign_id}: {report.campaign_items} items; "
+              "recommendations " + ", ".join(
+                  f"{k} {v}" for k, v in sorted(report.recommendations.items())))
+    out.print(f"4. Evidence: checkpoint over {report.checkpoint}; ledger {report.ledger_valid}")
+    config = report.directory / "tenure.toml"
+    out.print("\nExplore:")
+    for command in ("findings", "review items " + report.campaign_id, "accounts --unmatched",
+                    "changes", "evidence verify"):
+        out.print(f"  .venv/bin/tenure --config {config} {command}")
+    if report.planted_found != report.planted_total:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the demo command to the root app."""
+    app.command()(demo)

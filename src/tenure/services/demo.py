@@ -1,0 +1,137 @@
+"""``tenure demo``: the whole flow on the embedded store against the local simulator.
+
+It generates a synthetic organization with planted governance problems, serves it with the
+simulator over loopback HTTP, syncs the HR file and the Anthropic organization, runs every
+check, compares the findings with what was planted, opens an access review, signs an evidence
+checkpoint and verifies the ledger. Only this module and the simulator CLI import the
+simulator; the product never does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from tenure.clock import Clock
+from tenure.config import load_settings
+from tenure.services.context import App
+
+ADMIN_ENV = "TENURE_DEMO_ANTHROPIC_ADMIN_KEY"
+COMPLIANCE_ENV = "TENURE_DEMO_ANTHROPIC_COMPLIANCE_KEY"
+
+CONFIG = """\
+# Written by `tenure demo`: the demo organization served by the local simulator.
+[database]
+url = "sqlite:///{db}"
+
+[evidence]
+signing_key_file = "evidence.key"
+
+[[sources]]
+name = "hr"
+type = "hr-csv"
+path = "scenario/hr.csv"
+
+[[sources]]
+name = "claude"
+type = "anthropic"
+base_url = "{base_url}"
+api_key_env = "{admin_env}"
+compliance_api_key_env = "{compliance_env}"
+"""
+
+
+@dataclass
+class DemoReport:
+    """What the demo did, for printing."""
+
+    directory: Path
+    base_url: str = ""
+    sync: list[tuple[str, str, dict[str, int], list[str]]] = field(default_factory=list)
+    findings_by_check: dict[str, int] = field(default_factory=dict)
+    planted_by_check: dict[str, int] = field(default_factory=dict)
+    planted_found: int = 0
+    planted_total: int = 0
+    missed: list[str] = field(default_factory=list)
+    campaign_id: str = ""
+    campaign_items: int = 0
+    recommendations: dict[str, int] = field(default_factory=dict)
+    ledger_valid: str = ""
+    checkpoint: str = ""
+
+
+Say = Callable[[str], None]
+
+
+def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> DemoReport:
+    """Run the end-to-end demo in ``directory`` (recreated) and return what happened."""
+    from tenure.reviews.campaigns import CampaignSpec, NoResponse
+    from tenure.reviews.reviewers import parse_rule
+    from tenure.reviews.scope import parse_scope
+    from tenure.services import evidence, findings, reviews
+    from tenure.services.sync import sync_sources
+    from tenure.simulator import start_simulator
+
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    report = DemoReport(directory.resolve())
+    say("generating a synthetic organization with planted problems …")
+    sim = start_simulator("default", seed=seed, workdir=directory / "scenario")
+    try:
+        report.base_url = sim.base_url
+        os.environ[ADMIN_ENV] = sim.admin_key
+        os.environ[COMPLIANCE_ENV] = sim.compliance_key or sim.admin_key
+        config = directory / "tenure.toml"
+        config.write_text(CONFIG.format(db=(directory / "tenure.db").resolve().as_posix(),
+                                        base_url=sim.base_url, admin_env=ADMIN_ENV,
+                                        compliance_env=COMPLIANCE_ENV), encoding="utf-8")
+        evidence.keygen(directory / "evidence.key")
+        app = App(settings=load_settings(config), clock=Clock(), actor="demo")
+        try:
+            say(f"syncing HR and the Claude organization from the simulator at "
+                f"{sim.base_url} …")
+            for result in sync_sources(app):
+                report.sync.append((result.source, str(result.status), dict(result.written),
+                                    [f"{g.record_type}: {g.reason}" for g in result.gaps]))
+                if result.error:
+                    raise RuntimeError(f"demo sync of {result.source} failed: {result.error}")
+            say("running every check …")
+            findings.run_checks(app)
+            failing = [f for f in findings.list_findings(app) if f.status == "fail"]
+            report.findings_by_check = dict(Counter(f.check for f in failing))
+            found = {(f.check, f.subject_id) for f in failing}
+            planted = {(p["check"], p["subject_id"]) for p in sim.planted}
+            report.planted_by_check = dict(Counter(c for c, _ in planted))
+            report.planted_total = len(planted)
+            report.planted_found = len(planted & found)
+            report.missed = sorted(f"{c} {s}" for c, s in planted - found)
+            say("opening an access review of Claude seats and keys …")
+            spec = CampaignSpec(
+                name="Demo: Claude seats and keys", scope=parse_scope("source:claude,"
+                                                                      "kind:account,"
+                                                                      "kind:api_key"),
+                due_at=app.now() + timedelta(days=14),
+                reviewer_rule=parse_rule("manager,key-owner", "secops@example.com"),
+                if_no_response=NoResponse.RECOMMENDATION)
+            report.campaign_id, population = reviews.create(app, spec)
+            report.campaign_items = len(population.items)
+            report.recommendations = dict(Counter(str(i.advice.recommendation)
+                                                  for i in population.items))
+            say("signing an evidence checkpoint and verifying the ledger …")
+            cp = evidence.create_checkpoint(app, out=directory / "checkpoint.json")
+            report.checkpoint = f"{cp.tree_size} entries, root {cp.merkle_root[:16]}…"
+            verified = evidence.verify_ledger(app)
+            report.ledger_valid = f"{verified.valid}/{verified.total} entries valid"
+            if not verified.ok:
+                raise RuntimeError(f"the demo ledger does not verify: {report.ledger_valid}")
+        finally:
+            app.close()
+    finally:
+        sim.stop()
+    return report
