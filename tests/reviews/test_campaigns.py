@@ -133,3 +133,23 @@ def test_gap_on_activity_means_no_dormancy_verdict(org: App) -> None:
     items = {i.snapshot.subject_id: i for i in reviews.preview(org, spec()).items}
     assert items["user_carol"].advice.recommendation == "none"
     assert items["user_bob"].advice.recommendation == "revoke"  # leaver needs no activity
+
+
+def test_group_scope_uses_identity_provider_groups(org: App) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    with org.engine.begin() as conn:
+        for uid, email in (("u1", "frank@corp.io"), ("u2", "carol@corp.io")):
+            conn.execute(schema.scim_users.insert().values(
+                id=uid, source="okta", user_name=email, user_name_key=email, email=email,
+                active=True, resource={}, version=1, created_at=now, updated_at=now))
+        conn.execute(schema.scim_groups.insert().values(
+            id="g1", source="okta", display_name="AI Platform Admins",
+            display_name_key="ai platform admins", resource={}, version=1, created_at=now,
+            updated_at=now))
+        conn.execute(schema.scim_group_members.insert().values(group_id="g1", user_id="u1",
+                                                               added_at=now))
+    population = reviews.preview(org, spec("kind:account,group:ai platform admins"))
+    assert [i.snapshot.subject_id for i in population.items] == ["user_frank"]
+    assert population.items[0].snapshot.groups == ["AI Platform Admins"]

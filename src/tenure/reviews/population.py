@@ -179,8 +179,16 @@ def _activity_gaps(conn: sa.Connection) -> set[str]:
 
 
 def _groups(conn: sa.Connection) -> dict[str, list[str]]:
-    """Identity-provider groups per person email (none until a SCIM source records them)."""
-    return {}
+    """Identity-provider groups (display names) per person email, from SCIM pushes."""
+    users, groups, members = schema.scim_users, schema.scim_groups, schema.scim_group_members
+    out: dict[str, set[str]] = defaultdict(set)
+    for email, name in conn.execute(
+        sa.select(users.c.email, groups.c.display_name)
+        .join(members, members.c.user_id == users.c.id)
+        .join(groups, groups.c.id == members.c.group_id).where(users.c.email.is_not(None))
+    ):
+        out[email.lower()].add(name)
+    return {email: sorted(names) for email, names in out.items()}
 
 
 def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime) -> list[ItemSnapshot]:
@@ -331,9 +339,10 @@ def _in_scope(snap: ItemSnapshot, scope: Scope, now: datetime) -> bool:
         return False
     if scope.with_finding and not snap.findings:
         return False
-    if scope.groups and not set(scope.groups) & set(snap.groups or
-                                                     (snap.owner.groups if snap.owner else [])):
-        return False
+    if scope.groups:
+        held = {g.lower() for g in (snap.groups or (snap.owner.groups if snap.owner else []))}
+        if not {g.lower() for g in scope.groups} & held:
+            return False
     last = snap.usage.last_activity_at
     if scope.inactive_days is not None:
         window_start = now - timedelta(days=scope.inactive_days)
