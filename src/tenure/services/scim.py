@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,6 +111,13 @@ def resource_json(user: ScimUser) -> dict[str, Any]:
     """The resource as kept at rest: no id, no meta and never a password."""
     clean = user.model_copy(update={"id": None, "meta": None, "password": None})
     return clean.model_dump(scim_ctx=Context.DEFAULT, scim_policy=POLICY)
+
+
+def new_resource_id() -> str:
+    """A resource id that sorts in creation order (time prefix), unguessable (random tail).
+
+    Lists are ordered by (created_at, id); the id breaks ties within one clock tick."""
+    return f"{time.time_ns():016x}{secrets.token_hex(8)}"
 
 
 def resource_sha256(resource: dict[str, Any]) -> str:
@@ -308,7 +317,7 @@ def create_user(app: App, caller: Caller, user: ScimUser) -> StoredUser:
     """POST /Users: store the user and project it onto a person (a joiner)."""
     try:
         with app.engine.begin() as conn:
-            return _save(conn, app, caller, uuid.uuid4().hex, user, None, "scim.user.created")
+            return _save(conn, app, caller, new_resource_id(), user, None, "scim.user.created")
     except sa.exc.IntegrityError as exc:
         raise _integrity(exc) from None
 

@@ -7,14 +7,13 @@ a review scope needs a flat, auditable list of people. Every membership change i
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
 from scim2_models import Context, GroupMember, InvalidValueException, NotFoundException, PatchOp
 
 from tenure.services.context import App
-from tenure.services.scim import Caller, new_write, record_push, resource_sha256
+from tenure.services.scim import Caller, new_resource_id, new_write, record_push, resource_sha256
 from tenure.services.scim_types import (
     POLICY,
     Criterion,
@@ -143,7 +142,7 @@ def _save(conn: sa.Connection, app: App, caller: Caller, group_id: str, group: S
 def create_group(app: App, caller: Caller, group: ScimGroup) -> StoredGroup:
     """POST /Groups."""
     with app.engine.begin() as conn:
-        return _save(conn, app, caller, uuid.uuid4().hex, group, None, "scim.group.created")
+        return _save(conn, app, caller, new_resource_id(), group, None, "scim.group.created")
 
 
 def get_group(app: App, caller: Caller, group_id: str) -> StoredGroup:
