@@ -36,8 +36,12 @@ class UsageContext:
     admin_actions_90d: int = 0
     requests_30d: int = 0
     requests_90d: int = 0
+    tokens_30d: int = 0
+    tokens_90d: int = 0
     weekly_requests: list[int] = field(default_factory=list)
     """Requests per week over the last 12 weeks, oldest first (keys)."""
+    weekly_tokens: list[int] = field(default_factory=list)
+    """Input + output tokens per week over the last 12 weeks, oldest first (keys)."""
 
 
 @dataclass(frozen=True, slots=True)

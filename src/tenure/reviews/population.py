@@ -103,28 +103,35 @@ def _activity(conn: sa.Connection, c30: date, c90: date) -> dict[tuple[str, str]
 def _usage(
     conn: sa.Connection, c30: date, c90: date, weeks_from: date, today: date
 ) -> dict[tuple[str, str], dict[str, Any]]:
+    # Anthropic's usage report counts tokens, not requests: a day is "used" when either is.
     u = schema.usage_daily
+    tokens = u.c.input_tokens + u.c.output_tokens
+    used = sa.or_(u.c.requests > 0, tokens > 0)
     totals = conn.execute(
         sa.select(
             u.c.source, u.c.subject_id,
-            sa.func.max(sa.case((u.c.requests > 0, u.c.day))).label("last_day"),
+            sa.func.max(sa.case((used, u.c.day))).label("last_day"),
             sa.func.sum(sa.case((u.c.day >= c30, u.c.requests), else_=0)).label("r30"),
             sa.func.sum(sa.case((u.c.day >= c90, u.c.requests), else_=0)).label("r90"),
+            sa.func.sum(sa.case((u.c.day >= c30, tokens), else_=0)).label("t30"),
+            sa.func.sum(sa.case((u.c.day >= c90, tokens), else_=0)).label("t90"),
         ).where(u.c.subject_type == "api_key").group_by(u.c.source, u.c.subject_id)
     )
     out: dict[tuple[str, str], dict[str, Any]] = {
         (source, sid): {"last_day": last_day, "r30": int(r30 or 0), "r90": int(r90 or 0),
-                        "weekly": [0] * WEEKS}
-        for source, sid, last_day, r30, r90 in totals
+                        "t30": int(t30 or 0), "t90": int(t90 or 0),
+                        "weekly": [0] * WEEKS, "weekly_tokens": [0] * WEEKS}
+        for source, sid, last_day, r30, r90, t30, t90 in totals
     }
     recent = conn.execute(
-        sa.select(u.c.source, u.c.subject_id, u.c.day, u.c.requests)
-        .where(u.c.subject_type == "api_key", u.c.day > weeks_from, u.c.requests > 0)
+        sa.select(u.c.source, u.c.subject_id, u.c.day, u.c.requests, tokens)
+        .where(u.c.subject_type == "api_key", u.c.day > weeks_from, used)
     )
-    for source, sid, day, requests in recent:
+    for source, sid, day, requests, day_tokens in recent:
         week = WEEKS - 1 - (today - day).days // 7
         if 0 <= week < WEEKS and (source, sid) in out:
             out[(source, sid)]["weekly"][week] += int(requests)
+            out[(source, sid)]["weekly_tokens"][week] += int(day_tokens)
     return out
 
 
@@ -253,13 +260,15 @@ def _usage_of(
         for category, n in entry["n90"].items():
             n90[category] = max(n90[category], n)
         last = _later(last, entry["last"])
-    requests_30 = requests_90 = 0
+    requests_30 = requests_90 = tokens_30 = tokens_90 = 0
     weekly: list[int] = []
+    weekly_tokens: list[int] = []
     if kind is SubjectKind.API_KEY:
         used = usage.get((source, row["external_id"]))
         last_used = row.get("last_used_at")
         if used is not None:
             requests_30, requests_90, weekly = used["r30"], used["r90"], used["weekly"]
+            tokens_30, tokens_90, weekly_tokens = used["t30"], used["t90"], used["weekly_tokens"]
             if used["last_day"] is not None:
                 # the report is daily: the day's start is the latest time we can vouch for
                 last = _later(last, datetime.combine(used["last_day"], time(0), tzinfo=UTC))
@@ -267,7 +276,8 @@ def _usage_of(
     return UsageContext(known=known, last_activity_at=last, events_30d=dict(n30),
                         events_90d=dict(n90), admin_actions_90d=n90.get("admin", 0),
                         requests_30d=requests_30, requests_90d=requests_90,
-                        weekly_requests=weekly)
+                        tokens_30d=tokens_30, tokens_90d=tokens_90,
+                        weekly_requests=weekly, weekly_tokens=weekly_tokens)
 
 
 def _snapshot(

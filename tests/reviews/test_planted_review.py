@@ -1,0 +1,114 @@
+"""End to end on the simulator's planted organization: campaign, recommendations, two
+reviewers (self-review refused), deadline, close, and the exact revocation plan."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tenure.clock import Clock
+from tenure.config import parse_settings
+from tenure.model import RunStatus
+from tenure.reviews.campaigns import CampaignSpec, NoResponse
+from tenure.reviews.decisions import Decision, DecisionRefused
+from tenure.reviews.reviewers import parse_rule
+from tenure.reviews.scope import parse_scope
+from tenure.services import reviews
+from tenure.services.context import App
+from tenure.services.findings import run_checks
+from tenure.services.sync import run_source
+from tenure.simulator import start_simulator
+from tests.conftest import FIXED_NOW
+
+REVOKE_CHECKS = {"leaver-active-account", "leaver-active-key", "orphaned-key",
+                 "dormant-account", "dormant-key", "never-used-key",
+                 "key-in-archived-workspace"}
+
+
+def test_campaign_on_the_planted_organization(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with start_simulator("default", seed=7, as_of=FIXED_NOW) as sim:
+        monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
+        monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
+        hr = tmp_path / "hr.csv"
+        settings = parse_settings({
+            "database": {"url": database_url},
+            "sources": [
+                {"name": "hr", "type": "hr-csv", "path": str(hr)},
+                {"name": "claude", "type": "anthropic", "base_url": sim.base_url,
+                 "api_key_env": "SIM_ADMIN_KEY",
+                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY"},
+            ]}, path=None, env={})
+        app = App(settings=settings, clock=Clock(FIXED_NOW), actor="test")
+        shutil.copy(sim.scenario.path / "hr_after_move.csv", hr)
+        assert run_source(app, "hr").status is RunStatus.COMPLETE
+        assert run_source(app, "claude").status is RunStatus.COMPLETE
+        planted = [(p["check"], p["subject_id"]) for p in sim.planted]
+    run_checks(app)
+    campaign_id, population = reviews.create(app, CampaignSpec(
+        name="Q4 Claude", scope=parse_scope("source:claude,kind:account,kind:api_key"),
+        due_at=FIXED_NOW + timedelta(days=14),
+        reviewer_rule=parse_rule("manager,key-owner", "secops@example.com"),
+        if_no_response=NoResponse.RECOMMENDATION))
+    items = reviews.items(app, campaign_id)
+    by_subject = {i.subject_id: i for i in items}
+    assert len(items) == len(population.items) > 20
+
+    # Recommendations match the planted problems: every planted revoke-class subject is
+    # recommended for revocation, and nothing else is.
+    should_revoke = {s for c, s in planted if c in REVOKE_CHECKS}
+    revoke = {i.subject_id for i in items if i.recommendation == "revoke"}
+    assert revoke == should_revoke
+    for check, subject in planted:
+        if check.startswith("leaver"):
+            assert "leaver" in by_subject[subject].reason
+        elif check == "orphaned-key":
+            assert by_subject[subject].reason.startswith("orphaned key")
+        elif check in ("dormant-account", "dormant-key", "never-used-key"):
+            assert by_subject[subject].reason.startswith("dormant")
+
+    # Two reviewers decide their own queues.
+    queues: dict[str, list[reviews.ItemRow]] = {}
+    for item in items:
+        queues.setdefault(item.reviewer, []).append(item)
+    humans = sorted((r for r in queues if r != "secops@example.com"),
+                    key=lambda r: -len(queues[r]))
+    first, second = humans[0], humans[1]
+    decided: dict[str, str] = {}
+    first_item = queues[first][0]
+    reviews.decide(app, [first_item.id], reviewer=first, decision=Decision.REVOKE,
+                   justification="no longer on the team")
+    decided[first_item.subject_id] = "revoke"
+    target = queues[second][0]
+    assert target.person_email and target.person_email != second
+    with pytest.raises(DecisionRefused, match="whose own access"):
+        reviews.delegate(app, [target.id], reviewer=second, to=target.person_email,
+                         reason="ask them")
+    keep = [i for i in queues[second] if i.recommendation == "revoke"][:1] or [target]
+    reviews.decide(app, [keep[0].id], reviewer=second, decision=Decision.KEEP,
+                   justification="confirmed with the team lead: still needed")
+    decided[keep[0].subject_id] = "keep"
+
+    # The deadline passes: escalation, then close.
+    late = replace(app, clock=Clock(FIXED_NOW + timedelta(days=15)))
+    escalated = reviews.remind(late, campaign_id).escalated
+    assert escalated == sum(1 for i in reviews.items(app, campaign_id)
+                            if i.status == "pending") - sum(
+        1 for i in items if i.reviewer == "secops@example.com"
+        and i.subject_id not in decided)
+    closed = reviews.close(late, campaign_id)
+    expected = {s: a for s, a in decided.items() if a == "revoke"}
+    for item in items:
+        if item.subject_id not in decided and item.recommendation in ("revoke", "reduce"):
+            expected[item.subject_id] = item.recommendation
+    assert {p["subject_id"]: p["action"] for p in closed.plan} == expected
+    by_decider = {p["subject_id"]: p["decided_by"] for p in closed.plan}
+    assert by_decider[first_item.subject_id] == first
+    assert all(v == "no-response rule" for k, v in by_decider.items()
+               if k != first_item.subject_id)
+    app.close()
