@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,8 +106,6 @@ def test_manifest_edited_to_match_fails_on_signature(exported: Path, tmp_path: P
     with zipfile.ZipFile(exported) as archive:
         manifest = json.loads(archive.read(MANIFEST))
         csv_bytes = archive.read("data/accounts.csv").replace(b"admin", b"user", 1)
-    import hashlib
-
     for item in manifest["files"]:
         if item["path"] == "data/accounts.csv":
             item["sha256"] = hashlib.sha256(csv_bytes).hexdigest()
@@ -129,30 +130,68 @@ def test_added_file_and_wrong_key_are_reported(exported: Path, tmp_path: Path) -
     assert "unknown key" in report.problems[0].reason
 
 
-def test_proofs_are_checked_even_when_the_manifest_is_resigned(
-    exported: Path, tmp_path: Path, key_file: Path,
-) -> None:
-    """A writer bug (or a key holder) that breaks a proof is still caught by the proof check."""
+def resign(exported: Path, dst: Path, key_file: Path,
+           edit: Callable[[dict[str, Any]], None]) -> Path:
+    """Edit proofs.json, then fix the manifest and re-sign it with the real key: what a
+    writer bug, or the key holder, could produce. Only the proof checks stand in the way."""
     signer = keys.load_signing_key(key_file=key_file, key_env=None)
     with zipfile.ZipFile(exported) as archive:
         proofs = json.loads(archive.read("ledger/proofs.json"))
         manifest = json.loads(archive.read(MANIFEST))
-    proofs["proofs"][1]["path"][0] = "00" * 32
+    edit(proofs)
     proofs_bytes = (json.dumps(proofs, indent=1) + "\n").encode()
-    import hashlib
-
     for item in manifest["files"]:
         if item["path"] == "ledger/proofs.json":
             item["sha256"] = hashlib.sha256(proofs_bytes).hexdigest()
             item["bytes"] = len(proofs_bytes)
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    bad = rewrite(exported, tmp_path / "resigned.zip", replace={
+    return rewrite(exported, dst, replace={
         "ledger/proofs.json": proofs_bytes, MANIFEST: manifest_bytes,
         SIGNATURE: base64.b64encode(signer.sign(manifest_bytes)) + b"\n"})
-    report = svc.check_package(bad, [key_file])
+
+
+def test_proofs_are_checked_even_when_the_manifest_is_resigned(
+    exported: Path, tmp_path: Path, key_file: Path,
+) -> None:
+    def corrupt_path(proofs: dict[str, Any]) -> None:
+        proofs["proofs"][1]["path"][0] = "00" * 32
+
+    report = svc.check_package(resign(exported, tmp_path / "a.zip", key_file, corrupt_path),
+                               [key_file])
     assert not report.ok
     assert {p.file for p in report.problems} == {"ledger/proofs.json"}
     assert any("does not lead to the signed Merkle root" in p.reason for p in report.problems)
+
+
+def test_slice_completeness_is_proven_and_checked(
+    exported: Path, tmp_path: Path, key_file: Path,
+) -> None:
+    report = svc.check_package(exported, [key_file])
+    assert any(line.startswith("Slice is complete for the period") for line in report.info)
+
+    def drop_after(proofs: dict[str, Any]) -> None:
+        proofs["boundary"]["after"] = None
+
+    def shift_period(proofs: dict[str, Any]) -> None:
+        proofs["period"]["to"] = "2027-01-01T00:00:00+00:00"
+
+    for edit in (drop_after, shift_period):
+        report = svc.check_package(resign(exported, tmp_path / f"{edit.__name__}.zip",
+                                          key_file, edit), [key_file])
+        assert not report.ok, edit.__name__
+        assert {p.file for p in report.problems} == {"ledger/proofs.json"}
+        assert any("completeness" in p.reason or "does not close it" in p.reason
+                   for p in report.problems), report.lines()
+
+
+def test_private_key_never_leaves_its_file(exported: Path, key_file: Path) -> None:
+    secret = key_file.read_bytes()
+    body = b"".join(secret.splitlines()[1:-1])
+    with zipfile.ZipFile(exported) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            assert b"PRIVATE KEY" not in data
+            assert body not in data.replace(b"\n", b"")
 
 
 def test_not_a_zip_is_a_clear_failure(tmp_path: Path) -> None:

@@ -252,19 +252,73 @@ def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
         if entries[-1].seq > cp.tree_size:
             report.fail(f"{ENTRIES}.json", f"entry {entries[-1].seq} is beyond the signed tree "
                         f"size {cp.tree_size}")
-    export = raw.get("export_entry")
+    export = _proven(report, raw.get("export_entry"), "export-entry", "the export's own "
+                     "ledger entry", by_role)
     if export is not None:
-        try:
-            e = _entry(export)
-        except (KeyError, TypeError, ValueError) as exc:
-            report.fail(PROOFS, f"export_entry is malformed: {exc}")
-            return
-        recomputed = entry_hash(seq=e.seq, ts=e.ts, actor=e.actor, kind=e.kind,
-                                subject=e.subject, payload_hash=sha256_hex(e.payload),
-                                prev_hash=e.prev_hash)
-        if recomputed != e.entry_hash or by_role.get("export-entry") != e.entry_hash:
-            report.fail(PROOFS, f"the export's own ledger entry {e.seq} does not verify")
-        else:
-            report.info.append(f"Export recorded as ledger entry {e.seq}, included in the "
-                               f"checkpoint of {cp.tree_size} entries (key {cp.key_id}, "
-                               f"{cp.ts.isoformat()})")
+        report.info.append(f"Export recorded as ledger entry {export.seq}, included in the "
+                           f"checkpoint of {cp.tree_size} entries (key {cp.key_id}, "
+                           f"{cp.ts.isoformat()})")
+    if entries:
+        _check_complete(report, raw, entries, by_role)
+
+
+def _proven(report: PackageReport, raw: Any, role: str, what: str,
+            by_role: dict[str, str]) -> LedgerEntry | None:
+    """A full entry from proofs.json whose hash recomputes and whose proof verified."""
+    if raw is None:
+        return None
+    try:
+        e = _entry(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        report.fail(PROOFS, f"{what} is malformed: {exc}")
+        return None
+    recomputed = entry_hash(seq=e.seq, ts=e.ts, actor=e.actor, kind=e.kind, subject=e.subject,
+                            payload_hash=sha256_hex(e.payload), prev_hash=e.prev_hash)
+    if recomputed != e.entry_hash or by_role.get(role) != e.entry_hash:
+        report.fail(PROOFS, f"{what} (entry {e.seq}) does not verify")
+        return None
+    return e
+
+
+def _check_complete(report: PackageReport, raw: dict[str, Any], entries: list[LedgerEntry],
+                    by_role: dict[str, str]) -> None:
+    """The slice's neighbours lie outside the period, so no entry of it was left out."""
+    try:
+        period = raw["period"]
+        start = datetime.fromisoformat(str(period["from"]))
+        end = datetime.fromisoformat(str(period["to"]))
+        boundary = raw.get("boundary") or {}
+    except (KeyError, TypeError, ValueError) as exc:
+        report.fail(PROOFS, f"period or boundary is malformed: {exc}")
+        return
+    first, last = entries[0], entries[-1]
+    before = _proven(report, boundary.get("before"), "before-slice", "the entry before the "
+                     "slice", by_role)
+    after = _proven(report, boundary.get("after"), "after-slice", "the entry after the slice",
+                    by_role)
+    complete = True
+    if before is None:
+        complete &= first.seq == 1
+    elif before.seq != first.seq - 1 or before.entry_hash != first.prev_hash or (
+            before.ts >= start):
+        report.fail(PROOFS, f"entry {before.seq} before the slice does not close it: it must "
+                    f"chain to entry {first.seq} and precede the period")
+        complete = False
+    if after is None:
+        complete &= by_role.get("slice-last") is not None and last.seq == _tree_size(raw)
+    elif after.seq != last.seq + 1 or after.prev_hash != last.entry_hash or after.ts < end:
+        report.fail(PROOFS, f"entry {after.seq} after the slice does not close it: it must "
+                    f"follow entry {last.seq} and fall after the period")
+        complete = False
+    if complete:
+        report.info.append(f"Slice is complete for the period: entry "
+                           f"{before.seq if before else '(none)'} before it and entry "
+                           f"{after.seq if after else '(none)'} after it lie outside the "
+                           "period")
+    else:
+        report.fail(PROOFS, "the slice's completeness for the period cannot be shown")
+
+
+def _tree_size(raw: dict[str, Any]) -> int:
+    value = raw.get("tree_size")
+    return value if isinstance(value, int) else -1

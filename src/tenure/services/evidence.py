@@ -172,6 +172,13 @@ def _slice(conn: sa.Connection, period: Period) -> list[ledger.LedgerEntry]:
                                     through_seq=int(bounds[1])))
 
 
+def entry_json(e: ledger.LedgerEntry) -> dict[str, object]:
+    """Every field of an entry, with ``ts`` exactly as hashed."""
+    return {"seq": e.seq, "ts": e.ts.isoformat(timespec="microseconds"), "actor": e.actor,
+            "kind": e.kind, "subject": e.subject, "payload": e.payload,
+            "payload_hash": e.payload_hash, "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}
+
+
 def _proof(role: str, entry_seq: int, entry_hash: str, leaves: list[bytes]) -> dict[str, object]:
     return {"role": role, "seq": entry_seq, "leaf_index": entry_seq - 1,
             "entry_hash": entry_hash,
@@ -199,18 +206,24 @@ def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
         cp = _sign_head(conn, app, key, leaves)
         entries = _slice(conn, period)
         proofs = [_proof("export-entry", export_entry.seq, export_entry.entry_hash, leaves)]
+        boundary: dict[str, dict[str, object] | None] = {"before": None, "after": None}
         if entries:
             proofs.insert(0, _proof("slice-first", entries[0].seq, entries[0].entry_hash,
                                     leaves))
             proofs.insert(1, _proof("slice-last", entries[-1].seq, entries[-1].entry_hash,
                                     leaves))
-        e = export_entry
+            # the neighbours outside the period prove the slice is complete: nothing in the
+            # period was left out before its first or after its last entry
+            for side, seq in (("before", entries[0].seq - 1), ("after", entries[-1].seq + 1)):
+                if 1 <= seq <= cp.tree_size:
+                    (neighbour,) = ledger.iter_entries(conn, after_seq=seq - 1, through_seq=seq)
+                    boundary[side] = entry_json(neighbour)
+                    proofs.append(_proof(f"{side}-slice", seq, neighbour.entry_hash, leaves))
         proof_doc = {"format": PROOF_FORMAT, "tree_size": cp.tree_size,
-                     "merkle_root": cp.merkle_root, "proofs": proofs,
-                     "export_entry": {"seq": e.seq, "ts": e.ts.isoformat(timespec="microseconds"),
-                                      "actor": e.actor, "kind": e.kind, "subject": e.subject,
-                                      "payload": e.payload, "payload_hash": e.payload_hash,
-                                      "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}}
+                     "merkle_root": cp.merkle_root,
+                     "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+                     "proofs": proofs, "export_entry": entry_json(export_entry),
+                     "boundary": boundary}
         sections = [
             *period_sections(conn, period, entries),
             FileSection(CHECKPOINT, "Signed checkpoint",
