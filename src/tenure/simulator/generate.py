@@ -107,6 +107,9 @@ def _directory(org: Org) -> list[dict[str, Any]]:
             p.actor = len(directory)
             directory.append({"type": "user_actor", "email_address": p.seat_email,
                               "user_id": p.user_id})
+    for i in range(8):
+        directory.append({"type": "unauthenticated_user_actor",
+                          "unauthenticated_email_address": f"unknown{i}@mailbox.example"})
     return directory
 
 
@@ -230,10 +233,8 @@ def _admin_actions(org: Org, rng: random.Random, add: Any) -> None:
 def _stream(writer: EventWriter, org: Org, rng: random.Random, anchor: datetime, days: int,
             total: int, directory: list[dict[str, Any]]) -> int:
     """Write activities, usage and Claude Code rows day by day, oldest first."""
-    unauth = len(directory)
-    for i in range(8):
-        directory.append({"type": "unauthenticated_user_actor",
-                          "unauthenticated_email_address": f"unknown{i}@mailbox.example"})
+    unauth = next(i for i, a in enumerate(directory)
+                  if a["type"] == "unauthenticated_user_actor")
     specials = sorted(s for s in _specials(org, rng) if -days * DAY <= s[0] < 0)
     weights = [0.3 if (anchor.date() - timedelta(days=d)).weekday() >= 5 else 1.0
                for d in range(days, 0, -1)]

@@ -240,9 +240,9 @@ def _seats(org: Org, rng: random.Random, history_days: int) -> None:
             assert p.end_day is not None
             p.removed = (p.end_day + 1) * DAY + rng.randint(0, DAY - 1)
         p.active_until = _active_until(p, rng)
-        p.claude_code = (p.role == "claude_code_user" or
-                         (p.role == "developer" and rng.random() < 0.3)) \
-            and p.category not in ("dormant", "young")
+        p.claude_code = p.category == "cc_only" or (
+            (p.role == "claude_code_user" or (p.role == "developer" and rng.random() < 0.3))
+            and p.category not in ("dormant", "young"))
     if cased is not None and cased.seat_email:
         local, _, domain = cased.seat_email.partition("@")
         cased.seat_email = f"{local.title()}@{domain}"
@@ -338,7 +338,7 @@ def _keys(org: Org, rng: random.Random, history_days: int) -> None:
             elif plan == "key-in-archived-workspace":
                 key = _new_key(org, rng, owner, rng.randint(40, 85), org.archived_workspace)
                 key.expires = expiry()
-            elif i % 10 == 9:
+            elif i % 10 == 9 or (i == len(owners) - 1 and n == 0):
                 key = _new_key(org, rng, owner, rng.randint(100, 500), ws())
                 key.status = "inactive"
                 continue

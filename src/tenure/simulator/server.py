@@ -165,10 +165,12 @@ class SimulatorServer:
             body = route.handler(call)
             self._pathology(query, body)
             return 200, body, headers
-        except ApiError as exc:
-            return exc.status, {"type": "error", "error": {"type": exc.type,
-                                                           "message": exc.message},
-                                "request_id": request_id}, headers
+        except Exception as exc:  # a simulator bug must still answer in the envelope
+            error = exc if isinstance(exc, ApiError) else ApiError(
+                500, "api_error", f"simulator error: {type(exc).__name__}: {exc}")
+            return error.status, {"type": "error", "error": {"type": error.type,
+                                                             "message": error.message},
+                                  "request_id": request_id}, headers
 
     def _fault(self, decision: Decision, headers: dict[str, str]) -> None:
         cfg = self.faults.config
