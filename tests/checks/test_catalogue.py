@@ -88,3 +88,13 @@ def test_findings_migration_matches_metadata(database_url: str) -> None:
     engine.dispose()
     mine = [d for d in diff if "finding" in repr(d)]
     assert mine == []
+
+
+def test_docs_checks_md_is_generated_from_the_registry() -> None:
+    from pathlib import Path
+
+    from tenure.checks.catalogue_doc import catalogue_markdown
+
+    doc = Path(__file__).parents[2] / "docs" / "checks.md"
+    assert doc.read_text(encoding="utf-8") == catalogue_markdown(), (
+        "regenerate: python -m tenure.checks.catalogue_doc > docs/checks.md")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
@@ -25,14 +27,16 @@ from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
 _WINDOW = Param("window_days", 30, "Days without activity before access counts as unused.")
 
 
-def _account_activity() -> sa.ColumnElement[bool]:
-    """Rollup rows of an account: by its id, or by its email where the vendor gives only that
-    (Claude Code analytics)."""
-    return sa.and_(
-        AD.c.source == A.c.source, AD.c.tenant == A.c.tenant,
-        sa.or_(sa.and_(AD.c.principal_type == "account", AD.c.principal_id == A.c.external_id),
-               sa.and_(AD.c.principal_type == "email", AD.c.principal_id == A.c.email)),
-    )
+def _account_activity(by: str) -> sa.ColumnElement[bool]:
+    """Rollup rows of an account by its id, or by its email where the vendor gives only that
+    (Claude Code analytics). Two index-friendly lookups, not one OR that scans."""
+    key = A.c.external_id if by == "account" else A.c.email
+    return sa.and_(AD.c.source == A.c.source, AD.c.tenant == A.c.tenant,
+                   AD.c.principal_type == by, AD.c.principal_id == key)
+
+
+def _later(a: sa.ColumnElement[Any], b: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.case((a.is_(None), b), (b.is_(None), a), (a > b, a), else_=b)
 
 
 def _account_usage() -> sa.ColumnElement[bool]:
@@ -44,9 +48,14 @@ def _account_usage() -> sa.ColumnElement[bool]:
 def _dormant_account(ctx: EvalContext) -> list[Hit]:
     window = ctx.params.int("window_days")
     cutoff = ctx.before(window)
-    last_event = sa.select(sa.func.max(AD.c.last_at)).where(_account_activity()).scalar_subquery()
+    by_id, by_email = (
+        sa.select(sa.func.max(AD.c.last_at)).where(_account_activity(by)).scalar_subquery()
+        for by in ("account", "email"))
+    last_event = _later(by_id, by_email)
     last_usage = sa.select(sa.func.max(U.c.day)).where(_account_usage()).scalar_subquery()
-    recent_event = sa.exists().where(_account_activity(), AD.c.last_at >= cutoff)
+    recent_event = sa.or_(
+        *(sa.exists().where(_account_activity(by), AD.c.day >= cutoff.date(),
+                            AD.c.last_at >= cutoff) for by in ("account", "email")))
     recent_usage = sa.exists().where(_account_usage(), U.c.day >= cutoff.date())
     stmt = (
         sa.select(A.c.source, A.c.external_id.label("subject_id"),

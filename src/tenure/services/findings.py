@@ -7,6 +7,7 @@ same transaction. A muted finding stays listed (``muted``) and counts again at e
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from tenure.checks.availability import source_states
 from tenure.checks.base import Check, EvidenceValue, FindingStatus, Severity, SubjectType
 from tenure.checks.engine import CheckOutcome, Result, evaluate_checks
 from tenure.checks.params import validate_overrides
+from tenure.checks.policy import load_policies
 from tenure.checks.registry import load_builtin_checks
 from tenure.errors import NotFound, TenureError
 from tenure.evidence import ledger
@@ -31,8 +33,6 @@ OPEN = (str(FindingStatus.FAIL), str(FindingStatus.MANUAL), str(FindingStatus.ER
 
 def catalogue(app: App) -> list[Check]:
     """The built-in checks plus the custom policies of the configured folder."""
-    from tenure.checks.policy import load_policies
-
     checks = [c for _, c in load_builtin_checks().items()]
     folder = app.settings.resolved_policies_dir()
     if folder is not None:
@@ -144,8 +144,6 @@ def persist_outcomes(
 
 def run_checks(app: App, *, only: Sequence[str] = ()) -> RunSummary:
     """Evaluate the catalogue (or the ``only`` ids) as of the clock and update findings."""
-    import time
-
     started = time.perf_counter()
     checks = catalogue(app)
     validate_overrides(checks, app.settings.checks)
