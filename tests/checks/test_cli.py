@@ -95,6 +95,11 @@ def test_mute_via_cli(workdir: Path) -> None:
     assert row["muted_until"].startswith("2026-12-31")
     _, out, _ = _tenure(workdir, "findings", "--check", "unmatched-account", "-f", "ocsf")
     assert json.loads(out)[0]["status"] == "Suppressed"
+    code, _, _ = _tenure(workdir, "findings", "--check", "unmatched-account", "--fail-on",
+                         "high")
+    assert code == 0  # the only high finding is muted
+    code, _, _ = _tenure(workdir, "findings", "--fail-on", "critical")
+    assert code == 1  # the leaver is not
     code, _, err = _tenure(workdir, "findings", "mute", "fnd_missing", "--reason", "x",
                            "--until", "2026-12-31")
     assert code == 2

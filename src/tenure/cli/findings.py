@@ -62,6 +62,9 @@ def findings(
     fmt: Annotated[FindingsFormat, typer.Option(
         "--format", "-f", help="table, json, csv or ocsf (OCSF Detection Finding).")
     ] = FindingsFormat.TABLE,
+    fail_on: Annotated[Severity | None, typer.Option(
+        "--fail-on", help="Exit 1 when an unmuted failing finding of this severity or "
+        "higher is listed (for CI).")] = None,
 ) -> None:
     """Evaluate every check as of the clock (--as-of), then list open findings."""
     if ctx.invoked_subcommand is not None:
@@ -74,12 +77,18 @@ def findings(
                                              statuses=statuses))
     if fmt is FindingsFormat.OCSF:
         sys.stdout.write(json.dumps([to_ocsf(v) for v in views], indent=2) + "\n")
-        return
-    rows = [v.as_dict() for v in views]
-    if fmt is FindingsFormat.TABLE:
-        for row, view in zip(rows, views, strict=True):
-            row["subject"] = view.subject_email or view.subject_id
-    render(rows, _COLUMNS, OutputFormat(fmt.value), title="Findings", empty="no open findings")
+    else:
+        rows = [v.as_dict() for v in views]
+        if fmt is FindingsFormat.TABLE:
+            for row, view in zip(rows, views, strict=True):
+                row["subject"] = view.subject_email or view.subject_id
+        render(rows, _COLUMNS, OutputFormat(fmt.value), title="Findings",
+               empty="no open findings")
+    if fail_on is not None and any(
+        v.status == FindingStatus.FAIL and not v.muted and Severity(v.severity).rank
+        >= fail_on.rank for v in views
+    ):
+        raise typer.Exit(1)
 
 
 @findings_app.command("mute")
