@@ -98,3 +98,15 @@ def test_docs_checks_md_is_generated_from_the_registry() -> None:
     doc = Path(__file__).parents[2] / "docs" / "checks.md"
     assert doc.read_text(encoding="utf-8") == catalogue_markdown(), (
         "regenerate: python -m tenure.checks.catalogue_doc > docs/checks.md")
+
+
+def test_anthropic_actions_named_by_checks_exist() -> None:
+    import dataclasses
+
+    from tenure.connectors.anthropic import actions
+
+    kinds = {f.default for obj in vars(actions).values()
+             if dataclasses.is_dataclass(obj) for f in dataclasses.fields(obj)
+             if f.name == "kind"}
+    named = {a for c in _checks() for a in c.actions if a.startswith("anthropic.")}
+    assert named <= kinds

@@ -72,7 +72,7 @@ define(Check(
               "compromised admin account or an insider shows up in the audit trail.",
     remediation="Review the admin's recent changes in the activity feed with them and their "
                 "manager; revert what is unexplained and reduce the role if it is not needed.",
-    actions=("anthropic.remove_user", "openai.delete_user"),
+    actions=("anthropic.downgrade_org_role", "anthropic.remove_org_user", "openai.delete_user"),
     frameworks=(nist_csf("DE.CM-03"), nist_csf("PR.AA-05"), soc2("CC7.2"), soc2("CC6.3"),
                 iso27001("A.8.2"), iso27001("A.8.16")),
     needs=("account", "activity"),
@@ -125,7 +125,7 @@ define(Check(
               "without one nobody can say when the privilege should be taken back.",
     remediation="Record the purpose (reason, owner, expiry) or reduce the role to the least "
                 "that does the job.",
-    actions=("anthropic.remove_user", "anthropic.remove_workspace_member",
+    actions=("anthropic.downgrade_org_role", "anthropic.remove_workspace_member",
              "openai.delete_project_user"),
     frameworks=(owasp_nhi("NHI5"), nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"),
                 iso27001("A.5.18"), iso27001("A.8.2")),

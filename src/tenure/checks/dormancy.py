@@ -83,7 +83,7 @@ define(Check(
               "not judged, so new hires are not reported.",
     remediation="Confirm with the person or their manager; remove the seat if it is not "
                 "needed (it can be re-invited).",
-    actions=("anthropic.remove_user", "openai.delete_user"),
+    actions=("anthropic.remove_org_user", "openai.delete_user"),
     frameworks=(nist_csf("PR.AA-05"), soc2("CC6.2"), soc2("CC6.3"), iso27001("A.5.18")),
     needs=("person", "account", "activity"),
     params=(_WINDOW,),

@@ -34,7 +34,7 @@ define(Check(
               "platform, its data and its spend: the most common offboarding failure.",
     remediation="Remove the user from the platform organization (and its workspaces), then "
                 "review the keys they created.",
-    actions=("anthropic.remove_user", "openai.delete_user"),
+    actions=("anthropic.remove_org_user", "openai.delete_user"),
     frameworks=(owasp_nhi("NHI1"), nist_csf("PR.AA-01"), nist_csf("PR.AA-05"), soc2("CC6.2"),
                 iso27001("A.5.16"), iso27001("A.5.18")),
     needs=("person", "account"),
@@ -140,7 +140,7 @@ define(Check(
               "account.",
     remediation="Link it to its person (`tenure identity link`) when it is a known alias; "
                 "otherwise remove the user.",
-    actions=("anthropic.remove_user", "openai.delete_user"),
+    actions=("anthropic.remove_org_user", "openai.delete_user"),
     frameworks=(nist_csf("PR.AA-01"), soc2("CC6.1"), soc2("CC6.2"), iso27001("A.5.16")),
     needs=("person", "account"),
     evaluate=_unmatched_account,
