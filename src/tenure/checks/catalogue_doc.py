@@ -56,6 +56,33 @@ window_days = 45
 admin_roles = ["admin", "owner"]
 ```
 
+## Decisions worth knowing
+
+- **Cut-offs come from the clock, not SQL.** Every window is computed in Python from the
+  injectable clock and passed as a parameter, so the same statements run on SQLite and
+  PostgreSQL and `--as-of` reproduces any past evaluation.
+- **Dormancy** of Anthropic seats comes from the activity rollups (by account id, or by email
+  for Claude Code analytics) and per-account usage; keys use the usage report (a day with any
+  requests or tokens counts: Anthropic reports tokens only), key-attributed events, and the
+  vendor's `last_used_at` where it exists (OpenAI). Accounts and keys younger than the window
+  are not judged.
+- **Leavers** fail once the HR end date has passed by more than `grace_days` (a last day of
+  today is not yet passed); a terminated person without an end date fails at once.
+- **Orphaned vs leaver keys** do not overlap: a key whose accountable user resolves to a
+  terminated person is `leaver-active-key`; `orphaned-key` is a key whose user left the org
+  (or never existed) and matches nobody in HR.
+- **Movers**: the latest department/manager change (person_changes) is compared with when the
+  access was held. Vendors rarely date memberships, so an undated grant counts as held before
+  the move when Tenure saw it earlier or the account existed earlier; a purpose approved after
+  the move (on the grant, the account id or its email) is the re-approval.
+- **Purposes** are matched by `subject_ref` (account id, account email, grant id
+  `account@scope_type:scope_id:role`, key id). `privileged-without-purpose` wants a current one;
+  `access-past-purpose` reports grants and keys whose recorded purpose expired or whose
+  project/workspace was archived, with no current purpose beside it.
+- **Medians**: the usage-spike baseline median is computed in SQL (window functions, portable);
+  the over-active admin's "median of the other admins" is computed over one aggregated row per
+  admin in Python (no portable SQL form; tens of rows, not millions).
+
 ## Catalogue
 """
 
