@@ -67,7 +67,7 @@ class Route:
     handler: Handler
     scope: str = "admin"
     feature: str | None = None
-    paged: bool = field(default=True)
+    versioned: bool = field(default=True)  # requires the anthropic-version header
 
 
 def iso_us(when: datetime) -> str:

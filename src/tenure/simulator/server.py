@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,8 +48,11 @@ class SimulatorServer:
                  admin_key: str = DEFAULT_ADMIN_KEY,
                  compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                  admin_key_reads_compliance: bool = True, faults: FaultConfig | None = None,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 host: str = "127.0.0.1", port: int = 0,
+                 routes: Sequence[Route] = ROUTES) -> None:
         self.scenario = scenario
+        # Another platform (OpenAI) mounts its own route table next to Anthropic's.
+        self.routes = tuple(routes)
         self.as_of = (as_of or scenario.anchor).replace(microsecond=0)
         self.state = OrgState(scenario, self.as_of)
         self.admin_key = admin_key
@@ -156,7 +160,7 @@ class SimulatorServer:
             self._fault(decision, headers)
             route, params = self._route(method, path)
             self._authorize(req, route)
-            if not req.headers.get("anthropic-version"):
+            if route.versioned and not req.headers.get("anthropic-version"):
                 raise ApiError(400, "invalid_request_error",
                                "anthropic-version: header is required")
             check_feature(self.state, route)
@@ -189,7 +193,7 @@ class SimulatorServer:
 
     def _route(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed = False
-        for route in ROUTES:
+        for route in self.routes:
             match = route.pattern.match(path)
             if match:
                 if route.method == method:
