@@ -7,7 +7,7 @@ All timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -265,3 +265,23 @@ RECORD_TYPES: dict[type[Any], str] = {
     Usage: "usage",
 }
 """The record-type name of each record class, as used in the store and in Gaps."""
+
+
+def plain(value: Any) -> Any:
+    """A record (or nested records, lists, dicts) as plain dicts and lists.
+
+    Unlike ``dataclasses.asdict`` it does not deep-copy leaf values, which makes it several
+    times faster on the ingest and snapshot hot paths.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def record_values(record: Any) -> dict[str, Any]:
+    """The fields of a flat record as a dict (shallow: values are not converted)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +67,8 @@ class PlannedItem:
 
     id: str
     snapshot: ItemSnapshot
+    data: dict[str, Any]
+    """The snapshot as stored: canonical-JSON round-tripped (what the hash covers)."""
     snapshot_hash: str
     advice: Advice
     reviewer: str
@@ -115,11 +118,11 @@ def build_population(conn: sa.Connection, spec: CampaignSpec, campaign_id: str,
     """Snapshot the population with recommendations and reviewers (nothing written)."""
     items = []
     for snap in build_snapshots(conn, spec.scope, now):
-        snapshot_hash = sha256_hex(canonical_json(snap.as_dict()))
+        text = canonical_json(snap.as_dict())
         advice = recommend(snap, now)
         reviewer = resolve_reviewer(snap, spec.reviewer_rule, allow_self=spec.allow_self_review)
-        items.append(PlannedItem(item_id(campaign_id, snap), snap, snapshot_hash, advice,
-                                 reviewer, risk_score(snap, advice)))
+        items.append(PlannedItem(item_id(campaign_id, snap), snap, json.loads(text),
+                                 sha256_hex(text), advice, reviewer, risk_score(snap, advice)))
     population_hash = sha256_hex(canonical_json(sorted((i.id, i.snapshot_hash) for i in items)))
     return Population(items, population_hash,
                       stale_sources(conn, spec.scope, now, spec.max_source_age),
@@ -154,7 +157,7 @@ def create_campaign(conn: sa.Connection, spec: CampaignSpec, *, now: datetime,
         "subject_id": i.snapshot.subject_id, "label": i.snapshot.label[:512],
         "person_email": (i.snapshot.person.email if i.snapshot.person else
                          i.snapshot.owner.email if i.snapshot.owner else None),
-        "privileged": i.snapshot.privileged, "snapshot": _jsonable(i.snapshot.as_dict()),
+        "privileged": i.snapshot.privileged, "snapshot": i.data,
         "snapshot_hash": i.snapshot_hash, "recommendation": str(i.advice.recommendation),
         "recommendation_reason": i.advice.reason, "risk": i.risk, "stage": 1,
         "reviewer": i.reviewer, "status": "pending",
@@ -169,10 +172,3 @@ def create_campaign(conn: sa.Connection, spec: CampaignSpec, *, now: datetime,
                            "due_at": spec.due_at, "stale_sources": population.stale_sources,
                            "if_no_response": str(spec.if_no_response)})
     return campaign_id, population
-
-
-def _jsonable(value: Any) -> Any:
-    """Round-trip through canonical JSON so dates are strings (same bytes that were hashed)."""
-    import json
-
-    return json.loads(canonical_json(value))

@@ -6,9 +6,11 @@ decision records as "what the reviewer saw".
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from tenure.model import plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,4 +105,4 @@ class ItemSnapshot:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (what is stored and hashed)."""
-        return asdict(self)
+        return plain(self)  # type: ignore[no-any-return]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from tenure.model import (
     RunStatus,
     Usage,
     Workspace,
+    record_values,
 )
 from tenure.store import schema
 from tenure.store.upsert import insert_for
@@ -102,19 +102,19 @@ def account_row(record: Account) -> dict[str, Any]:
 
 def invite_row(record: Invite) -> dict[str, Any]:
     """Column values of an invite record."""
-    row = asdict(record)
+    row = record_values(record)
     row["email"] = record.email.strip().lower()
     return row
 
 
 def workspace_row(record: Workspace) -> dict[str, Any]:
     """Column values of a workspace/project record."""
-    return {**asdict(record), "status": record.status}
+    return {**record_values(record), "status": record.status}
 
 
 def credential_row(record: Credential) -> dict[str, Any]:
     """Column values of a credential record."""
-    return {**asdict(record), "kind": str(record.kind)}
+    return {**record_values(record), "kind": str(record.kind)}
 
 
 def grant_row(record: Grant) -> dict[str, Any]:
@@ -159,7 +159,8 @@ def write_usage(
               for name in ("requests", "input_tokens", "output_tokens", "sync_run_id")},
     )
     conn.execute(stmt, [
-        {**asdict(u), "source": source, "tenant": tenant, "sync_run_id": run_id} for u in usage
+        {**record_values(u), "source": source, "tenant": tenant, "sync_run_id": run_id}
+        for u in usage
     ])
     return len(usage)
 
