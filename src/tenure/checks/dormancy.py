@@ -20,6 +20,7 @@ from tenure.checks.sql import (
     key_created,
     key_last_activity,
     key_last_usage_day,
+    key_principal,
     used,
 )
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
@@ -102,12 +103,14 @@ def _dormant_key(ctx: EvalContext) -> list[Hit]:
         sa.select(C.c.source, C.c.external_id.label("subject_id"),
                   sa.null().label("subject_email"), sa.null().label("person"),
                   C.c.name.label("key_name"), C.c.workspace_id,
-                  usage_day.label("last_usage_day"), event_at.label("last_activity_at"),
+                  key_principal().label("owner_id"), usage_day.label("last_usage_day"),
+                  event_at.label("last_activity_at"),
                   C.c.last_used_at, sa.literal(window).label("window_days"))
         .where(active_key(ctx.now), ever_used, sa.not_(sa.func.coalesce(recently, False)))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.API_KEY,
-                     ("key_name", "workspace_id", "last_usage_day", "last_activity_at",
+                     ("key_name", "workspace_id", "owner_id", "last_usage_day",
+                      "last_activity_at",
                       "last_used_at", "window_days"))
 
 
@@ -134,12 +137,13 @@ def _never_used_key(ctx: EvalContext) -> list[Hit]:
         sa.select(C.c.source, C.c.external_id.label("subject_id"),
                   sa.null().label("subject_email"), sa.null().label("person"),
                   C.c.name.label("key_name"), C.c.workspace_id,
-                  key_created().label("created_at"), sa.literal(age).label("age_days"))
+                  key_principal().label("owner_id"), key_created().label("created_at"),
+                  sa.literal(age).label("age_days"))
         .where(active_key(ctx.now), key_created() <= ctx.before(age), usage_day.is_(None),
                event_at.is_(None), C.c.last_used_at.is_(None))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.API_KEY,
-                     ("key_name", "workspace_id", "created_at", "age_days"))
+                     ("key_name", "workspace_id", "owner_id", "created_at", "age_days"))
 
 
 define(Check(

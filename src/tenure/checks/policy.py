@@ -301,7 +301,8 @@ def _policy(r: _Reader, root: yaml.Node, reserved: set[str]) -> PolicySpec | Non
     if "id" in fields and policy_id and not CHECK_ID.match(policy_id):
         r.problem(fields["id"][1], "id must be kebab-case (e.g. contractor-admin)")
     elif policy_id in reserved:
-        r.problem(fields["id"][1], f"id {policy_id!r} is already a check")
+        r.problem(fields["id"][1], f"id {policy_id!r} is already used (by a built-in check "
+                                   "or another policy)")
     severity = Severity.MEDIUM
     if "severity" in fields:
         word = r.text(fields["severity"][1], "severity")
@@ -351,12 +352,9 @@ def parse_policy_text(text: str, path: str, reserved: set[str]) -> tuple[list[Po
             continue
         spec = _policy(r, root, reserved)
         if spec is not None:
-            if spec.id in reserved:
-                r.problem(root, f"id {spec.id!r} is defined twice")
-                continue
             reserved.add(spec.id)
             specs.append(spec)
-    return specs, r.problems
+    return specs, sorted(r.problems, key=lambda p: (p.line, p.column))
 
 
 def policy_files(folder: Path) -> list[Path]:
@@ -381,7 +379,7 @@ def validate_policies(
             continue
         found, bad = parse_policy_text(text, str(path), taken)
         specs += found
-        problems += sorted(bad, key=lambda p: (p.line, p.column))
+        problems += bad
     return specs, problems
 
 
