@@ -3,7 +3,6 @@ are there, nothing is fetched from the network, and the console stays clean."""
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
@@ -12,22 +11,11 @@ import pytest
 from tenure.services import evidence as svc
 from tenure.services.context import App
 
-from .browser import Browser, find_chromium
+from .browser import Browser
 from .seed import seed
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECTIONS = ["summary", "charts", "integrity", "tables", "files"]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """The browser binary; absent means skip locally and fail in CI."""
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
-        pytest.skip("chromium not installed (apt-get install -y chromium); CI installs it")
-    return binary
 
 
 @pytest.fixture

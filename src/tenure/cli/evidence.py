@@ -75,7 +75,8 @@ def export(
         "--period", help="FROM..TO (dates or ISO times; a bare TO date includes that day).")
     ] = None,
     campaign: Annotated[str | None, typer.Option(
-        "--campaign", help="A review campaign id (needs the reviews feature).")] = None,
+        "--campaign", help="A review campaign id (population at start, items with usage "
+        "context, decisions, revocation plan).")] = None,
 ) -> None:
     """Write a signed audit package (zip) for a period or a review campaign."""
     if (period is None) == (campaign is None):

@@ -157,7 +157,35 @@ def _verify(archive: zipfile.ZipFile, report: PackageReport,
                 report.fail(PUBLIC_KEY, "differs from the key named in the manifest")
         except (ValueError, UnicodeDecodeError) as exc:
             report.fail(PUBLIC_KEY, f"unreadable: {exc}")
-    _check_ledger(archive, report, key)
+    entries = _check_ledger(archive, report, key, str(manifest.get("kind")))
+    if manifest.get("kind") == "campaign" and entries is not None:
+        _check_campaign(archive, report, entries)
+
+
+def _check_campaign(archive: zipfile.ZipFile, report: PackageReport,
+                    entries: list[LedgerEntry]) -> None:
+    """Recompute the population, snapshot, decision and plan hashes from the data files."""
+    from tenure.evidence.campaign import CAMPAIGN, DECISIONS, PLAN, POPULATION, check_population
+
+    population = _json(archive, f"{POPULATION}.json", report)
+    campaign = _json(archive, f"{CAMPAIGN}.json", report)
+    plan = _json(archive, f"{PLAN}.json", report)
+    decisions = _json(archive, f"{DECISIONS}.json", report)
+    if not (isinstance(population, list) and isinstance(campaign, list) and campaign
+            and isinstance(plan, list) and isinstance(decisions, list)):
+        report.fail(f"{CAMPAIGN}.json", "campaign data files are missing or malformed")
+        return
+    created = next((e for e in entries if e.kind == "campaign.created"
+                    and e.subject == campaign[0].get("id")), None)
+    payload = json.loads(created.payload) if created is not None else None
+    problems = check_population(population, campaign[0], plan, decisions, payload)
+    for file, reason in problems:
+        report.fail(file, reason)
+    if not problems:
+        report.info.append(f"Population: {len(population)} items; every snapshot hash, the "
+                           "population hash (also in the campaign.created ledger entry), the "
+                           f"plan hash and {len(decisions)} decisions' snapshot hashes "
+                           "recompute")
 
 
 def _check_files(archive: zipfile.ZipFile, report: PackageReport, names: list[str],
@@ -186,17 +214,18 @@ def _check_files(archive: zipfile.ZipFile, report: PackageReport, names: list[st
                        "match their manifest hash")
 
 
-def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKey) -> None:
+def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKey,
+                  kind: str) -> list[LedgerEntry] | None:
     raw_cp = _json(archive, CHECKPOINT, report)
     raw_proofs = _json(archive, PROOFS, report)
     raw_entries = _json(archive, f"{ENTRIES}.json", report)
     if raw_cp is None or raw_proofs is None or raw_entries is None:
-        return
+        return None
     try:
         cp = Checkpoint.from_json(raw_cp)
     except ValueError as exc:
         report.fail(CHECKPOINT, str(exc))
-        return
+        return None
     problem = signature_problem(cp, {key.key_id: key})
     if problem is not None:
         report.fail(CHECKPOINT, problem)
@@ -204,7 +233,7 @@ def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKe
         entries = [_entry(e) for e in raw_entries]
     except (KeyError, TypeError, ValueError) as exc:
         report.fail(f"{ENTRIES}.json", f"malformed entry: {exc}")
-        return
+        return None
     if entries:
         verifier = Verifier(start_seq=entries[0].seq, start_prev=None)
         for e in entries:
@@ -218,7 +247,10 @@ def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKe
                            f"{chain.valid}/{chain.total} valid")
     else:
         report.info.append("Ledger slice: no entries in this scope")
+    if kind == "period" and isinstance(raw_proofs, dict) and "period" not in raw_proofs:
+        report.fail(PROOFS, "a period package must state its period")
     _check_proofs(report, cp, raw_proofs, entries)
+    return entries
 
 
 def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
@@ -258,7 +290,7 @@ def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
         report.info.append(f"Export recorded as ledger entry {export.seq}, included in the "
                            f"checkpoint of {cp.tree_size} entries (key {cp.key_id}, "
                            f"{cp.ts.isoformat()})")
-    if entries:
+    if entries and "period" in raw:
         _check_complete(report, raw, entries, by_role)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from tenure.clock import parse_instant
 from tenure.errors import ConfigError, TenureError
+from tenure.evidence import campaign, keys, ledger, merkle
 from tenure.evidence import checkpoint as cpmod
-from tenure.evidence import keys, ledger, merkle
 from tenure.evidence.checkpoint import Checkpoint
 from tenure.evidence.keys import PublicKey, SigningKey
 from tenure.evidence.package import (
@@ -22,6 +22,7 @@ from tenure.evidence.package import (
     PROOFS,
     FileSection,
     PackageSpec,
+    Section,
     write_package,
 )
 from tenure.evidence.period import Period, period_sections
@@ -185,26 +186,36 @@ def _proof(role: str, entry_seq: int, entry_hash: str, leaves: list[bytes]) -> d
             "path": [h.hex() for h in merkle.inclusion_proof(leaves, entry_seq - 1)]}
 
 
-def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
-    """Write a period package.
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What one export covers: how to name it, slice the ledger and build its sections."""
 
-    One transaction: the export's own ledger entry, a checkpoint over it, and the package
-    (written to a temporary name, renamed once complete). A failure leaves neither.
-    """
+    kind: str
+    label: str
+    title: str
+    scope: dict[str, str]
+    payload: dict[str, object]
+    entries: Callable[[sa.Connection], list[ledger.LedgerEntry]]
+    sections: Callable[[sa.Connection, list[ledger.LedgerEntry]], list[Section]]
+    period: Period | None = None
+
+
+def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
+    """One transaction: the export's own ledger entry, a checkpoint over it, and the package
+    (written to a temporary name, renamed once complete). A failure leaves none of them."""
     key = signing_key(app)
     now = app.now()
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    name = f"tenure-evidence-period-{period.label.replace('..', '_to_').replace(':', '')}-" \
-           f"{stamp}.zip"
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in what.label)
+    name = f"tenure-evidence-{what.kind}-{safe}-{stamp}.zip"
     with app.engine.begin() as conn:
         export_entry = ledger.append(conn, kind="evidence.export", actor=app.actor, now=now,
                                      subject=name, payload={
-                                         "kind": "period", "from": period.start,
-                                         "to": period.end, "package": name,
+                                         "kind": what.kind, **what.payload, "package": name,
                                          "key_id": key.public.key_id})
         leaves: list[bytes] = []
         cp = _sign_head(conn, app, key, leaves)
-        entries = _slice(conn, period)
+        entries = what.entries(conn)
         proofs = [_proof("export-entry", export_entry.seq, export_entry.entry_hash, leaves)]
         boundary: dict[str, dict[str, object] | None] = {"before": None, "after": None}
         if entries:
@@ -212,6 +223,7 @@ def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
                                     leaves))
             proofs.insert(1, _proof("slice-last", entries[-1].seq, entries[-1].entry_hash,
                                     leaves))
+        if entries and what.period is not None:
             # the neighbours outside the period prove the slice is complete: nothing in the
             # period was left out before its first or after its last entry
             for side, seq in (("before", entries[0].seq - 1), ("after", entries[-1].seq + 1)):
@@ -219,48 +231,62 @@ def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
                     (neighbour,) = ledger.iter_entries(conn, after_seq=seq - 1, through_seq=seq)
                     boundary[side] = entry_json(neighbour)
                     proofs.append(_proof(f"{side}-slice", seq, neighbour.entry_hash, leaves))
-        proof_doc = {"format": PROOF_FORMAT, "tree_size": cp.tree_size,
-                     "merkle_root": cp.merkle_root,
-                     "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
-                     "proofs": proofs, "export_entry": entry_json(export_entry),
-                     "boundary": boundary}
+        proof_doc: dict[str, object] = {
+            "format": PROOF_FORMAT, "tree_size": cp.tree_size, "merkle_root": cp.merkle_root,
+            "proofs": proofs, "export_entry": entry_json(export_entry)}
+        if what.period is not None:
+            proof_doc["period"] = {"from": what.period.start.isoformat(),
+                                   "to": what.period.end.isoformat()}
+            proof_doc["boundary"] = boundary
         sections = [
-            *period_sections(conn, period, entries),
+            *what.sections(conn, entries),
             FileSection(CHECKPOINT, "Signed checkpoint",
                         (json.dumps(cp.to_json(), indent=2) + "\n").encode("utf-8")),
             FileSection(PROOFS, "Inclusion proofs",
                         (json.dumps(proof_doc, indent=1) + "\n").encode("utf-8")),
         ]
         spec = PackageSpec(
-            kind="period", title=f"Tenure evidence package: {period.label}",
-            scope={"from": period.start.isoformat(), "to (exclusive)": period.end.isoformat()},
-            created_at=now, sections=tuple(sections),
+            kind=what.kind, title=what.title, scope=what.scope, created_at=now,
+            sections=tuple(sections),
             checkpoint_summary={
                 "Checkpoint tree size": str(cp.tree_size), "Merkle root": cp.merkle_root,
                 "Head hash": cp.head_hash, "Signed at": cp.ts.isoformat(),
                 "Key id": cp.key_id, "Export ledger entry": str(export_entry.seq)})
         path = write_package(spec, key=key, out_dir=out_dir, name=name)
-    return ExportResult(path, len(entries), sum(1 for _ in spec.sections), cp,
-                        export_entry.seq)
+    return ExportResult(path, len(entries), len(spec.sections), cp, export_entry.seq)
 
 
-CAMPAIGN_SECTIONS = ("population snapshot (query, as-of, row count, hash)",
-                     "items with usage context", "decisions with reviewers and justifications",
-                     "revocations with their verification")
+def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
+    """Write a period package: everything the ledger and the store say about FROM..TO."""
+    return _export(app, _Scope(
+        kind="period", label=period.label.replace("..", "_to_").replace(":", ""),
+        title=f"Tenure evidence package: {period.label}",
+        scope={"from": period.start.isoformat(), "to (exclusive)": period.end.isoformat()},
+        payload={"from": period.start, "to": period.end},
+        entries=lambda conn: _slice(conn, period),
+        sections=lambda conn, entries: period_sections(conn, period, entries),
+        period=period), out_dir)
 
 
 def export_campaign(app: App, campaign_id: str, out_dir: Path) -> ExportResult:
-    """A review campaign package; fails clearly while the reviews feature does not exist."""
+    """Write a review campaign package: population at start, items with usage context,
+    decisions, outcomes, the revocation plan and what was executed of it."""
     with app.engine.connect() as conn:
-        inspector = sa.inspect(conn)
-        missing = [t for t in ("campaigns", "review_items", "review_decisions")
-                   if not inspector.has_table(t)]
-    needs = "; ".join(CAMPAIGN_SECTIONS)
-    why = (f"the reviews feature's tables are missing ({', '.join(missing)})" if missing else
-           "the campaign sections of the package writer are not built yet")
-    raise EvidenceError(
-        f"cannot export campaign {campaign_id!r}: {why}. A campaign package needs: {needs}. "
-        "Use --period FROM..TO for a period package.")
+        ref = campaign.load_campaign(conn, campaign_id)
+
+    def entries(conn: sa.Connection) -> list[ledger.LedgerEntry]:
+        bounds = campaign.slice_bounds(conn, ref)
+        if bounds is None:
+            return []
+        return list(ledger.iter_entries(conn, after_seq=bounds[0] - 1, through_seq=bounds[1]))
+
+    return _export(app, _Scope(
+        kind="campaign", label=ref.id, title=f"Tenure access review: {ref.name}",
+        scope={"campaign": ref.id, "name": ref.name, "status": ref.status,
+               "population as of": ref.as_of.isoformat()},
+        payload={"campaign_id": ref.id},
+        entries=entries,
+        sections=lambda conn, slice_: campaign.campaign_sections(conn, ref, slice_)), out_dir)
 
 
 def check_package(path: Path, key_files: Sequence[Path] = ()) -> PackageReport:
