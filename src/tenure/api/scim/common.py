@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from scim2_models import (
     Context,
+    GroupMember,
     InvalidSyntaxException,
     InvalidValueException,
     Meta,
@@ -20,6 +21,7 @@ from tenure.services.scim_types import (
     POLICY,
     ListPage,
     PageRequest,
+    ScimGroup,
     StoredGroup,
     StoredUser,
 )
@@ -96,6 +98,11 @@ def render(request: Request, stored: StoredUser | StoredGroup, *, context: Conte
     """A stored resource as a response body, with its meta."""
     endpoint = "Users" if isinstance(stored, StoredUser) else "Groups"
     resource = stored.resource
+    if isinstance(resource, ScimGroup):
+        resource.members = [
+            GroupMember.model_validate({**m.model_dump(scim_ctx=None, by_alias=True),
+                                        "$ref": location(request, "Users", str(m.value))})
+            for m in resource.members or []] or None
     resource.meta = Meta(resource_type=stored.meta.resource_type, created=stored.meta.created,
                          last_modified=stored.meta.last_modified,
                          location=location(request, endpoint, stored.id),

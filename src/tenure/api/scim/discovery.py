@@ -20,6 +20,7 @@ from scim2_models import (
     Group,
     Meta,
     NotFoundException,
+    NotImplementedException,
     Patch,
     Resource,
     ResourceType,
@@ -118,3 +119,10 @@ def resource_type(request: Request, name: str, _caller: CallerDep) -> Response:
             return ScimResponse(_dump(r, request, "ResourceTypes", str(r.id or r.name),
                                       "ResourceType"))
     raise NotFoundException(detail=f"no resource type {name}")
+
+
+@router.post("/.search", summary="Search across resource types (not supported: 501)")
+def search_all(_caller: CallerDep) -> Response:
+    """RFC 7644 §3.4.3 lets a server refuse a root search; query /Users or /Groups."""
+    raise NotImplementedException(detail="searching several resource types at once is not "
+                                  "supported; use /Users/.search or /Groups/.search")
