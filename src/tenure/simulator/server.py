@@ -259,6 +259,9 @@ class _Handler(BaseHTTPRequestHandler):
     sim: SimulatorServer
     protocol_version = "HTTP/1.1"
     server_version = "tenure-simulator"
+    # Headers and body go out in separate writes; with Nagle on, each keep-alive request
+    # would wait out the peer's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self.sim.handle(self, "GET")
