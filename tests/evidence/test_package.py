@@ -18,6 +18,7 @@ from tenure.evidence import keys
 from tenure.evidence.package import MANIFEST, SIGNATURE
 from tenure.services import evidence as svc
 from tenure.services.context import App
+from tenure.store import schema
 
 from .conftest import evidence_app
 from .seed import HOSTILE_NAME, SCRIPT_NAME, ledger_size, seed
@@ -230,3 +231,20 @@ def test_period_parsing(text: str, start: str, end: str) -> None:
 def test_bad_periods_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - messages vary by cause
         svc.parse_period(bad)
+
+
+def test_t13_canary_never_reaches_a_package(eapp: App, tmp_path: Path,
+                                            key_file: Path) -> None:
+    canary = "sk-ant-admin01-CANARYcanary0123456789abcdefXYZ"
+    seed(eapp)
+    with eapp.engine.begin() as conn:
+        conn.execute(schema.sync_runs.update().where(schema.sync_runs.c.id == "run-1")
+                     .values(error=f"401 with x-api-key {canary}"))
+        conn.execute(schema.people.update().where(schema.people.c.email == "p0@example.com")
+                     .values(title=f"pasted {canary} here"))
+    package = svc.export_period(eapp, svc.parse_period(PERIOD), tmp_path / "out").path
+    with zipfile.ZipFile(package) as archive:
+        for name in archive.namelist():
+            assert canary.encode() not in archive.read(name), name
+            assert b"CANARYcanary" not in archive.read(name), name
+    assert svc.check_package(package, [key_file]).ok

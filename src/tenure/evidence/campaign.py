@@ -21,7 +21,7 @@ from tenure.evidence import svg
 from tenure.evidence.ledger import LedgerEntry, canonical_json
 from tenure.evidence.package import ChartSection, Section, SummarySection, TableSection
 from tenure.evidence.period import ledger_table
-from tenure.evidence.tabular import Cell, Table, plain
+from tenure.evidence.tabular import Cell, Table, plain, redacted
 from tenure.store import schema
 
 POPULATION = "data/population"
@@ -67,7 +67,7 @@ def slice_bounds(conn: sa.Connection, ref: CampaignRef) -> tuple[int, int] | Non
 
 def _rows(conn: sa.Connection, query: sa.Select[Any]) -> Table:
     result = conn.execute(query)
-    return Table(tuple(result.keys()), [tuple(plain(v) for v in r) for r in result])
+    return Table(tuple(result.keys()), [tuple(redacted(plain(v)) for v in r) for r in result])
 
 
 def _total(counts: object) -> int:
@@ -106,14 +106,14 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
         usage = snap.get("usage") or {}
         purpose = snap.get("purpose") or {}
         buckets[_activity_bucket(usage, ref.as_of)] += 1
-        usage_rows.append((
+        usage_rows.append(tuple(redacted(v) for v in (
             r["id"], r["label"], bool(usage.get("known", False)),
             plain(usage.get("last_activity_at")), _total(usage.get("events_30d")),
             _total(usage.get("events_90d")), int(usage.get("admin_actions_90d") or 0),
             int(usage.get("requests_30d") or 0), int(usage.get("requests_90d") or 0),
             int(usage.get("tokens_90d") or 0),
             ", ".join(str(f.get("check")) for f in snap.get("findings") or []),
-            plain(purpose.get("reason")), plain(purpose.get("expired"))))
+            plain(purpose.get("reason")), plain(purpose.get("expired")))))
     usage_table = Table(("item_id", "label", "activity_known", "last_activity_at",
                          "events_30d", "events_90d", "admin_actions_90d", "requests_30d",
                          "requests_90d", "tokens_90d", "open_findings", "purpose",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from tenure.evidence import svg
 from tenure.evidence.ledger import LedgerEntry
 from tenure.evidence.package import ChartSection, Section, SummarySection, TableSection
-from tenure.evidence.tabular import Table, plain
+from tenure.evidence.tabular import Table, plain, redacted
 from tenure.store import schema
 
 
@@ -43,7 +43,7 @@ def ledger_table(entries: Sequence[LedgerEntry]) -> Table:
 def _table(conn: sa.Connection, query: sa.Select[tuple[object, ...]]) -> Table:
     result = conn.execute(query)
     columns = tuple(result.keys())
-    return Table(columns, [tuple(plain(v) for v in row) for row in result])
+    return Table(columns, [tuple(redacted(plain(v)) for v in row) for row in result])
 
 
 def _present_at(table: sa.Table, end: datetime) -> sa.ColumnElement[bool]:

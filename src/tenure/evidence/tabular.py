@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from tenure.redact import redact_text
+
 Cell = str | int | float | bool | None
 """A value a table may hold once made plain."""
 
@@ -38,6 +40,12 @@ def plain(value: object) -> Cell:
     if isinstance(value, bytes):
         return value.hex()
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def redacted(value: Cell) -> Cell:
+    """``value`` with secret-looking substrings masked (defence in depth for exported data;
+    never applied to hashed content such as ledger entries, snapshots or plans)."""
+    return redact_text(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True, slots=True)
