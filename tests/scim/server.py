@@ -23,22 +23,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def tenure_serve(config: Path, *, timeout: float = 30.0) -> Iterator[str]:
-    """Run ``tenure --config CONFIG serve`` on 127.0.0.1; yields the base URL."""
+def tenure_serve(config: Path, *, log: Path | None = None, timeout: float = 30.0,
+                 extra: tuple[str, ...] = ()) -> Iterator[str]:
+    """Run ``tenure --config CONFIG serve`` on 127.0.0.1; yields the base URL.
+
+    The server's stdout and stderr go to ``log`` (when given) for tests that grep them.
+    """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TENURE_DATABASE_URL",
                                                             "TENURE_CONFIG")}
+    sink = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("tenure")), "--config", str(config), "serve", "--host",
-         "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [str(Path(sys.executable).with_name("tenure")), "--config", str(config), *extra,
+         "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                _, err = process.communicate()
-                raise RuntimeError(f"tenure serve exited: {err.decode(errors='replace')}")
+                raise RuntimeError(f"tenure serve exited with {process.returncode}")
             try:
                 if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
                     break
@@ -55,3 +59,5 @@ def tenure_serve(config: Path, *, timeout: float = 30.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if log is not None:
+            sink.close()  # type: ignore[union-attr]

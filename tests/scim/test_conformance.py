@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from scim2_client import BaseSyncSCIMClient
 from scim2_client.client import RawResponse
 from scim2_tester import CheckResult, Status, check_server
@@ -104,3 +105,41 @@ def test_scim2_tester_conformance(served: Any) -> None:
     assert summary["not_passing"] == []
     skipped = [r for r in results if r.status is Status.SKIPPED]
     assert {r.title for r in skipped} <= {"search_with_attributes"}
+
+
+def test_tokens_and_passwords_never_reach_logs_or_storage(tmp_path: Path,
+                                                          database_url: str) -> None:
+    """T13: a valid token, a wrong canary token and a pushed password appear nowhere: not in
+    the server's output (run at DEBUG), not in responses, not in any table."""
+    from tenure.config import load_settings
+    from tenure.services.scim_tokens import create_token
+
+    config = tmp_path / "tenure.toml"
+    config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
+    app = make_app(database_url, load_settings(config, env={}))
+    token = create_token(app)[1]
+    canary_token = "tnr_scim_0123456789abcdef_CANARYcanaryCANARYcanaryCANARY0001"
+    canary_password = "CanaryPassw0rd-7f3a9"
+    log = tmp_path / "server.log"
+    seen = []
+    with tenure_serve(config, log=log, extra=("--log-level", "DEBUG")) as base, \
+            httpx.Client(base_url=f"{base}/scim/v2", timeout=10) as http:
+        good = {"Authorization": f"Bearer {token}"}
+        body = {**user_body("ada@example.com"), "password": canary_password}
+        for headers in (good, {"Authorization": f"Bearer {canary_token}"}):
+            for response in (http.post("/Users", json=body, headers=headers),
+                             http.get("/Users", headers=headers),
+                             http.patch("/Users/x", content=b"{bad", headers=headers),
+                             http.get("/Users", params={"filter": canary_password},
+                                      headers=headers)):
+                seen.append(response.text)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    secret = token.split("_", 3)[3]
+    with app.engine.connect() as conn:
+        stored = "\n".join(str(list(conn.execute(sa.select(table))))
+                           for table in schema.metadata.sorted_tables)
+    app.close()
+    for haystack in (output, "\n".join(seen), stored):
+        assert secret not in haystack
+        assert canary_token not in haystack
+        assert canary_password not in haystack

@@ -309,8 +309,8 @@ def _save(conn: sa.Connection, app: App, caller: Caller, user_id: str, user: Sci
 
 
 def _integrity(exc: sa.exc.IntegrityError) -> UniquenessException:
-    # A concurrent push won the race for the same userName: same answer as the pre-check.
-    return UniquenessException(detail="userName is already in use by another User")
+    # A concurrent push won the race for the same userName or email: the pre-check's answer.
+    return UniquenessException(detail="userName or email is already in use by another User")
 
 
 def create_user(app: App, caller: Caller, user: ScimUser) -> StoredUser:

@@ -381,8 +381,9 @@ scim_users = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("source", "user_name_key"),
+    # One person per email per source (NULLs, users without an email, never clash).
+    sa.UniqueConstraint("source", "email"),
     sa.Index(None, "source", "external_id"),
-    sa.Index(None, "source", "email"),
     sa.Index(None, "source", "manager_ref"),
 )
 

@@ -80,12 +80,10 @@ def upgrade() -> None:
         sa.Column("created_at", tenure.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tenure.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scim_users")),
+        sa.UniqueConstraint("source", "email", name=op.f("uq_scim_users_source_email")),
         sa.UniqueConstraint(
             "source", "user_name_key", name=op.f("uq_scim_users_source_user_name_key")
         ),
-    )
-    op.create_index(
-        op.f("ix_scim_users_source_email"), "scim_users", ["source", "email"], unique=False
     )
     op.create_index(
         op.f("ix_scim_users_source_external_id"),
@@ -129,7 +127,6 @@ def downgrade() -> None:
     op.drop_table("scim_group_members")
     op.drop_index(op.f("ix_scim_users_source_manager_ref"), table_name="scim_users")
     op.drop_index(op.f("ix_scim_users_source_external_id"), table_name="scim_users")
-    op.drop_index(op.f("ix_scim_users_source_email"), table_name="scim_users")
     op.drop_table("scim_users")
     op.drop_table("scim_tokens")
     op.drop_index(op.f("ix_scim_groups_source_external_id"), table_name="scim_groups")
