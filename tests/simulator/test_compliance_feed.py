@@ -139,3 +139,14 @@ def test_enterprise_roles() -> None:
         roles = {u["role"] for u in body["data"]}
         assert roles <= {"user", "owner", "primary_owner", "membership_admin", "managed"}
         assert "primary_owner" in roles
+
+
+def test_without_feature_switch() -> None:
+    with start_simulator("default", seed=2, as_of=AS_OF,
+                         without=("compliance", "api_keys")) as sim:
+        headers = {"x-api-key": sim.admin_key, "anthropic-version": VERSION}
+        assert httpx.get(f"{sim.base_url}{FEED}", headers=headers).status_code == 403
+        assert httpx.get(f"{sim.base_url}/v1/organizations/api_keys",
+                         headers=headers).status_code == 404
+        sim.scenario.features["compliance"] = True  # switchable while serving
+        assert httpx.get(f"{sim.base_url}{FEED}", headers=headers).status_code == 200

@@ -72,6 +72,9 @@ def serve(
     fault_seed: Annotated[int, typer.Option("--fault-seed", help="Seed of --fault-rate.")] = 0,
     fault_path: Annotated[str, typer.Option(
         "--fault-path", help="Only inject faults on paths starting with this.")] = "",
+    without: Annotated[list[str] | None, typer.Option(
+        "--without", help="Switch an org feature off (workspaces, api_keys, usage_report, "
+        "claude_code, compliance); repeatable.")] = None,
 ) -> None:
     """Serve a scenario over HTTP until interrupted; prints the base URL and accepted keys."""
     from tenure.simulator import (  # the product never imports the simulator; the CLI may
@@ -94,7 +97,7 @@ def serve(
         sim = build_simulator(scenario, seed=seed, as_of=_instant(as_of, "--as-of"),  # type: ignore[arg-type]
                               faults=faults, admin_key=admin_key or DEFAULT_ADMIN_KEY,
                               compliance_key=compliance_key or DEFAULT_COMPLIANCE_KEY,
-                              host=host, port=port)
+                              host=host, port=port, without=tuple(without or ()))
     except (ScenarioError, ValueError) as exc:
         raise TenureError(str(exc)) from None
     sim.start()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tenure.simulator.faults import FaultConfig
 from tenure.simulator.generate import Options, Summary, generate
-from tenure.simulator.scenario import Scenario, ScenarioError, load
+from tenure.simulator.scenario import FEATURES, Scenario, ScenarioError, load
 from tenure.simulator.server import DEFAULT_ADMIN_KEY, DEFAULT_COMPLIANCE_KEY, SimulatorServer
 
 __all__ = ["BUILTIN", "DEFAULT_ADMIN_KEY", "DEFAULT_COMPLIANCE_KEY", "FaultConfig", "Options",
@@ -44,13 +44,15 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
                     faults: FaultConfig | None = None, admin_key: str = DEFAULT_ADMIN_KEY,
                     compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                     admin_key_reads_compliance: bool = True, host: str = "127.0.0.1",
-                    port: int = 0) -> SimulatorServer:
+                    port: int = 0, without: tuple[str, ...] = ()) -> SimulatorServer:
     """A configured, not yet started simulator.
 
     ``scenario`` is a built-in name (see ``BUILTIN``), a generated directory, a scenario JSON
     file, or a loaded :class:`Scenario`. Built-ins are generated into ``workdir`` (kept) or a
     temporary directory (removed on ``stop()``), anchored at ``as_of`` (default: now). A
-    directory or file is served at ``as_of`` (default: its own anchor).
+    directory or file is served at ``as_of`` (default: its own anchor). ``without`` switches
+    org features off (``workspaces``, ``api_keys``, ``usage_report``, ``claude_code``,
+    ``compliance``): their endpoints then answer 404 (or 403 for the Compliance API).
     """
     cleanup = None
     if isinstance(scenario, Scenario):
@@ -71,6 +73,10 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
             raise ScenarioError(f"no built-in scenario or path named {scenario!s} "
                                 f"(built-ins: {', '.join(BUILTIN)})")
         loaded = load(path)
+    for feature in without:
+        if feature not in FEATURES:
+            raise ScenarioError(f"unknown feature {feature!r} (one of {', '.join(FEATURES)})")
+        loaded.features[feature] = False
     server = SimulatorServer(loaded, as_of=as_of, admin_key=admin_key,
                              compliance_key=compliance_key,
                              admin_key_reads_compliance=admin_key_reads_compliance,
