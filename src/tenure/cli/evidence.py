@@ -56,11 +56,14 @@ def verify(
         "--from-checkpoint", help="An exported checkpoint file to check the ledger against "
         "(repeatable).", exists=True, dir_okay=False)] = None,
     key: KeyOption = None,
+    raw_pages: Annotated[bool, typer.Option(
+        "--raw-pages", help="Also re-hash every stored raw vendor page against the SHA-256 "
+        "its sync.batch ledger entry recorded.")] = False,
 ) -> None:
     """Recompute the chain, Merkle roots and checkpoint signatures; exit 1 on any failure."""
     extra = [svc.read_public_key(p) for p in key or []]
     report = svc.verify_ledger(state(ctx).app(), checkpoint_files=from_checkpoint or [],
-                               extra_keys=extra)
+                               extra_keys=extra, raw_pages=raw_pages)
     for line in report.lines():
         typer.echo(line)
     if not report.ok:

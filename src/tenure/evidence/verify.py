@@ -19,6 +19,7 @@ from tenure.evidence import merkle
 from tenure.evidence.checkpoint import Checkpoint, signature_problem
 from tenure.evidence.keys import PublicKey
 from tenure.evidence.ledger import GENESIS_HASH, LedgerEntry, entry_hash, sha256_hex
+from tenure.evidence.rawpages import RawPagesResult
 
 _RECENT_WINDOW = 65_536  # hashes remembered to tell "reordered" from "inserted"
 MAX_LISTED = 200  # issues kept for the report; the count stays exact
@@ -95,12 +96,14 @@ class VerifyReport:
     merkle_root: str = merkle.EMPTY_ROOT.hex()
     head_hash: str = GENESIS_HASH
     notes: list[str] = field(default_factory=list)
+    raw_pages: RawPagesResult | None = None
 
     @property
     def ok(self) -> bool:
         """True when every entry and checkpoint verified and nothing is missing."""
         return self.issue_count == 0 and not self.gaps and all(
-            c.problem is None for c in self.checkpoints)
+            c.problem is None for c in self.checkpoints) and (
+            self.raw_pages is None or self.raw_pages.ok)
 
     @property
     def first_broken(self) -> Issue | None:
@@ -129,6 +132,8 @@ class VerifyReport:
         out.extend(i.line() for i in self.issues)
         if self.issue_count > len(self.issues):
             out.append(f"… and {self.issue_count - len(self.issues)} more invalid entries")
+        if self.raw_pages is not None:
+            out.extend(self.raw_pages.lines())
         out.extend(f"NOTE: {n}" for n in self.notes)
         first = self.first_broken
         if first is not None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from tenure.clock import parse_instant
 from tenure.errors import ConfigError, TenureError
-from tenure.evidence import campaign, keys, ledger, merkle
+from tenure.evidence import campaign, keys, ledger, merkle, rawpages
 from tenure.evidence import checkpoint as cpmod
 from tenure.evidence.checkpoint import Checkpoint
 from tenure.evidence.keys import PublicKey, SigningKey
@@ -109,18 +109,23 @@ def trusted_keys(app: App, extra: Sequence[PublicKey] = ()) -> dict[str, PublicK
 
 def _verify_pass(conn: sa.Connection, trusted: dict[str, PublicKey],
                  checkpoints: Sequence[tuple[str, Checkpoint]],
-                 leaves: list[bytes] | None = None) -> VerifyReport:
+                 leaves: list[bytes] | None = None,
+                 recorded: rawpages.RecordedPages | None = None) -> VerifyReport:
     verifier = Verifier(trusted=trusted, checkpoints=checkpoints)
     for entry in ledger.iter_entries(conn):
         verifier.add(entry)
         if leaves is not None:
             leaves.append(leaf_of(entry.entry_hash))
+        if recorded is not None:
+            recorded.add(entry)
     return verifier.finish()
 
 
 def verify_ledger(app: App, *, checkpoint_files: Sequence[Path] = (),
-                  extra_keys: Sequence[PublicKey] = ()) -> VerifyReport:
-    """Recompute the whole chain, the Merkle roots and every checkpoint signature."""
+                  extra_keys: Sequence[PublicKey] = (),
+                  raw_pages: bool = False) -> VerifyReport:
+    """Recompute the whole chain, the Merkle roots and every checkpoint signature; with
+    ``raw_pages`` also re-hash every stored vendor page against its ledger entry."""
     listed: list[tuple[str, Checkpoint]] = []
     for path in checkpoint_files:
         try:
@@ -128,10 +133,14 @@ def verify_ledger(app: App, *, checkpoint_files: Sequence[Path] = (),
         except ValueError as exc:
             raise EvidenceError(str(exc)) from None
     trusted = trusted_keys(app, extra_keys)
+    recorded = rawpages.RecordedPages() if raw_pages else None
     with app.engine.connect() as conn:
         stored = [(f"#{i + 1} (stored, {c.tree_size} entries)", c)
                   for i, c in enumerate(cpmod.load_all(conn))]
-        return _verify_pass(conn, trusted, stored + listed)
+        report = _verify_pass(conn, trusted, stored + listed, recorded=recorded)
+        if recorded is not None:
+            report.raw_pages = rawpages.check_raw_pages(conn, recorded)
+    return report
 
 
 def _sign_head(conn: sa.Connection, app: App, key: SigningKey,
