@@ -343,10 +343,11 @@ def _check_complete(report: PackageReport, raw: dict[str, Any], entries: list[Le
                     f"follow entry {last.seq} and fall after the period")
         complete = False
     if complete:
-        report.info.append(f"Slice is complete for the period: entry "
-                           f"{before.seq if before else '(none)'} before it and entry "
-                           f"{after.seq if after else '(none)'} after it lie outside the "
-                           "period")
+        start_note = (f"entry {before.seq} before it precedes the period" if before else
+                      "it starts at entry 1")
+        end_note = (f"entry {after.seq} after it follows the period" if after else
+                    "it ends at the checkpoint's last entry")
+        report.info.append(f"Slice is complete for the period: {start_note}; {end_note}")
     else:
         report.fail(PROOFS, "the slice's completeness for the period cannot be shown")
 
