@@ -32,6 +32,56 @@ MAX_BODY_BYTES = 1024 * 1024
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
+def body_doc(schema_urn: str, example: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI for a SCIM request body (read by ``json_body``, validated by scim2-models).
+
+    Any JSON object is documented as accepted: what is not a valid resource is answered
+    with a SCIM error, never a 500, which is what an API fuzzer should explore.
+    """
+    schema = {"type": "object", "additionalProperties": True,
+              "description": f"A SCIM document ({schema_urn}), RFC 7643/7644."}
+    return {"requestBody": {"required": True, "content": {
+        media: {"schema": schema, "example": example}
+        for media in ("application/scim+json", "application/json")}}}
+
+
+def _query(name: str, description: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": kind}}
+
+
+_ATTRIBUTES = [
+    _query("attributes", "Comma-separated attributes to return (RFC 7644 §3.9)."),
+    _query("excludedAttributes", "Comma-separated attributes to leave out."),
+]
+LIST_DOC: dict[str, Any] = {"parameters": [
+    _query("filter", "RFC 7644 filter over the allowlisted attributes."),
+    _query("startIndex", "1-based index of the first result.", "integer"),
+    _query("count", "Page size (at most 1000).", "integer"), *_ATTRIBUTES]}
+"""OpenAPI for a list endpoint's query string (read in ``page_request`` and friends)."""
+GET_DOC: dict[str, Any] = {"parameters": _ATTRIBUTES}
+"""OpenAPI for a single-resource GET's query string."""
+
+
+USER_EXAMPLE: dict[str, Any] = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    "userName": "ada@example.com", "externalId": "00ujl29u0le5T6Aj10h7", "active": True,
+    "name": {"givenName": "Ada", "familyName": "Lovelace"},
+    "emails": [{"value": "ada@example.com", "type": "work", "primary": True}],
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+        "employeeNumber": "1001", "department": "Engineering"}}
+GROUP_EXAMPLE: dict[str, Any] = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering",
+    "members": [{"value": "<user id>"}]}
+PATCH_EXAMPLE: dict[str, Any] = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}
+SEARCH_EXAMPLE: dict[str, Any] = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+    "filter": 'userName eq "ada@example.com"', "startIndex": 1, "count": 10}
+
+
 async def json_body(request: Request) -> Any:
     """The request body as JSON: ``invalidSyntax`` when it is not, 413 when too large."""
     declared = request.headers.get("content-length")

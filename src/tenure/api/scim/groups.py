@@ -10,6 +10,12 @@ from scim2_models import Context, PatchOp, SearchRequest
 from tenure.api.deps import tenure_app
 from tenure.api.scim.auth import CallerDep
 from tenure.api.scim.common import (
+    GET_DOC,
+    GROUP_EXAMPLE,
+    LIST_DOC,
+    PATCH_EXAMPLE,
+    SEARCH_EXAMPLE,
+    body_doc,
     json_body,
     location,
     page_request,
@@ -34,7 +40,8 @@ def _group(body: dict[str, Any], context: Context) -> ScimGroup:
     return ScimGroup.model_validate(body, scim_ctx=context, scim_policy=POLICY)
 
 
-@router.post("", status_code=201, summary="Create a Group")
+@router.post("", status_code=201, summary="Create a Group",
+             openapi_extra=body_doc("urn:ietf:params:scim:schemas:core:2.0:Group", GROUP_EXAMPLE))
 def create_group(request: Request, app: AppDep, caller: CallerDep, body: BodyDep) -> Response:
     """A pushed group with its member Users."""
     stored = scim_groups.create_group(app, caller,
@@ -44,7 +51,7 @@ def create_group(request: Request, app: AppDep, caller: CallerDep, body: BodyDep
                         headers={"Location": location(request, "Groups", stored.id)})
 
 
-@router.get("", summary="List Groups (filter, startIndex, count)")
+@router.get("", summary="List Groups (filter, startIndex, count)", openapi_extra=LIST_DOC)
 def list_groups(request: Request, app: AppDep, caller: CallerDep) -> Response:
     """Filters: displayName, externalId, id, members.value."""
     criterion = parse_filter(request.query_params.get("filter"), GROUP_FILTERABLE, CORE_GROUP)
@@ -52,7 +59,9 @@ def list_groups(request: Request, app: AppDep, caller: CallerDep) -> Response:
     return ScimResponse(render_list(request, page, response_parameters(request)))
 
 
-@router.post("/.search", summary="Search Groups (POST form of the list)")
+@router.post("/.search", summary="Search Groups (POST form of the list)",
+             openapi_extra=body_doc("urn:ietf:params:scim:api:messages:2.0:SearchRequest",
+                                    SEARCH_EXAMPLE))
 def search_groups(request: Request, app: AppDep, caller: CallerDep,
                   body: BodyDep) -> Response:
     """RFC 7644 §3.4.3."""
@@ -67,7 +76,7 @@ def search_groups(request: Request, app: AppDep, caller: CallerDep,
         search.attributes or search.excluded_attributes) else None))
 
 
-@router.get("/{group_id}", summary="Read a Group")
+@router.get("/{group_id}", summary="Read a Group", openapi_extra=GET_DOC)
 def get_group(request: Request, group_id: str, app: AppDep, caller: CallerDep) -> Response:
     """One group of the caller's source, members included unless excluded."""
     stored = scim_groups.get_group(app, caller, group_id)
@@ -75,7 +84,8 @@ def get_group(request: Request, group_id: str, app: AppDep, caller: CallerDep) -
                                params=response_parameters(request)))
 
 
-@router.put("/{group_id}", summary="Replace a Group")
+@router.put("/{group_id}", summary="Replace a Group",
+            openapi_extra=body_doc("urn:ietf:params:scim:schemas:core:2.0:Group", GROUP_EXAMPLE))
 def replace_group(request: Request, group_id: str, app: AppDep, caller: CallerDep,
                   body: BodyDep) -> Response:
     """Name and the whole member list replaced."""
@@ -85,7 +95,9 @@ def replace_group(request: Request, group_id: str, app: AppDep, caller: CallerDe
                                context=Context.RESOURCE_REPLACEMENT_RESPONSE))
 
 
-@router.patch("/{group_id}", summary="Patch a Group (member add/remove, rename)")
+@router.patch("/{group_id}", summary="Patch a Group (member add/remove, rename)",
+              openapi_extra=body_doc("urn:ietf:params:scim:api:messages:2.0:PatchOp",
+                                     PATCH_EXAMPLE))
 def patch_group(request: Request, group_id: str, app: AppDep, caller: CallerDep,
                 body: BodyDep) -> Response:
     """Okta ``remove members[value eq "id"]`` and Entra ``Remove members`` with a value."""

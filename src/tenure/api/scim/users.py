@@ -10,6 +10,12 @@ from scim2_models import Context, PatchOp, SearchRequest
 from tenure.api.deps import tenure_app
 from tenure.api.scim.auth import CallerDep
 from tenure.api.scim.common import (
+    GET_DOC,
+    LIST_DOC,
+    PATCH_EXAMPLE,
+    SEARCH_EXAMPLE,
+    USER_EXAMPLE,
+    body_doc,
     json_body,
     location,
     page_request,
@@ -36,7 +42,8 @@ def _user(body: dict[str, Any], context: Context) -> ScimUser:
                                    scim_policy=POLICY)
 
 
-@router.post("", status_code=201, summary="Create a User (a joiner)")
+@router.post("", status_code=201, summary="Create a User (a joiner)",
+             openapi_extra=body_doc("urn:ietf:params:scim:schemas:core:2.0:User", USER_EXAMPLE))
 def create_user(request: Request, app: AppDep, caller: CallerDep, body: BodyDep) -> Response:
     """Okta/Entra provisioning a new person."""
     stored = scim.create_user(app, caller, _user(body, Context.RESOURCE_CREATION_REQUEST))
@@ -45,7 +52,7 @@ def create_user(request: Request, app: AppDep, caller: CallerDep, body: BodyDep)
                         headers={"Location": location(request, "Users", stored.id)})
 
 
-@router.get("", summary="List Users (filter, startIndex, count)")
+@router.get("", summary="List Users (filter, startIndex, count)", openapi_extra=LIST_DOC)
 def list_users(request: Request, app: AppDep, caller: CallerDep) -> Response:
     """Filters: userName, externalId, id, emails.value, active (eq, ne, co, sw, ew, pr)."""
     criterion = parse_filter(request.query_params.get("filter"), USER_FILTERABLE, CORE_USER)
@@ -53,7 +60,9 @@ def list_users(request: Request, app: AppDep, caller: CallerDep) -> Response:
     return ScimResponse(render_list(request, page, response_parameters(request)))
 
 
-@router.post("/.search", summary="Search Users (POST form of the list)")
+@router.post("/.search", summary="Search Users (POST form of the list)",
+             openapi_extra=body_doc("urn:ietf:params:scim:api:messages:2.0:SearchRequest",
+                                    SEARCH_EXAMPLE))
 def search_users(request: Request, app: AppDep, caller: CallerDep, body: BodyDep) -> Response:
     """RFC 7644 §3.4.3: the query of a list, sent as a SearchRequest body."""
     search: SearchRequest[Any] = SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
@@ -67,7 +76,7 @@ def search_users(request: Request, app: AppDep, caller: CallerDep, body: BodyDep
         search.attributes or search.excluded_attributes) else None))
 
 
-@router.get("/{user_id}", summary="Read a User")
+@router.get("/{user_id}", summary="Read a User", openapi_extra=GET_DOC)
 def get_user(request: Request, user_id: str, app: AppDep, caller: CallerDep) -> Response:
     """One user of the caller's source (another source's user is not found)."""
     stored = scim.get_user(app, caller, user_id)
@@ -75,7 +84,8 @@ def get_user(request: Request, user_id: str, app: AppDep, caller: CallerDep) -> 
                                params=response_parameters(request)))
 
 
-@router.put("/{user_id}", summary="Replace a User")
+@router.put("/{user_id}", summary="Replace a User",
+            openapi_extra=body_doc("urn:ietf:params:scim:schemas:core:2.0:User", USER_EXAMPLE))
 def replace_user(request: Request, user_id: str, app: AppDep, caller: CallerDep,
                  body: BodyDep) -> Response:
     """The whole resource replaced; department/manager/active changes become mover/leaver."""
@@ -85,7 +95,9 @@ def replace_user(request: Request, user_id: str, app: AppDep, caller: CallerDep,
                                context=Context.RESOURCE_REPLACEMENT_RESPONSE))
 
 
-@router.patch("/{user_id}", summary="Patch a User (Okta and Entra operation shapes)")
+@router.patch("/{user_id}", summary="Patch a User (Okta and Entra operation shapes)",
+              openapi_extra=body_doc("urn:ietf:params:scim:api:messages:2.0:PatchOp",
+                                     PATCH_EXAMPLE))
 def patch_user(request: Request, user_id: str, app: AppDep, caller: CallerDep,
                body: BodyDep) -> Response:
     """add / replace / remove, including Entra's capitalised ops and value paths."""
