@@ -140,7 +140,7 @@ def build(people: int, seed: int, kind: str, history_days: int) -> Org:
     org.compliance_id = random_id(rng, "org")
     org.default_workspace_id = random_id(rng, "wrkspc")
     _people(org, rng, people)
-    _seats(org, rng, history_days)
+    _seats(org, rng)
     if kind == "console":
         _workspaces(org, rng)
         _keys(org, rng, history_days)
@@ -194,7 +194,7 @@ def _people(org: Org, rng: random.Random, n: int) -> None:
                                      "", "", in_hr=False))
 
 
-def _seats(org: Org, rng: random.Random, history_days: int) -> None:
+def _seats(org: Org, rng: random.Random) -> None:
     healthy = [p for p in org.people if p.category == "healthy"]
     admin_count = max(3, len(org.people) // 40)
     admins = healthy[:admin_count]
@@ -246,7 +246,6 @@ def _seats(org: Org, rng: random.Random, history_days: int) -> None:
     if cased is not None and cased.seat_email:
         local, _, domain = cased.seat_email.partition("@")
         cased.seat_email = f"{local.title()}@{domain}"
-    del history_days
 
 
 def _active_until(p: Person, rng: random.Random) -> int | None:
@@ -375,7 +374,7 @@ def _keys(org: Org, rng: random.Random, history_days: int) -> None:
 
 
 def _invites(org: Org, rng: random.Random) -> None:
-    assignable = "user"
+    assignable = "user"  # valid on both org kinds
     for p in org.people:
         if p.user_id is not None and p.added > -120 * DAY and p.category != "orphan_creator":
             org.invites.append({"id": random_id(rng, "invite"), "email": p.seat_email,
