@@ -182,7 +182,9 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
                      f"hash {info.get('population_hash')}). The snapshot column is the exact "
                      "JSON that was hashed.", population,
                      query=str(info.get("population_query", "")), as_of=ref.as_of,
-                     report_rows=25),
+                     report_rows=25, report_columns=(
+                         "id", "kind", "subject_id", "label", "person_email", "privileged",
+                         "recommendation", "recommendation_reason", "risk", "snapshot_hash")),
         TableSection("data/usage_context", "Items with usage context",
                      "What each reviewer was shown about usage, findings and purpose.",
                      usage_table, as_of=ref.as_of, report_rows=25),
@@ -197,13 +199,16 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
         TableSection("data/revocation_actions", "Revocations and their verification",
                      "Ledger entries of revocation actions for this campaign and their "
                      "post-state verification. Empty until revocations are applied.",
-                     ledger_table(actions)),
+                     ledger_table(actions),
+                     report_columns=("seq", "ts", "actor", "kind", "subject", "payload")),
         TableSection("data/campaign_ledger", "Campaign ledger entries",
                      "The slice's entries about this campaign and its items.",
-                     ledger_table(related), report_rows=15),
+                     ledger_table(related), report_rows=15,
+                     report_columns=("seq", "ts", "actor", "kind", "subject", "entry_hash")),
         TableSection("ledger/entries", "Ledger entries",
                      "The contiguous ledger slice from the campaign's first entry to its last.",
-                     ledger_table(entries), report_rows=10),
+                     ledger_table(entries), report_rows=10,
+                     report_columns=("seq", "ts", "actor", "kind", "subject", "entry_hash")),
     ]
 
 

@@ -54,6 +54,8 @@ class TableSection:
     query: str = ""
     as_of: datetime | None = None
     report_rows: int = 20
+    report_columns: tuple[str, ...] = ()
+    """Columns the HTML report shows (all when empty); the files always carry every column."""
 
 
 @dataclass(frozen=True, slots=True)

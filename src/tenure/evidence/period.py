@@ -147,7 +147,9 @@ def period_sections(conn: sa.Connection, period: Period,
                      "The ledger slice for the period: a contiguous seq range, every field "
                      "needed to recompute each entry hash.", ledger_table(entries),
                      query="seq from the first entry with ts >= start to the last with ts < "
-                     "end", report_rows=15),
+                     "end", report_rows=15,
+                     report_columns=("seq", "ts", "actor", "kind", "subject", "payload",
+                                     "entry_hash")),
         TableSection("data/ledger_kinds", "Ledger entries by kind",
                      "Counts of the slice's entries per kind.", kind_table),
         TableSection("data/sync_runs", "Sync runs", "Every sync run started in the period.",

@@ -4,7 +4,8 @@ script, no external URL), so it opens offline in any browser."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -16,6 +17,7 @@ from tenure.evidence.package import (
     SummarySection,
     TableSection,
 )
+from tenure.evidence.tabular import Cell
 
 _ENV = Environment(
     loader=PackageLoader("tenure.evidence", "templates"),
@@ -30,6 +32,35 @@ def _cell(value: object) -> str:
     return text if len(text) <= 160 else text[:159] + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class _TableView:
+    """What the report shows of a table section (the files always hold all of it)."""
+
+    title: str
+    description: str
+    query: str
+    as_of: datetime | None
+    path: str
+    total: int
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+    hidden: tuple[str, ...]
+    vertical: bool
+    pairs: list[tuple[str, Cell]]
+
+
+def _view(t: TableSection) -> _TableView:
+    table = t.table
+    shown = t.report_columns or table.columns
+    index = [table.columns.index(c) for c in shown]
+    rows = [tuple(r[i] for i in index) for r in table.rows[:t.report_rows]]
+    vertical = len(table.rows) == 1 and len(table.columns) > 6
+    pairs = list(zip(table.columns, table.rows[0], strict=True)) if vertical else []
+    hidden = tuple(c for c in table.columns if c not in shown)
+    return _TableView(t.title, t.description, t.query, t.as_of, t.path, len(table.rows),
+                      tuple(shown), rows, () if vertical else hidden, vertical, pairs)
+
+
 def render_report(spec: PackageSpec, files: Sequence[ManifestFile], *, key_id: str) -> str:
     """The report HTML for a package (SVG from :mod:`tenure.evidence.svg` is trusted markup,
     everything else is escaped)."""
@@ -39,7 +70,7 @@ def render_report(spec: PackageSpec, files: Sequence[ManifestFile], *, key_id: s
             summary.extend(s.items)
     charts = [ChartSection(c.title, Markup(c.svg))  # noqa: S704 - built by svg.py, escaped there
               for c in spec.sections if isinstance(c, ChartSection)]
-    tables = [t for t in spec.sections if isinstance(t, TableSection)]
+    tables = [_view(t) for t in spec.sections if isinstance(t, TableSection)]
     return _ENV.get_template("report.html.j2").render(
         spec=spec, summary=summary, charts=charts, tables=tables, files=files, key_id=key_id,
         created=spec.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
