@@ -121,7 +121,7 @@ def resource_type(request: Request, name: str, _caller: CallerDep) -> Response:
     raise NotFoundException(detail=f"no resource type {name}")
 
 
-@router.post("/.search", summary="Search across resource types (not supported: 501)")
+@router.post("/.search", include_in_schema=False)
 def search_all(_caller: CallerDep) -> Response:
     """RFC 7644 §3.4.3 lets a server refuse a root search; query /Users or /Groups."""
     raise NotImplementedException(detail="searching several resource types at once is not "
