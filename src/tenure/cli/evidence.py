@@ -104,9 +104,12 @@ def verify_package(
     package: Annotated[Path, typer.Argument(help="The package zip.", exists=True,
                                             dir_okay=False)],
     key: KeyOption = None,
+    previous: Annotated[Path | None, typer.Option(
+        "--previous", help="An earlier package (or checkpoint file) you kept: require proof "
+        "that its ledger is a prefix of this one's.", exists=True, dir_okay=False)] = None,
 ) -> None:
     """Check a package offline (hashes, signatures, ledger slice, proofs); exit 1 on failure."""
-    report = svc.check_package(package, key or [])
+    report = svc.check_package(package, key or [], previous)
     for line in report.lines():
         typer.echo(line)
     if not report.ok:

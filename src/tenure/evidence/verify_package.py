@@ -284,6 +284,7 @@ def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
         if entries[-1].seq > cp.tree_size:
             report.fail(f"{ENTRIES}.json", f"entry {entries[-1].seq} is beyond the signed tree "
                         f"size {cp.tree_size}")
+    _check_consistency(report, cp, raw.get("consistency"))
     export = _proven(report, raw.get("export_entry"), "export-entry", "the export's own "
                      "ledger entry", by_role)
     if export is not None:
@@ -292,6 +293,62 @@ def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
                            f"{cp.ts.isoformat()})")
     if entries and "period" in raw:
         _check_complete(report, raw, entries, by_role)
+
+
+def _check_consistency(report: PackageReport, cp: Checkpoint, raw: Any) -> None:
+    """Each earlier checkpoint (signed by the same key) is a prefix of the package's tree."""
+    if raw is None:
+        return
+    if not isinstance(raw, list):
+        report.fail(PROOFS, "consistency is not a list")
+        return
+    key = {cp.key_id: PublicKey.from_b64(cp.public_key)}
+    sizes: list[int] = []
+    for i, item in enumerate(raw):
+        try:
+            old = Checkpoint.from_json(item["old_checkpoint"])
+            path = [bytes.fromhex(h) for h in item["path"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            report.fail(PROOFS, f"consistency[{i}] is malformed: {exc}")
+            continue
+        problem = signature_problem(old, key)
+        if problem is not None:
+            report.fail(PROOFS, f"earlier checkpoint of {old.tree_size} entries: {problem}")
+        elif not merkle.verify_consistency(old.tree_size, cp.tree_size,
+                                           bytes.fromhex(old.merkle_root),
+                                           bytes.fromhex(cp.merkle_root), path):
+            report.fail(PROOFS, f"the earlier checkpoint of {old.tree_size} entries is not a "
+                        f"prefix of this package's tree of {cp.tree_size}: history was "
+                        "rewritten")
+        else:
+            sizes.append(old.tree_size)
+    if sizes:
+        report.info.append(f"Consistency: earlier checkpoints of {', '.join(map(str, sizes))} "
+                           f"entries are prefixes of this tree of {cp.tree_size}")
+
+
+def consistent_with(path: Path, previous: Checkpoint, report: PackageReport) -> None:
+    """Require a verified consistency proof from ``previous`` (an auditor's earlier package or
+    checkpoint file) to the package at ``path``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            raw = json.loads(archive.read(PROOFS).decode("utf-8"))
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError,
+            json.JSONDecodeError) as exc:
+        report.fail(PROOFS, f"cannot read the consistency proofs: {exc}")
+        return
+    for item in raw.get("consistency") or [] if isinstance(raw, dict) else []:
+        old = item.get("old_checkpoint") if isinstance(item, dict) else None
+        if isinstance(old, dict) and old.get("tree_size") == previous.tree_size and old.get(
+                "merkle_root") == previous.merkle_root:
+            if not any(p.file == PROOFS for p in report.problems):
+                report.info.append(f"Previous checkpoint of {previous.tree_size} entries "
+                                   f"({previous.ts.isoformat()}) is a prefix of this package's "
+                                   "tree")
+            return
+    report.fail(PROOFS, f"no consistency proof from the previous checkpoint of "
+                f"{previous.tree_size} entries (root {previous.merkle_root[:16]}…): it was not "
+                "kept by this ledger, or the ledger was rewritten since")
 
 
 def _proven(report: PackageReport, raw: Any, role: str, what: str,

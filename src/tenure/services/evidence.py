@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
@@ -27,7 +28,12 @@ from tenure.evidence.package import (
 )
 from tenure.evidence.period import Period, period_sections
 from tenure.evidence.verify import Verifier, VerifyReport, leaf_of
-from tenure.evidence.verify_package import PROOF_FORMAT, PackageReport, verify_package
+from tenure.evidence.verify_package import (
+    PROOF_FORMAT,
+    PackageReport,
+    consistent_with,
+    verify_package,
+)
 from tenure.services.context import App
 from tenure.store import schema
 
@@ -189,6 +195,25 @@ def entry_json(e: ledger.LedgerEntry) -> dict[str, object]:
             "payload_hash": e.payload_hash, "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}
 
 
+MAX_CONSISTENCY = 16
+
+
+def _consistency(conn: sa.Connection, cp: Checkpoint,
+                 leaves: list[bytes]) -> list[dict[str, object]]:
+    """RFC 6962 consistency proofs from the newest earlier checkpoints to ``cp``: whoever kept
+    an earlier package can check the ledger only grew since (nothing rewritten)."""
+    earlier: dict[int, Checkpoint] = {}
+    for old in cpmod.load_all(conn):
+        if 0 < old.tree_size < cp.tree_size:
+            earlier[old.tree_size] = old
+    out: list[dict[str, object]] = []
+    for size in sorted(earlier)[-MAX_CONSISTENCY:]:
+        old = earlier[size]
+        out.append({"old_checkpoint": old.to_json(), "path": [
+            h.hex() for h in merkle.consistency_proof(leaves, size)]})
+    return out
+
+
 def _proof(role: str, entry_seq: int, entry_hash: str, leaves: list[bytes]) -> dict[str, object]:
     return {"role": role, "seq": entry_seq, "leaf_index": entry_seq - 1,
             "entry_hash": entry_hash,
@@ -242,7 +267,8 @@ def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
                     proofs.append(_proof(f"{side}-slice", seq, neighbour.entry_hash, leaves))
         proof_doc: dict[str, object] = {
             "format": PROOF_FORMAT, "tree_size": cp.tree_size, "merkle_root": cp.merkle_root,
-            "proofs": proofs, "export_entry": entry_json(export_entry)}
+            "proofs": proofs, "export_entry": entry_json(export_entry),
+            "consistency": _consistency(conn, cp, leaves)}
         if what.period is not None:
             proof_doc["period"] = {"from": what.period.start.isoformat(),
                                    "to": what.period.end.isoformat()}
@@ -298,7 +324,26 @@ def export_campaign(app: App, campaign_id: str, out_dir: Path) -> ExportResult:
         sections=lambda conn, slice_: campaign.campaign_sections(conn, ref, slice_)), out_dir)
 
 
-def check_package(path: Path, key_files: Sequence[Path] = ()) -> PackageReport:
-    """Verify a package offline; ``key_files`` pin the signer when given."""
+def check_package(path: Path, key_files: Sequence[Path] = (),
+                  previous: Path | None = None) -> PackageReport:
+    """Verify a package offline; ``key_files`` pin the signer when given; ``previous`` (an
+    earlier package or checkpoint file) must be proven a prefix of this package's ledger."""
     trusted = keys.trusted_set(read_public_key(p) for p in key_files) if key_files else None
-    return verify_package(path, trusted)
+    report = verify_package(path, trusted)
+    if previous is not None:
+        consistent_with(path, read_checkpoint(previous), report)
+    return report
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """A checkpoint from an exported checkpoint file or from a package's ledger/checkpoint.json."""
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return Checkpoint.from_json(json.loads(archive.read(CHECKPOINT)))
+        except (KeyError, ValueError) as exc:
+            raise EvidenceError(f"{path}: no readable {CHECKPOINT}: {exc}") from None
+    try:
+        return cpmod.read_file(path)
+    except ValueError as exc:
+        raise EvidenceError(str(exc)) from None
