@@ -122,6 +122,37 @@ class ReviewsConfig(BaseModel):
     """A campaign refuses (or warns with --allow-stale) when a source synced longer ago."""
 
 
+class RevocationConfig(BaseModel):
+    """``[revocation]``: the guards every apply checks before any vendor call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_actions: int = Field(default=25, ge=0)
+    max_percent: float = Field(default=10.0, ge=0, le=100)
+    max_plan_age_hours: int = Field(default=24, ge=1)
+    require_approval: bool = True
+    """A second person (not the planner) must approve before apply."""
+    task_owner: str = "security@localhost"
+    """Owner of manual tasks where the platform's API cannot revoke."""
+    task_days: int = Field(default=7, ge=1)
+
+
+class LifecycleConfig(BaseModel):
+    """``[lifecycle]``: when access ends with its reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    leaver_grace_days: int = Field(default=0, ge=0)
+    mover_window_days: int = Field(default=14, ge=1)
+    """Movers observed within this many days open a micro-review."""
+    mover_grace_days: int = Field(default=7, ge=1)
+    """The new manager's deadline; no response revokes."""
+    mover_fallback_reviewer: str = "security@localhost"
+    unused_days: int = Field(default=90, ge=1)
+    unused_cold_start: str = Field(default="report", pattern="^(report|act)$")
+    """First evaluation: ``report`` lists unused access without planning revocation."""
+
+
 class Settings(BaseModel):
     """The whole configuration, validated."""
 
@@ -133,6 +164,8 @@ class Settings(BaseModel):
     sources: tuple[SourceConfig, ...] = ()
     log_level: str = "WARNING"
     reviews: ReviewsConfig = ReviewsConfig()
+    revocation: RevocationConfig = RevocationConfig()
+    lifecycle: LifecycleConfig = LifecycleConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     checks: dict[str, dict[str, int | float | str | list[str]]] = Field(default_factory=dict)
     """Check parameter overrides: ``[checks.dormant-account] window_days = 45``."""

@@ -89,6 +89,9 @@ def _register() -> None:
     reviews.register(app)
     from tenure.cli import demo
     demo.register(app)
+    from tenure.cli import lifecycle, revoke
+    revoke.register(app)
+    lifecycle.register(app)
     from tenure.cli import scim, serve
     serve.register(app)
     scim.register(app)

@@ -54,7 +54,8 @@ def sources(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
 
 def _summary(results: list[SyncResult]) -> Table:
     table = Table(title="Sync summary")
-    for column in ("source", "status", "written", "retired", "changes", "gaps", "seconds"):
+    for column in ("source", "status", "written", "retired", "changes", "gaps", "retries",
+                   "seconds"):
         table.add_column(column)
     for r in results:
         colour = {"complete": "green", "partial": "yellow", "failed": "red"}.get(str(r.status))
@@ -64,6 +65,7 @@ def _summary(results: list[SyncResult]) -> Table:
             ", ".join(f"{k} {v}" for k, v in sorted(r.retired.items())) or "-",
             ", ".join(f"{k} {v}" for k, v in sorted(r.changes.items())) or "-",
             "; ".join(f"{g.record_type}: {g.reason}" for g in r.gaps) or "-",
+            str(r.notes.get("http_retries", "-")),
             f"{r.seconds:.1f}",
         )
     return table
@@ -76,6 +78,9 @@ def sync(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Import the valid rows of an identity file and list the bad "
         "ones, instead of rejecting the file whole.")] = False,
+    then_lifecycle: Annotated[bool, typer.Option(
+        "--then-lifecycle", help="Evaluate lifecycle triggers after a successful sync "
+        "(plans are written to ./plans; nothing is applied).")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Sync sources into the store; exits non-zero when a source failed."""
@@ -111,6 +116,11 @@ def sync(
                 err.print(f"  {p['path']}:{p['line']}:{field} {p['reason']}", markup=False)
     if any(r.failed for r in results):
         raise typer.Exit(1)
+    if then_lifecycle:
+        from tenure.cli.lifecycle import run_and_print
+        from tenure.lifecycle import TRIGGERS
+
+        run_and_print(ctx, TRIGGERS, Path("plans"))
 
 
 def register(app: typer.Typer) -> None:

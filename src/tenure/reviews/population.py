@@ -349,6 +349,10 @@ def _in_scope(snap: ItemSnapshot, scope: Scope, now: datetime) -> bool:
         return False
     if scope.with_finding and not snap.findings:
         return False
+    if scope.people:
+        who = {p.email for p in (snap.person, snap.owner.person if snap.owner else None) if p}
+        if not who & set(scope.people):
+            return False
     if scope.groups:
         held = {g.lower() for g in (snap.groups or (snap.owner.groups if snap.owner else []))}
         if not {g.lower() for g in scope.groups} & held:

@@ -12,6 +12,7 @@ Terms (comma-separated, repeatable where it makes sense):
 - ``inactive:N``       only subjects with no activity/usage in the last N days
 - ``active:N``         only subjects with activity/usage in the last N days
 - ``group:NAME``       only people in this identity-provider group (SCIM)
+- ``person:EMAIL``     only this person's seats, grants and keys (lifecycle micro-reviews)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Scope:
     inactive_days: int | None = None
     active_days: int | None = None
     groups: tuple[str, ...] = field(default_factory=tuple)
+    people: tuple[str, ...] = field(default_factory=tuple)
 
     def describe(self) -> str:
         """The scope back in its own syntax (stored with the campaign)."""
@@ -57,6 +59,7 @@ class Scope:
         if self.active_days is not None:
             terms.append(f"active:{self.active_days}")
         terms += [f"group:{g}" for g in self.groups]
+        terms += [f"person:{p}" for p in self.people]
         return ",".join(terms) or "all"
 
 
@@ -75,6 +78,7 @@ def parse_scope(text: str) -> Scope:
     sources: list[str] = []
     kinds: list[SubjectKind] = []
     groups: list[str] = []
+    people: list[str] = []
     privileged = with_finding = False
     inactive: int | None = None
     active: int | None = None
@@ -100,13 +104,16 @@ def parse_scope(text: str) -> Scope:
             active = _days(raw, value)
         elif name == "group" and value:
             groups.append(value)
+        elif name == "person" and "@" in value:
+            people.append(value.lower())
         else:
             raise ScopeError(
                 f"unknown scope term {raw!r} (known: source:NAME, kind:KIND, privileged, "
-                "with-finding, inactive:N, active:N, group:NAME)")
+                "with-finding, inactive:N, active:N, group:NAME, person:EMAIL)")
     if inactive is not None and active is not None:
         raise ScopeError("scope cannot be both inactive:N and active:N")
     return Scope(sources=tuple(dict.fromkeys(sources)),
                  kinds=tuple(dict.fromkeys(kinds)) or tuple(SubjectKind),
                  privileged_only=privileged, with_finding=with_finding, inactive_days=inactive,
-                 active_days=active, groups=tuple(dict.fromkeys(groups)))
+                 active_days=active, groups=tuple(dict.fromkeys(groups)),
+                 people=tuple(dict.fromkeys(people)))

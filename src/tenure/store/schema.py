@@ -520,3 +520,57 @@ review_notifications = sa.Table(
     sa.Column("sent_at", UTCDateTime(), nullable=False),
     sa.Index(None, "campaign_id", "reviewer", "kind"),
 )
+
+# --- revocation plans, their journal, and manual tasks ------------------------------------
+
+revocation_plans = sa.Table(
+    "revocation_plans",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("origin", sa.String(256), nullable=False),
+    sa.Column("document", JSONType, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("approved_by", sa.String(320)),
+    sa.Column("approved_at", UTCDateTime()),
+    sa.Column("applied_at", UTCDateTime()),
+    sa.Column("applied_by", sa.String(320)),
+)
+
+plan_actions = sa.Table(
+    "plan_actions",
+    metadata,
+    sa.Column("plan_id", sa.String(40), sa.ForeignKey("revocation_plans.id"), primary_key=True),
+    sa.Column("step_index", sa.Integer(), primary_key=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject_id", sa.String(512), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False, default=""),
+    sa.Column("intent_at", UTCDateTime()),
+    sa.Column("outcome_at", UTCDateTime()),
+    sa.Column("verified", sa.Boolean()),
+    sa.Column("verified_at", UTCDateTime()),
+)
+
+manual_tasks = sa.Table(
+    "manual_tasks",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("plan_id", sa.String(40), sa.ForeignKey("revocation_plans.id"), nullable=False),
+    sa.Column("step_index", sa.Integer(), nullable=False),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("subject_id", sa.String(512), nullable=False),
+    sa.Column("owner", sa.String(320), nullable=False),
+    sa.Column("due", sa.Date(), nullable=False),
+    sa.Column("why", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("done_at", UTCDateTime()),
+    sa.Column("done_by", sa.String(320)),
+    sa.Column("note", sa.Text()),
+    sa.UniqueConstraint("plan_id", "step_index"),
+)

@@ -1,0 +1,1 @@
+"""Revocation: plans that list the exact vendor calls, a guarded apply, and verification."""

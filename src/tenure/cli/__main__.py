@@ -1,0 +1,5 @@
+"""``python -m tenure.cli``."""
+
+from tenure.cli import main
+
+main()

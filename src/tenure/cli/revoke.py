@@ -1,0 +1,147 @@
+"""Commands: tenure revoke plan|approve|apply|status|list|export|tasks|task-done."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tenure.cli.output import OutputFormat, console, render
+from tenure.cli.state import state
+from tenure.services import revocation
+
+revoke_app = typer.Typer(help="Revocation plans: dry-run by default, guarded apply, "
+                              "verification.", no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", "-f", help="Output format: table, json or csv.")]
+
+
+@revoke_app.command("plan")
+def plan(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the plan file.")],
+    from_campaign: Annotated[str | None, typer.Option(
+        "--from-campaign", help="A closed review campaign's revoke/reduce outcomes.")] = None,
+    check: Annotated[str | None, typer.Option(
+        "--check", help="Every open, unmuted failing finding of this check.")] = None,
+    trigger: Annotated[str | None, typer.Option(
+        "--trigger", help="leaver, purpose or unused.")] = None,
+    planner: Annotated[str | None, typer.Option(
+        "--as", help="Who plans (recorded; cannot approve their own plan).")] = None,
+) -> None:
+    """Write a plan: the exact vendor calls per target, the reason, and the plan's SHA-256."""
+    made, notes = revocation.plan_revocation(state(ctx).app(), campaign=from_campaign,
+                                             check=check, trigger=trigger,
+                                             planner_email=planner)
+    out.write_text(made.to_json(), encoding="utf-8")
+    rows = [{"index": s.index, "action": s.action, "kind": s.target.kind,
+             "subject": s.target.label, "reason": s.target.reason,
+             "call": f"{s.call.method} {s.call.path}" if s.call else "manual task",
+             "confirm": s.target.requires_confirmation} for s in made.steps]
+    render(rows, ["index", "action", "subject", "call", "reason"], OutputFormat.TABLE,
+           title=f"Plan {made.id}", empty="nothing to revoke")
+    err = console(stderr=True)
+    for note in notes:
+        err.print(f"[dim]{note}[/dim]")
+    err.print(f"wrote {out}\nsha256 {made.sha256}\nnothing was changed: apply with "
+              f"`tenure revoke apply {out} --approve-hash {made.sha256}`")
+
+
+@revoke_app.command("approve")
+def approve(
+    ctx: typer.Context,
+    plan_file: Annotated[Path, typer.Argument(help="The plan file.")],
+    approver: Annotated[str, typer.Option("--as", help="The approver's email (not the "
+                                                       "planner).")],
+) -> None:
+    """Approve a plan as a second person (required before apply by default)."""
+    approved = revocation.approve_plan(state(ctx).app(), plan_file, approver=approver)
+    console().print(f"approved {approved.id} (sha256 {approved.sha256}) as {approver}")
+
+
+@revoke_app.command("apply")
+def apply(
+    ctx: typer.Context,
+    plan_file: Annotated[Path, typer.Argument(help="The plan file.")],
+    approve_hash: Annotated[str, typer.Option(
+        "--approve-hash", help="The plan's SHA-256: apply runs exactly that plan.")],
+    max_actions: Annotated[int | None, typer.Option(
+        "--max-actions", help="Refuse when the plan has more vendor actions.")] = None,
+    max_percent: Annotated[float | None, typer.Option(
+        "--max-percent", help="Refuse when actions exceed this % of identities in scope.")]
+    = None,
+    no_resync: Annotated[bool, typer.Option(
+        "--no-resync", help="Skip re-syncing the touched sources afterwards.")] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Apply an approved plan: guards first, then each action once, then verification."""
+    report = revocation.apply(state(ctx).app(), plan_file, approve_hash=approve_hash,
+                              max_actions=max_actions, max_percent=max_percent,
+                              resync=not no_resync)
+    render(report.steps, ["index", "status", "verified", "detail"], fmt,
+           title=f"Applied {report.plan_id}: {report.calls} vendor change(s)")
+    if report.count("failed"):
+        raise typer.Exit(1)
+
+
+@revoke_app.command("status")
+def status(ctx: typer.Context, plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+           fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """Show a plan's approval, each action's outcome and its verification."""
+    info, steps = revocation.plan_status(state(ctx).app(), plan_id)
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps({**info, "steps": [asdict(s) for s in steps]}, indent=2,
+                              default=str))
+        return
+    console().print(" ".join(f"{k}={v}" for k, v in info.items() if v is not None))
+    render([asdict(s) for s in steps], ["index", "action", "subject_id", "status", "verified",
+                                        "detail"], fmt, title="Actions")
+
+
+@revoke_app.command("list")
+def list_(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """List stored plans."""
+    render(revocation.list_plans(state(ctx).app()),
+           ["id", "origin", "status", "created_at", "created_by", "approved_by"], fmt,
+           title="Plans", empty="no plans")
+
+
+@revoke_app.command("export")
+def export(ctx: typer.Context, plan_id: Annotated[str, typer.Argument(help="Plan id.")],
+           out: Annotated[Path, typer.Option("--out", help="Where to write the plan file.")]
+           ) -> None:
+    """Write a stored plan (e.g. one made by `tenure lifecycle run`) to a file."""
+    out.write_text(revocation.export_plan(state(ctx).app(), plan_id), encoding="utf-8")
+    console().print(f"wrote {out}")
+
+
+@revoke_app.command("tasks")
+def tasks(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Include done tasks.")] = False,
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Manual revocation tasks where the platform's API cannot revoke."""
+    rows = revocation.list_tasks(state(ctx).app(), status=None if all_ else "open")
+    render(rows, ["id", "subject_id", "owner", "due", "overdue", "why", "status"], fmt,
+           title="Manual tasks", empty="no open manual tasks")
+
+
+@revoke_app.command("task-done")
+def task_done(
+    ctx: typer.Context,
+    task_id: Annotated[int, typer.Argument(help="Task id.")],
+    by: Annotated[str, typer.Option("--as", help="Who did it (email).")],
+    note: Annotated[str, typer.Option("--note", help="What was done.")],
+) -> None:
+    """Record that a manual revocation task was done."""
+    revocation.complete_task(state(ctx).app(), task_id, by=by, note=note)
+    console().print(f"task {task_id} done")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the revoke group to the root app."""
+    app.add_typer(revoke_app, name="revoke")

@@ -1,0 +1,148 @@
+"""Lifecycle use cases: record purposes, and evaluate every trigger after a sync."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from tenure.actions import planner
+from tenure.errors import NotFound, TenureError
+from tenure.evidence import ledger
+from tenure.lifecycle import leaver_targets, movers, purpose_targets, unused_targets
+from tenure.reviews.campaigns import CampaignSpec, NoResponse, create_campaign
+from tenure.reviews.reviewers import parse_rule
+from tenure.reviews.scope import parse_scope
+from tenure.services.context import App
+from tenure.store import schema
+
+PU = schema.purposes
+
+
+def add_purpose(app: App, subject: str, *, reason: str, owner: str,
+                until: datetime | None, project: str | None) -> int:
+    """Record why a seat, key or grant exists, until when or for which project."""
+    if (until is None) == (project is None):
+        raise TenureError("give exactly one of --until DATE or --project ID")
+    if not reason.strip() or "@" not in owner:
+        raise TenureError("--reason and an --owner email are required")
+    with app.engine.begin() as conn:
+        kinds = {name: table for name, table in (
+            ("account", schema.accounts), ("api_key", schema.credentials),
+            ("grant", schema.grants))}
+        kind = next((name for name, table in kinds.items() if conn.execute(
+            sa.select(table.c.id).where(table.c.external_id == subject)).first()), None)
+        if kind is None:
+            raise NotFound(f"no account, key or grant with id {subject!r} (sync first)")
+        if project is not None and conn.execute(sa.select(schema.workspaces.c.id).where(
+                schema.workspaces.c.external_id == project)).first() is None:
+            raise NotFound(f"no workspace/project {project!r}")
+        result = conn.execute(PU.insert().values(
+            subject_type=kind, subject_ref=subject, reason=reason.strip(),
+            owner_email=owner.lower(), approved_by=app.actor, approved_at=app.now(),
+            expires_at=until, project_id=project, created_at=app.now(),
+            created_by=app.actor))
+        (purpose_id,) = result.inserted_primary_key or (0,)
+        ledger.append(conn, kind="purpose.added", actor=app.actor, now=app.now(),
+                      subject=subject, payload={"purpose_id": int(purpose_id),
+                                                "subject_type": kind, "reason": reason,
+                                                "owner": owner.lower(), "until": until,
+                                                "project": project})
+    return int(purpose_id)
+
+
+def list_purposes(app: App) -> list[dict[str, Any]]:
+    """Recorded purposes with whether each has ended."""
+    ws = schema.workspaces
+    archived = sa.select(ws.c.external_id).where(ws.c.status == "archived")
+    now = app.now()
+    with app.engine.connect() as conn:
+        rows = conn.execute(sa.select(PU, PU.c.project_id.in_(archived).label("archived"))
+                            .where(PU.c.withdrawn_at.is_(None))
+                            .order_by(PU.c.created_at)).mappings().all()
+    return [{"id": r["id"], "subject": r["subject_ref"], "subject_type": r["subject_type"],
+             "reason": r["reason"], "owner": r["owner_email"], "until": r["expires_at"],
+             "project": r["project_id"],
+             "ended": bool(r["archived"]) or (r["expires_at"] is not None
+                                              and r["expires_at"] <= now)} for r in rows]
+
+
+@dataclass
+class LifecycleReport:
+    """What ``tenure lifecycle run`` found and did."""
+
+    plans: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    reported: list[str] = field(default_factory=list)
+
+
+def _cold(conn: sa.Connection) -> bool:
+    """True until the unused-access rule has been evaluated once (ConductorOne's cold start)."""
+    return conn.execute(sa.select(schema.ledger_entries.c.seq).where(
+        schema.ledger_entries.c.kind == "lifecycle.unused").limit(1)).first() is None
+
+
+def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
+    """Evaluate triggers: plans for leaver/purpose/unused, micro-reviews for movers."""
+    report = LifecycleReport()
+    now, cfg, rcfg = app.now(), app.settings.lifecycle, app.settings.revocation
+    with app.engine.begin() as conn:
+        for trigger in triggers:
+            if trigger == "mover":
+                report.reviews += _mover_reviews(app, conn, now)
+                continue
+            if trigger == "leaver":
+                targets = leaver_targets(conn, now, cfg)
+            elif trigger == "purpose":
+                targets = purpose_targets(conn, now)
+            elif trigger == "unused":
+                targets = unused_targets(conn, now, cfg.unused_days)
+                cold = _cold(conn)
+                ledger.append(conn, kind="lifecycle.unused", actor=app.actor, now=now,
+                              payload={"targets": len(targets), "cold_start": cold,
+                                       "mode": cfg.unused_cold_start})
+                if cold and cfg.unused_cold_start == "report":
+                    report.reported += [f"unused (cold start, not planned): {t.kind} "
+                                        f"{t.subject_id} {t.label}" for t in targets]
+                    continue
+            else:
+                raise TenureError(f"unknown trigger {trigger!r}")
+            if not targets:
+                continue
+            plan, notes = planner.build_plan(
+                conn, app.settings, targets, origin=f"trigger:{trigger}",
+                created_by=app.actor, now=now, task_owner=rcfg.task_owner,
+                task_days=rcfg.task_days)
+            report.plans.append({"trigger": trigger, "plan_id": plan.id, "sha256": plan.sha256,
+                                 "steps": len(plan.steps), "skipped": notes,
+                                 "document": plan.to_json()})
+    return report
+
+
+def _mover_reviews(app: App, conn: sa.Connection, now: datetime) -> list[dict[str, Any]]:
+    cfg = app.settings.lifecycle
+    opened = []
+    seen = {row[0] for row in conn.execute(sa.select(schema.ledger_entries.c.subject).where(
+        schema.ledger_entries.c.kind == "lifecycle.mover_review"))}
+    for move in movers(conn, now, cfg):
+        key = f"{move.person_email}#{','.join(str(i) for i in move.change_ids)}"
+        if key in seen:
+            continue
+        spec = CampaignSpec(
+            name=f"Mover review: {move.person_email}",
+            scope=parse_scope(f"person:{move.person_email},privileged"),
+            due_at=now + timedelta(days=cfg.mover_grace_days),
+            reviewer_rule=parse_rule(f"named:{move.new_manager}", cfg.mover_fallback_reviewer),
+            if_no_response=NoResponse.REVOKE, require_justification=True, allow_stale=True)
+        campaign_id, population = create_campaign(conn, spec, now=now, actor=app.actor)
+        ledger.append(conn, kind="lifecycle.mover_review", actor=app.actor, now=now,
+                      subject=key, payload={"person": move.person_email,
+                                            "changes": list(move.change_ids),
+                                            "campaign_id": campaign_id,
+                                            "reviewer": move.new_manager,
+                                            "items": len(population.items)})
+        opened.append({"person": move.person_email, "campaign_id": campaign_id,
+                       "reviewer": move.new_manager, "items": len(population.items)})
+    return opened

@@ -1,0 +1,185 @@
+"""Revocation use cases: plan, approve, apply (guarded), status, manual tasks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tenure.actions import planner
+from tenure.actions.plan import Plan, Target, read_plan
+from tenure.actions.runner import ApplyRefused, ApplyReport, Guards, apply_plan
+from tenure.errors import NotFound, TenureError
+from tenure.evidence import ledger
+from tenure.lifecycle import leaver_targets, purpose_targets, unused_targets
+from tenure.services.context import App
+from tenure.store import schema
+
+P, J, T = schema.revocation_plans, schema.plan_actions, schema.manual_tasks
+
+
+def targets_for(app: App, conn: sa.Connection, *, campaign: str | None, check: str | None,
+                trigger: str | None) -> tuple[list[Target], str]:
+    """The targets of exactly one origin, and the origin's label."""
+    chosen = [x for x in (campaign, check, trigger) if x]
+    if len(chosen) != 1:
+        raise TenureError("choose exactly one of --from-campaign, --check, --trigger")
+    now = app.now()
+    if campaign:
+        return planner.targets_from_campaign(conn, campaign), f"campaign:{campaign}"
+    if check:
+        return planner.targets_from_check(conn, check, now), f"check:{check}"
+    cfg = app.settings.lifecycle
+    if trigger == "leaver":
+        return leaver_targets(conn, now, cfg), "trigger:leaver"
+    if trigger == "purpose":
+        return purpose_targets(conn, now), "trigger:purpose"
+    if trigger == "unused":
+        return unused_targets(conn, now, cfg.unused_days), "trigger:unused"
+    if trigger == "mover":
+        raise TenureError("movers open micro-reviews, not plans: run `tenure lifecycle run`")
+    raise TenureError(f"unknown trigger {trigger!r} (leaver, mover, purpose, unused)")
+
+
+def plan_revocation(app: App, *, campaign: str | None = None, check: str | None = None,
+                    trigger: str | None = None, planner_email: str | None = None
+                    ) -> tuple[Plan, list[str]]:
+    """Build and store a plan from one origin (dry run: nothing touches a vendor)."""
+    cfg = app.settings.revocation
+    with app.engine.begin() as conn:
+        targets, origin = targets_for(app, conn, campaign=campaign, check=check,
+                                      trigger=trigger)
+        return planner.build_plan(conn, app.settings, targets, origin=origin,
+                                  created_by=(planner_email or app.actor).lower(),
+                                  now=app.now(), task_owner=cfg.task_owner,
+                                  task_days=cfg.task_days)
+
+
+def approve_plan(app: App, path: Path, *, approver: str) -> Plan:
+    """Record a second person's approval of exactly this plan (approver ≠ planner)."""
+    plan, claimed = read_plan(path)
+    approver = approver.strip().lower()
+    if claimed != plan.sha256:
+        raise ApplyRefused(f"{path}: the plan was altered after it was written")
+    with app.engine.begin() as conn:
+        row = conn.execute(sa.select(P).where(P.c.id == plan.id)).mappings().first()
+        if row is None or row["sha256"] != plan.sha256:
+            raise NotFound(f"plan {plan.id} with hash {plan.sha256} is not in this store")
+        if approver == row["created_by"]:
+            raise ApplyRefused(f"{approver} planned {plan.id} and cannot also approve it")
+        conn.execute(P.update().where(P.c.id == plan.id).values(
+            approved_by=approver, approved_at=app.now(),
+            status="approved" if row["status"] == "planned" else row["status"]))
+        ledger.append(conn, kind="plan.approved", actor=app.actor, now=app.now(),
+                      subject=plan.id, payload={"plan_id": plan.id, "sha256": plan.sha256,
+                                                "approver": approver,
+                                                "planner": row["created_by"]})
+    return plan
+
+
+def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = None,
+          max_percent: float | None = None, resync: bool = True) -> ApplyReport:
+    """Apply exactly the approved plan, then re-sync the touched sources."""
+    from tenure.services.sync import run_source
+
+    plan, claimed = read_plan(path)
+    cfg = app.settings.revocation
+    guards = Guards(max_actions=cfg.max_actions if max_actions is None else max_actions,
+                    max_percent=cfg.max_percent if max_percent is None else max_percent,
+                    max_plan_age=timedelta(hours=cfg.max_plan_age_hours),
+                    require_approval=cfg.require_approval)
+    report = apply_plan(app.engine, app.settings, plan, claimed_hash=claimed,
+                        approve_hash=approve_hash.strip().lower(), guards=guards,
+                        actor=app.actor, now=app.now(), env=dict(os.environ))
+    if resync and report.calls:
+        for source in sorted({s.target.source for s in plan.steps if s.call is not None}):
+            run_source(app, source)
+            report.resynced.append(source)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class StepStatus:
+    """One step of a plan and what happened to it."""
+
+    index: int
+    source: str
+    kind: str
+    subject_id: str
+    action: str
+    status: str
+    detail: str
+    verified: bool | None
+
+
+def plan_status(app: App, plan_id: str) -> tuple[dict[str, Any], list[StepStatus]]:
+    """A stored plan and its journal."""
+    with app.engine.connect() as conn:
+        row = conn.execute(sa.select(P).where(P.c.id == plan_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no plan {plan_id!r}")
+        steps = conn.execute(sa.select(J).where(J.c.plan_id == plan_id)
+                             .order_by(J.c.step_index)).mappings().all()
+    info = {k: row[k] for k in ("id", "sha256", "origin", "status", "created_at", "created_by",
+                                "approved_by", "approved_at", "applied_at", "applied_by")}
+    return info, [StepStatus(s["step_index"], s["source"], s["kind"], s["subject_id"],
+                             s["action"], s["status"], s["detail"], s["verified"])
+                  for s in steps]
+
+
+def list_plans(app: App) -> list[dict[str, Any]]:
+    """Every stored plan, newest first."""
+    with app.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            sa.select(P.c.id, P.c.origin, P.c.status, P.c.created_at, P.c.created_by,
+                      P.c.approved_by, P.c.sha256).order_by(P.c.created_at.desc())).mappings()]
+
+
+def list_tasks(app: App, *, status: str | None = "open") -> list[dict[str, Any]]:
+    """Manual revocation tasks (overdue ones flagged)."""
+    query = sa.select(T).order_by(T.c.due, T.c.id)
+    if status:
+        query = query.where(T.c.status == status)
+    today = app.now().date()
+    with app.engine.connect() as conn:
+        return [{**dict(r), "overdue": r["status"] == "open" and r["due"] < today}
+                for r in conn.execute(query).mappings()]
+
+
+def complete_task(app: App, task_id: int, *, by: str, note: str) -> None:
+    """Record that a person did a manual revocation."""
+    if not note.strip():
+        raise TenureError("say what was done (--note)")
+    with app.engine.begin() as conn:
+        row = conn.execute(sa.select(T).where(T.c.id == task_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no manual task {task_id}")
+        if row["status"] != "open":
+            raise TenureError(f"task {task_id} is already {row['status']}")
+        conn.execute(T.update().where(T.c.id == task_id).values(
+            status="done", done_at=app.now(), done_by=by.lower(), note=note))
+        ledger.append(conn, kind="task.done", actor=app.actor, now=app.now(),
+                      subject=f"{row['plan_id']}#{row['step_index']}",
+                      payload={"task_id": task_id, "plan_id": row["plan_id"],
+                               "subject_id": row["subject_id"], "by": by.lower(),
+                               "note": note})
+
+
+def export_plan(app: App, plan_id: str) -> str:
+    """The plan file of a stored plan (byte-for-byte what ``revoke plan`` wrote)."""
+    import json
+
+    from tenure.actions.plan import parse_plan
+
+    with app.engine.connect() as conn:
+        row = conn.execute(sa.select(P.c.document, P.c.sha256).where(P.c.id == plan_id)).first()
+    if row is None:
+        raise NotFound(f"no plan {plan_id!r}")
+    plan, _ = parse_plan(json.dumps({**row.document, "sha256": row.sha256}))
+    if plan.sha256 != row.sha256:
+        raise TenureError(f"stored plan {plan_id} does not match its hash")
+    return plan.to_json()
