@@ -44,11 +44,16 @@ def demo(
     out.print(f"3. Review campaign {report.campaign_id}: {report.campaign_items} items; "
               "recommendations " + ", ".join(
                   f"{k} {v}" for k, v in sorted(report.recommendations.items())))
-    out.print(f"4. Evidence: checkpoint over {report.checkpoint}; ledger {report.ledger_valid}")
+    movers = (f"{report.micro_reviews} mover micro-review(s)" if report.micro_reviews else
+              "no move inside the mover window (older moves surface as mover-stale-access)")
+    out.print(f"4. Lifecycle: {movers}; leaver plan "
+              f"{report.plan_id} with {report.plan_steps} step(s), approved by a second person, "
+              f"applied with {report.applied} vendor change(s), {report.verified}")
+    out.print(f"5. Evidence: checkpoint over {report.checkpoint}; ledger {report.ledger_valid}")
     config = report.directory / "tenure.toml"
     out.print("\nExplore:")
     for command in ("findings", "review items " + report.campaign_id, "accounts --unmatched",
-                    "changes", "evidence verify"):
+                    "changes", "revoke status " + report.plan_id, "evidence verify"):
         out.print(f"  .venv/bin/tenure --config {config} {command}")
     if report.planted_found != report.planted_total:
         raise typer.Exit(1)

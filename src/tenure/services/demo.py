@@ -35,7 +35,7 @@ signing_key_file = "evidence.key"
 [[sources]]
 name = "hr"
 type = "hr-csv"
-path = "scenario/hr.csv"
+path = "hr.csv"
 
 [[sources]]
 name = "claude"
@@ -61,6 +61,11 @@ class DemoReport:
     campaign_id: str = ""
     campaign_items: int = 0
     recommendations: dict[str, int] = field(default_factory=dict)
+    plan_id: str = ""
+    plan_steps: int = 0
+    applied: int = 0
+    verified: str = ""
+    micro_reviews: int = 0
     ledger_valid: str = ""
     checkpoint: str = ""
 
@@ -73,8 +78,8 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
     from tenure.reviews.campaigns import CampaignSpec, NoResponse
     from tenure.reviews.reviewers import parse_rule
     from tenure.reviews.scope import parse_scope
-    from tenure.services import evidence, findings, reviews
-    from tenure.services.sync import sync_sources
+    from tenure.services import evidence, findings, lifecycle, revocation, reviews
+    from tenure.services.sync import run_source, sync_sources
     from tenure.simulator import start_simulator
 
     if directory.exists():
@@ -94,6 +99,14 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
         evidence.keygen(directory / "evidence.key")
         app = App(settings=load_settings(config), clock=Clock(), actor="demo")
         try:
+            say("importing the HR history: the export of 31 days ago, then the one after the "
+                "moves …")
+            hr = directory / "hr.csv"
+            for days_ago, name in ((31, "hr.csv"), (30, "hr_after_move.csv")):
+                shutil.copy(directory / "scenario" / name, hr)
+                then = App(settings=app.settings,
+                           clock=Clock(app.now() - timedelta(days=days_ago)), actor="demo")
+                run_source(then, "hr")
             say(f"syncing HR and the Claude organization from the simulator at "
                 f"{sim.base_url} …")
             for result in sync_sources(app):
@@ -105,7 +118,9 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
             findings.run_checks(app)
             failing = [f for f in findings.list_findings(app) if f.status == "fail"]
             report.findings_by_check = dict(Counter(f.check for f in failing))
-            found = {(f.check, f.subject_id) for f in failing}
+            # a mover's stale grants ("user_…@workspace:…") are planted as the mover's account
+            found = {(f.check, f.subject_id.split("@")[0] if f.check == "mover-stale-access"
+                      else f.subject_id) for f in failing}
             planted = {(p["check"], p["subject_id"]) for p in sim.planted}
             report.planted_by_check = dict(Counter(c for c, _ in planted))
             report.planted_total = len(planted)
@@ -123,6 +138,19 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
             report.campaign_items = len(population.items)
             report.recommendations = dict(Counter(str(i.advice.recommendation)
                                                   for i in population.items))
+            say("lifecycle: micro-reviews for movers, and a leaver revocation plan …")
+            report.micro_reviews = len(lifecycle.run_lifecycle(app, ("mover",)).reviews)
+            plan, _ = revocation.plan_revocation(app, trigger="leaver",
+                                                 planner_email="planner@example.com")
+            plan_file = directory / "leaver-plan.json"
+            plan_file.write_text(plan.to_json(), encoding="utf-8")
+            report.plan_id, report.plan_steps = plan.id, len(plan.steps)
+            revocation.approve_plan(app, plan_file, approver="ciso@example.com")
+            applied = revocation.apply(app, plan_file, approve_hash=plan.sha256)
+            report.applied = applied.calls
+            checked = [s for s in applied.steps if "verified" in s]
+            report.verified = (f"{sum(1 for s in checked if s['verified'])}/{len(checked)} "
+                               "verified on the platform")
             say("signing an evidence checkpoint and verifying the ledger …")
             cp = evidence.create_checkpoint(app, out=directory / "checkpoint.json")
             report.checkpoint = f"{cp.tree_size} entries, root {cp.merkle_root[:16]}…"
