@@ -78,7 +78,7 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
     from tenure.reviews.campaigns import CampaignSpec, NoResponse
     from tenure.reviews.reviewers import parse_rule
     from tenure.reviews.scope import parse_scope
-    from tenure.services import evidence, findings, lifecycle, revocation, reviews
+    from tenure.services import evidence, findings, lifecycle, reviews, revocation
     from tenure.services.sync import run_source, sync_sources
     from tenure.simulator import start_simulator
 
