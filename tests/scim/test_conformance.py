@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,33 @@ def test_tokens_and_passwords_never_reach_logs_or_storage(tmp_path: Path,
         assert secret not in haystack
         assert canary_token not in haystack
         assert canary_password not in haystack
+
+
+def test_concurrent_pushes_over_http(served: Any) -> None:
+    """Parallel creates (with duplicates) and patches of one user: 201/409/200 only, every
+    person once, the ledger chain intact."""
+    base, token, app = served
+    headers = {"Authorization": f"Bearer {token}"}
+    retitle = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                  "Operations": [{"op": "replace", "path": "title", "value": "x"}]}
+    with httpx.Client(base_url=f"{base}/scim/v2", headers=headers, timeout=60) as http:
+        shared = http.post("/Users", json=user_body("shared@example.com")).json()["id"]
+
+    def push(i: int) -> list[int]:
+        with httpx.Client(base_url=f"{base}/scim/v2", headers=headers, timeout=60) as http:
+            created = http.post("/Users", json=user_body(f"u{i % 12}@example.com"))
+            patched = http.patch(f"/Users/{shared}", json={
+                **retitle, "Operations": [{"op": "replace", "path": "title",
+                                              "value": f"t{i}"}]})
+            return [created.status_code, patched.status_code]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = Counter(code for pair in pool.map(push, range(36)) for code in pair)
+    assert statuses == {201: 12, 409: 24, 200: 36}
+    emails = [p["email"] for p in rows(app, schema.people)]
+    assert sorted(emails) == sorted({*(f"u{i}@example.com" for i in range(12)),
+                                     "shared@example.com"})
+    from tenure.evidence.ledger import iter_entries
+    from tenure.evidence.verify import verify_entries
+    with app.engine.connect() as conn:
+        assert verify_entries(iter_entries(conn)).ok

@@ -132,10 +132,12 @@ def user_from_row(row: sa.RowMapping) -> StoredUser:
     return StoredUser(row["id"], user, meta)
 
 
-def _load(conn: sa.Connection, source: str, user_id: str) -> sa.RowMapping:
-    row = conn.execute(
-        sa.select(U).where(U.c.source == source, U.c.id == user_id)
-    ).mappings().first()
+def _load(conn: sa.Connection, source: str, user_id: str, *,
+          lock: bool = False) -> sa.RowMapping:
+    query = sa.select(U).where(U.c.source == source, U.c.id == user_id)
+    if lock:  # concurrent writes to one resource apply one after the other (PostgreSQL)
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFoundException(detail=f"User {user_id} not found")
     return row
@@ -347,7 +349,7 @@ def replace_user(app: App, caller: Caller, user_id: str, user: ScimUser) -> Stor
     """PUT /Users/{id}: the resource is replaced whole; the person follows."""
     try:
         with app.engine.begin() as conn:
-            previous = _load(conn, caller.source, user_id)
+            previous = _load(conn, caller.source, user_id, lock=True)
             return _save(conn, app, caller, user_id, user, previous, "scim.user.replaced")
     except sa.exc.IntegrityError as exc:
         raise _integrity(exc) from None
@@ -357,7 +359,7 @@ def patch_user(app: App, caller: Caller, user_id: str, patch: PatchOp[ScimUser])
     """PATCH /Users/{id}: apply the operations to the stored resource, then save it whole."""
     try:
         with app.engine.begin() as conn:
-            previous = _load(conn, caller.source, user_id)
+            previous = _load(conn, caller.source, user_id, lock=True)
             user = user_from_row(previous).resource
             patch.patch(user, scim_policy=POLICY)
             return _save(conn, app, caller, user_id, user, previous, "scim.user.patched")
@@ -369,7 +371,7 @@ def delete_user(app: App, caller: Caller, user_id: str) -> None:
     """DELETE /Users/{id}: the person becomes terminated (a leaver, like ``active: false``);
     the SCIM resource and its group memberships are removed."""
     with app.engine.begin() as conn:
-        row = _load(conn, caller.source, user_id)
+        row = _load(conn, caller.source, user_id, lock=True)
         user = user_from_row(row).resource
         write = new_write(app)
         _project(conn, caller.source, user, row["email"], row["email"], write, active=False)

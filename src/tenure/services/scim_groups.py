@@ -53,10 +53,12 @@ def _group_from_row(row: sa.RowMapping, members: list[GroupMember]) -> StoredGro
     return StoredGroup(row["id"], group, meta)
 
 
-def _load(conn: sa.Connection, source: str, group_id: str) -> sa.RowMapping:
-    row = conn.execute(
-        sa.select(G).where(G.c.source == source, G.c.id == group_id)
-    ).mappings().first()
+def _load(conn: sa.Connection, source: str, group_id: str, *,
+          lock: bool = False) -> sa.RowMapping:
+    query = sa.select(G).where(G.c.source == source, G.c.id == group_id)
+    if lock:  # concurrent writes to one resource apply one after the other (PostgreSQL)
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFoundException(detail=f"Group {group_id} not found")
     return row
@@ -171,7 +173,7 @@ def list_groups(app: App, caller: Caller, criterion: Criterion | None,
 def replace_group(app: App, caller: Caller, group_id: str, group: ScimGroup) -> StoredGroup:
     """PUT /Groups/{id}: name and the whole member list replaced."""
     with app.engine.begin() as conn:
-        previous = _load(conn, caller.source, group_id)
+        previous = _load(conn, caller.source, group_id, lock=True)
         return _save(conn, app, caller, group_id, group, previous, "scim.group.replaced")
 
 
@@ -179,7 +181,7 @@ def patch_group(app: App, caller: Caller, group_id: str,
                 patch: PatchOp[ScimGroup]) -> StoredGroup:
     """PATCH /Groups/{id}: member add/remove (Okta, Entra) and renames."""
     with app.engine.begin() as conn:
-        previous = _load(conn, caller.source, group_id)
+        previous = _load(conn, caller.source, group_id, lock=True)
         group = _stored(conn, caller.source, group_id).resource
         patch.patch(group, scim_policy=POLICY)
         return _save(conn, app, caller, group_id, group, previous, "scim.group.patched")
@@ -188,7 +190,7 @@ def patch_group(app: App, caller: Caller, group_id: str,
 def delete_group(app: App, caller: Caller, group_id: str) -> None:
     """DELETE /Groups/{id}: the group and its memberships are removed."""
     with app.engine.begin() as conn:
-        row = _load(conn, caller.source, group_id)
+        row = _load(conn, caller.source, group_id, lock=True)
         members = sorted(conn.execute(sa.select(M.c.user_id).where(M.c.group_id == group_id))
                          .scalars())
         conn.execute(M.delete().where(M.c.group_id == group_id))

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from scim2_models import Error, InvalidValueException, SCIMException
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 SCIM_MEDIA_TYPE = "application/scim+json"
@@ -89,6 +90,18 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     return scim_error(exc.status_code, detail, headers=exc.headers)
 
 
+async def _on_database_busy(request: Request, exc: Exception) -> Response:
+    # A lock timeout or a deadlock between two concurrent pushes: nothing was written (the
+    # transaction rolled back) and the IdP retries a 503, so say exactly that.
+    _log.warning("database busy on %s %s: %s", request.method, request.url.path,
+                 type(exc).__name__)
+    if not _is_scim(request):
+        return JSONResponse({"detail": "database busy, retry"}, status_code=503,
+                            headers={"Retry-After": "1"})
+    return scim_error(503, "the store is busy; nothing was written, retry",
+                      headers={"Retry-After": "1"})
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     # Never echo the exception: it may quote a payload (PII) or a header.
     _log.error("internal error on %s %s: %s", request.method, request.url.path,
@@ -104,4 +117,5 @@ def install_error_handlers(api: FastAPI) -> None:
     api.add_exception_handler(ValidationError, _on_pydantic)
     api.add_exception_handler(RequestValidationError, _on_request_validation)
     api.add_exception_handler(StarletteHTTPException, _on_http)
+    api.add_exception_handler(OperationalError, _on_database_busy)
     api.add_exception_handler(Exception, _on_unexpected)
