@@ -122,3 +122,22 @@ def test_put_replaces_the_extension_whole(client: TestClient, scim_app: App) -> 
     body.pop(ENTERPRISE, None)
     assert client.put(f"/scim/v2/Users/{uid}", json=body).status_code == 200
     assert ("ada@example.com", "mover", "department", "Eng", None) in changes(scim_app)
+
+
+def test_an_unchanged_push_writes_nothing(client: TestClient, scim_app: App) -> None:
+    body = user_body("ada@example.com", department="Eng")
+    uid = _post(client, body)
+    before = (ledger_kinds(scim_app), rows(scim_app, schema.sync_runs))
+    again = client.put(f"/scim/v2/Users/{uid}", json=body)
+    assert again.status_code == 200
+    assert again.json()["meta"]["version"] == 'W/"1"'
+    same = client.patch(f"/scim/v2/Users/{uid}", json=patch(
+        {"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Eng"}))
+    assert same.status_code == 200
+    assert (ledger_kinds(scim_app), rows(scim_app, schema.sync_runs)) == before
+    gid = client.post("/scim/v2/Groups", json={"schemas": [CORE_GROUP], "displayName": "G",
+                                               "members": [{"value": uid}]}).json()["id"]
+    before = (ledger_kinds(scim_app), rows(scim_app, schema.sync_runs))
+    assert client.patch(f"/scim/v2/Groups/{gid}", json=patch(
+        {"op": "add", "path": "members", "value": [{"value": uid}]})).status_code == 200
+    assert (ledger_kinds(scim_app), rows(scim_app, schema.sync_runs)) == before

@@ -290,6 +290,10 @@ def _save(conn: sa.Connection, app: App, caller: Caller, user_id: str, user: Sci
     if manager_ref is not None and len(manager_ref) > _MAX_TEXT:
         raise InvalidValueException(detail="manager.value is longer than 512 characters")
     resource = resource_json(user)
+    if previous is not None and previous["resource"] == resource:
+        # Okta pushes the whole profile (PUT) on every sync even when nothing changed: an
+        # unchanged resource is acknowledged without a new version, run or ledger entry.
+        return user_from_row(previous)
     write = new_write(app)
     values = {"external_id": user.external_id, "user_name": user_name, "user_name_key": key,
               "email": email, "active": user.active is not False, "manager_ref": manager_ref,

@@ -107,6 +107,9 @@ def _save(conn: sa.Connection, app: App, caller: Caller, group_id: str, group: S
         raise InvalidValueException(detail="externalId is longer than 512 characters")
     wanted = _wanted_members(conn, caller.source, group)
     resource = _resource_json(group)
+    if previous is not None and previous["resource"] == resource and set(wanted) == set(
+            conn.execute(sa.select(M.c.user_id).where(M.c.group_id == group_id)).scalars()):
+        return _stored(conn, caller.source, group_id)  # unchanged: no version, no entry
     write = new_write(app)
     values = {"external_id": group.external_id, "display_name": name,
               "display_name_key": name.lower(), "resource": resource,
