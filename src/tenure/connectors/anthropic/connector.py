@@ -273,6 +273,10 @@ class AnthropicConnector:
                     cursor = window.at_page(next_day.isoformat())
                 else:
                     cursor = done
+                if not seen and cursor is not done:
+                    # An empty day commits nothing: after a crash it is simply asked again,
+                    # which spares one transaction per idle day on a long first sync.
+                    continue
                 yield Batch(STREAM_CLAUDE_CODE, list(seen.values()), cursor=cursor.to_cursor(),
                             raw=self._raw(reader.client, page))
             day, token = next_day, None
