@@ -92,6 +92,8 @@ def _register() -> None:
     from tenure.cli import lifecycle, revoke
     revoke.register(app)
     lifecycle.register(app)
+    from tenure.cli import importer
+    importer.register(app)
     from tenure.cli import scim, serve
     serve.register(app)
     scim.register(app)

@@ -167,14 +167,16 @@ def write_usage(
 
 def store_raw_page(
     conn: sa.Connection, *, run_id: str, source: str, stream: str, locator: str, body: bytes,
-    now: datetime,
+    now: datetime, level: int = 6,
 ) -> tuple[int, str]:
-    """Keep a vendor page compressed; returns (row id, SHA-256 of the uncompressed body)."""
+    """Keep a vendor page compressed; returns (row id, SHA-256 of the uncompressed body).
+
+    Bulk imports pass a low ``level``: speed matters more than ratio there."""
     digest = hashlib.sha256(body).hexdigest()
     result = conn.execute(
         schema.raw_pages.insert().values(
             sync_run_id=run_id, source=source, stream=stream, locator=locator, sha256=digest,
-            fetched_at=now, body=zlib.compress(body, 6),
+            fetched_at=now, body=zlib.compress(body, level),
         )
     )
     (page_id,) = result.inserted_primary_key or (0,)
