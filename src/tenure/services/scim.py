@@ -187,14 +187,13 @@ def person_of(conn: sa.Connection, source: str, user: ScimUser, email: str,
 def _retire_person(conn: sa.Connection, source: str, email: str, run_id: str,
                    now: datetime) -> list[PersonChange]:
     """The user no longer governs this email (its email changed): the person is removed."""
-    result = conn.execute(
-        P.update().where(P.c.source == source, P.c.tenant == source, P.c.email == email,
-                         P.c.removed_at.is_(None))
-        .values(removed_at=now, removed_run_id=run_id)
-    )
-    if not result.rowcount:
+    current = (P.c.source == source, P.c.tenant == source, P.c.email == email,
+               P.c.removed_at.is_(None))
+    status = conn.execute(sa.select(P.c.status).where(*current)).scalar()
+    if status is None:
         return []
-    changes = [PersonChange(email, ChangeKind.REMOVED, "status", None, "removed")]
+    conn.execute(P.update().where(*current).values(removed_at=now, removed_run_id=run_id))
+    changes = [PersonChange(email, ChangeKind.REMOVED, "status", str(status), "removed")]
     record_changes(conn, changes, source=source, run_id=run_id, now=now)
     return changes
 
