@@ -91,8 +91,8 @@ def test_edited_campaign_package_fails_with_file_and_reason(
     report = svc.check_package(resigned, [key_file])
     assert not report.ok
     files = {p.file for p in report.problems}
-    assert {"data/population.json", "ledger/entries.json"} <= files
-    assert files <= {"data/population.json", "ledger/entries.json", "data/decisions.json"}
+    assert {"data/population.json", "ledger/entries.jsonl"} <= files
+    assert files <= {"data/population.json", "ledger/entries.jsonl", "data/decisions.json"}
     assert any("population hash" in p.reason for p in report.problems)
     assert any("items but the campaign recorded" in p.reason for p in report.problems)
 

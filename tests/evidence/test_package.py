@@ -55,7 +55,7 @@ def test_export_verifies_and_is_recorded(eapp: App, exported: Path, key_file: Pa
     with zipfile.ZipFile(exported) as archive:
         names = set(archive.namelist())
         manifest = json.loads(archive.read(MANIFEST))
-        entries = json.loads(archive.read("ledger/entries.json"))
+        entries = archive.read("ledger/entries.jsonl").decode().splitlines()
     for required in ("manifest.json", "manifest.sig", "public_key.pem", "report.html",
                      "ledger/checkpoint.json", "ledger/proofs.json", "ledger/entries.csv",
                      "data/sync_runs.csv", "data/raw_pages.json", "data/people.csv",

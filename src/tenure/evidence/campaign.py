@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,8 @@ import sqlalchemy as sa
 
 from tenure.errors import NotFound
 from tenure.evidence import svg
-from tenure.evidence.ledger import LedgerEntry, canonical_json
+from tenure.evidence.ledger import canonical_json
+from tenure.evidence.ledgerslice import LedgerSlice
 from tenure.evidence.package import ChartSection, Section, SummarySection, TableSection
 from tenure.evidence.period import ledger_table
 from tenure.evidence.tabular import Cell, Table, plain, redacted
@@ -85,7 +85,7 @@ def _activity_bucket(usage: dict[str, Any], as_of: datetime) -> str:
 
 
 def campaign_sections(conn: sa.Connection, ref: CampaignRef,
-                      entries: Sequence[LedgerEntry]) -> list[Section]:
+                      entries: LedgerSlice) -> list[Section]:
     """Summary, charts and tables for one campaign; ``entries`` is the ledger slice."""
     c, items = schema.campaigns, schema.review_items
     campaign = _rows(conn, sa.select(*[col for col in c.columns if col.name != "plan"])
@@ -139,9 +139,12 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
         "item_id", "action", "kind", "source", "tenant", "subject_id", "label", "reason",
         "decided_by", "recommendation", "snapshot_hash")
     plan = Table(plan_cols, [tuple(plain(p.get(k)) for k in plan_cols) for p in plan_items])
-    related = [e for e in entries if e.subject in ref.subjects]
-    actions = [e for e in entries if e.kind.startswith(("action.", "plan.", "revocation."))
-               and ref.id in e.payload]
+    t = schema.ledger_entries
+    related = entries.where(t.c.subject.in_(sorted(ref.subjects)))
+    actions = entries.where(
+        sa.or_(*(t.c.kind.startswith(p, autoescape=True)
+                 for p in ("action.", "plan.", "revocation."))),
+        t.c.payload.contains(ref.id, autoescape=True))
     decided = Counter(str(r[3]) for r in decisions.rows)
     outcome_counts = Counter(str(r["outcome"] or "open") for r in raw_items)
     reviewers = Counter(str(r[2]) for r in decisions.rows)
@@ -205,10 +208,8 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
                      "The slice's entries about this campaign and its items.",
                      ledger_table(related), report_rows=15,
                      report_columns=("seq", "ts", "actor", "kind", "subject", "entry_hash")),
-        TableSection("ledger/entries", "Ledger entries",
-                     "The contiguous ledger slice from the campaign's first entry to its last.",
-                     ledger_table(entries), report_rows=10,
-                     report_columns=("seq", "ts", "actor", "kind", "subject", "entry_hash")),
+        entries.section("The contiguous ledger slice from the campaign's first entry to its "
+                        "last.", "seq from the campaign's first ledger entry to its last"),
     ]
 
 
@@ -239,9 +240,9 @@ def check_population(population: list[dict[str, Any]], campaign: dict[str, Any],
         problems.append((f"{POPULATION}.json", f"{len(population)} items but the campaign "
                          f"recorded {campaign.get('population_size')}"))
     if created_payload is None:
-        problems.append(("ledger/entries.json", "no campaign.created entry in the slice"))
+        problems.append(("ledger/entries.jsonl", "no campaign.created entry in the slice"))
     elif created_payload.get("population_hash") != population_hash:
-        problems.append(("ledger/entries.json", "the campaign.created entry records a "
+        problems.append(("ledger/entries.jsonl", "the campaign.created entry records a "
                          "different population hash"))
     if campaign.get("plan_hash") and sha256_hex(canonical_json(plan)) != campaign["plan_hash"]:
         problems.append((f"{PLAN}.json", "recomputed plan hash differs from the campaign's"))

@@ -9,7 +9,7 @@ Layout (every path is fixed so a verifier needs nothing but this module)::
     report.html              human-readable report (self-contained)
     ledger/checkpoint.json   the signed checkpoint the proofs lead to
     ledger/proofs.json       RFC 6962 inclusion proofs (slice ends and the export entry)
-    ledger/entries.json|csv  the ledger slice for the scope
+    ledger/entries.jsonl|csv the ledger slice for the scope (streamed)
     data/<section>.json|csv  one pair per table section
 
 A writer is given a list of sections, so new package kinds (a review campaign) add sections,
@@ -23,13 +23,22 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from tenure.evidence.keys import PublicKey, SigningKey
-from tenure.evidence.tabular import Table, csv_bytes, json_bytes
+from tenure.evidence.tabular import (
+    Cell,
+    Table,
+    csv_bytes,
+    csv_header,
+    csv_line,
+    json_bytes,
+    jsonl_line,
+)
 
 FORMAT = "tenure-evidence-package-v1"
 MANIFEST = "manifest.json"
@@ -82,7 +91,23 @@ class SummarySection:
     items: tuple[tuple[str, str], ...]
 
 
-Section = TableSection | FileSection | ChartSection | SummarySection
+@dataclass(frozen=True, slots=True)
+class StreamSection:
+    """A table too large to hold in memory, written row by row as ``<path>.jsonl`` (one JSON
+    object per line) and ``<path>.csv``. ``rows`` is called once per file."""
+
+    path: str
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    rows: Callable[[], Iterable[tuple[Cell, ...]]]
+    query: str = ""
+    as_of: datetime | None = None
+    report_rows: int = 10
+    report_columns: tuple[str, ...] = ()
+
+
+Section = TableSection | StreamSection | FileSection | ChartSection | SummarySection
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,39 +136,122 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def build_files(spec: PackageSpec) -> list[tuple[str, bytes, int | None]]:
-    """The data files of every section: (path, bytes, row count)."""
-    files: list[tuple[str, bytes, int | None]] = []
-    for section in spec.sections:
-        if isinstance(section, TableSection):
-            rows = len(section.table.rows)
-            files.append((f"{section.path}.json", json_bytes(section.table), rows))
-            files.append((f"{section.path}.csv", csv_bytes(section.table), rows))
-        elif isinstance(section, FileSection):
-            files.append((section.path, section.data, None))
-    for path, _, _ in files:
-        if not _SAFE_PATH.match(path):
-            raise ValueError(f"unsafe package path {path!r}")
-    return files
+def _check_path(path: str) -> str:
+    if not _SAFE_PATH.match(path):
+        raise ValueError(f"unsafe package path {path!r}")
+    return path
+
+
+def _info(path: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(_check_path(path), date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+class _Writer:
+    """Adds members to the zip, recording each one's SHA-256, size and row count."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.listed: list[ManifestFile] = []
+        self.previews: dict[str, tuple[list[tuple[Cell, ...]], int]] = {}
+
+    def add(self, path: str, data: bytes, rows: int | None = None) -> None:
+        self.archive.writestr(_info(path), data)
+        self.listed.append(ManifestFile(path, _digest(data), len(data), rows))
+
+    def stream(self, section: StreamSection) -> None:
+        """Write ``.jsonl`` then ``.csv`` row by row (two passes over the rows)."""
+        preview: list[tuple[Cell, ...]] = []
+        count = 0
+        for suffix in ("jsonl", "csv"):
+            path = f"{section.path}.{suffix}"
+            with self.archive.open(_info(path), "w", force_zip64=True) as handle:
+                sink = _Sink(handle)
+                if suffix == "csv":
+                    sink.write(csv_header(section.columns))
+                count = 0
+                buffered: list[bytes] = []
+                for row in section.rows():
+                    count += 1
+                    if suffix == "jsonl":
+                        if len(preview) < section.report_rows:
+                            preview.append(row)
+                        buffered.append(jsonl_line(section.columns, row))
+                    else:
+                        buffered.append(csv_line(row))
+                    if len(buffered) >= 1000:
+                        sink.write(b"".join(buffered))
+                        buffered.clear()
+                sink.write(b"".join(buffered))
+            self.listed.append(ManifestFile(path, sink.digest.hexdigest(), sink.size, count))
+        self.previews[section.path] = (preview, count)
+
+
+class _Sink:
+    """A zip member being written, hashed and measured on the way."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        self.handle.write(chunk)
 
 
 def write_package(spec: PackageSpec, *, key: SigningKey, out_dir: Path, name: str) -> Path:
-    """Write the zip to ``out_dir/name`` and return its path."""
+    """Write the zip to ``out_dir/name`` and return its path.
+
+    Data files are written first (large tables streamed row by row, so memory stays bounded),
+    then the report, the public key, and last the manifest and its signature.
+    """
     from tenure.evidence.report_html import render_report
 
-    files = build_files(spec)
-    listed = [ManifestFile(p, _digest(d), len(d), r) for p, d, r in files]
     public = key.public
-    html = render_report(spec, listed, key_id=public.key_id).encode("utf-8")
-    files.append((REPORT, html, None))
-    files.append((PUBLIC_KEY, public.pem().encode("ascii"), None))
-    listed += [ManifestFile(REPORT, _digest(html), len(html)),
-               ManifestFile(PUBLIC_KEY, _digest(files[-1][1]), len(files[-1][1]))]
-    sections = [{"path": s.path, "title": s.title, "query": s.query,
-                 "as_of": s.as_of.astimezone(UTC).isoformat() if s.as_of else None,
-                 "rows": len(s.table.rows),
-                 "sha256_json": next(m.sha256 for m in listed if m.path == f"{s.path}.json")}
-                for s in spec.sections if isinstance(s, TableSection)]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / name
+    partial = target.with_suffix(".zip.partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            writer = _Writer(archive)
+            for section in spec.sections:
+                if isinstance(section, TableSection):
+                    rows = len(section.table.rows)
+                    writer.add(f"{section.path}.json", json_bytes(section.table), rows)
+                    writer.add(f"{section.path}.csv", csv_bytes(section.table), rows)
+                elif isinstance(section, StreamSection):
+                    writer.stream(section)
+                elif isinstance(section, FileSection):
+                    writer.add(section.path, section.data)
+            data_files = list(writer.listed)
+            html = render_report(spec, data_files, key_id=public.key_id,
+                                 previews=writer.previews)
+            writer.add(REPORT, html.encode("utf-8"))
+            writer.add(PUBLIC_KEY, public.pem().encode("ascii"))
+            manifest_bytes = _manifest(spec, public, writer.listed)
+            archive.writestr(_info(MANIFEST), manifest_bytes)
+            archive.writestr(_info(SIGNATURE), base64.b64encode(key.sign(manifest_bytes))
+                             + b"\n")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)  # never leave a half-written package under the final name
+    return target
+
+
+def _manifest(spec: PackageSpec, public: PublicKey, listed: list[ManifestFile]) -> bytes:
+    by_path = {m.path: m for m in listed}
+    sections: list[dict[str, object]] = []
+    for s in spec.sections:
+        if isinstance(s, TableSection | StreamSection):
+            main = by_path[f"{s.path}.json" if isinstance(s, TableSection) else f"{s.path}.jsonl"]
+            sections.append({"path": s.path, "title": s.title, "query": s.query,
+                             "as_of": s.as_of.astimezone(UTC).isoformat() if s.as_of else None,
+                             "rows": main.rows, "sha256": main.sha256})
     manifest = {
         "format": FORMAT, "kind": spec.kind, "title": spec.title, "scope": spec.scope,
         "created_at": spec.created_at.astimezone(UTC).isoformat(),
@@ -151,20 +259,7 @@ def write_package(spec: PackageSpec, *, key: SigningKey, out_dir: Path, name: st
         "files": [{"path": m.path, "sha256": m.sha256, "bytes": m.size, "rows": m.rows}
                   for m in listed],
     }
-    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    signature = base64.b64encode(key.sign(manifest_bytes)) + b"\n"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / name
-    partial = target.with_suffix(".zip.partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, data in [(MANIFEST, manifest_bytes), (SIGNATURE, signature),
-                           *((p, d) for p, d, _ in files)]:
-            info = zipfile.ZipInfo(path, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-    partial.replace(target)  # never leave a half-written package under the final name
-    return target
+    return (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def manifest_key(manifest: object) -> PublicKey:
@@ -197,6 +292,8 @@ def file_names(sections: Sequence[Section]) -> list[str]:
     for s in sections:
         if isinstance(s, TableSection):
             names += [f"{s.path}.json", f"{s.path}.csv"]
+        elif isinstance(s, StreamSection):
+            names += [f"{s.path}.jsonl", f"{s.path}.csv"]
         elif isinstance(s, FileSection):
             names.append(s.path)
     return names

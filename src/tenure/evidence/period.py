@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from tenure.evidence import svg
 from tenure.evidence.ledger import LedgerEntry
+from tenure.evidence.ledgerslice import ENTRY_COLUMNS, LedgerSlice, entry_row
 from tenure.evidence.package import ChartSection, Section, SummarySection, TableSection
 from tenure.evidence.tabular import Table, plain, redacted
 from tenure.store import schema
@@ -29,15 +30,9 @@ class Period:
     label: str
 
 
-LEDGER_COLUMNS = ("seq", "ts", "actor", "kind", "subject", "payload", "payload_hash",
-                  "prev_hash", "entry_hash")
-
-
 def ledger_table(entries: Sequence[LedgerEntry]) -> Table:
-    """Ledger entries as a table (timestamps exactly as hashed)."""
-    return Table(LEDGER_COLUMNS, [
-        (e.seq, e.ts.isoformat(timespec="microseconds"), e.actor, e.kind, e.subject, e.payload,
-         e.payload_hash, e.prev_hash, e.entry_hash) for e in entries])
+    """A few ledger entries as a table (timestamps exactly as hashed)."""
+    return Table(ENTRY_COLUMNS, [entry_row(e) for e in entries])
 
 
 def _table(conn: sa.Connection, query: sa.Select[tuple[object, ...]]) -> Table:
@@ -64,7 +59,7 @@ def _snapshot(conn: sa.Connection, table: sa.Table, columns: Sequence[str], peri
 
 
 def period_sections(conn: sa.Connection, period: Period,
-                    entries: Sequence[LedgerEntry]) -> list[Section]:
+                    entries: LedgerSlice) -> list[Section]:
     """Summary, charts and tables for one period; ``entries`` is the ledger slice."""
     start, end = period.start, period.end
     runs = schema.sync_runs
@@ -96,10 +91,7 @@ def period_sections(conn: sa.Connection, period: Period,
     ).where(in_days).group_by(daily.c.source, daily.c.principal_type, daily.c.principal_id,
                               daily.c.category)
      .order_by(daily.c.source, daily.c.principal_type, daily.c.principal_id, daily.c.category))
-    kinds: dict[str, int] = {}
-    for e in entries:
-        kinds[e.kind] = kinds.get(e.kind, 0) + 1
-    by_count = sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+    by_count = entries.kinds()
     kind_table = Table(("kind", "entries"), [(k, v) for k, v in by_count])
     people = _snapshot(conn, schema.people, (
         "source", "email", "name", "employee_id", "status", "department", "title",
@@ -120,7 +112,7 @@ def period_sections(conn: sa.Connection, period: Period,
     for row in run_rows.rows:
         statuses[str(row[6])] = statuses.get(str(row[6]), 0) + 1
     summary: list[tuple[str, str]] = [
-        ("ledger entries in period", f"{len(entries):,}"),
+        ("ledger entries in period", f"{entries.count:,}"),
         ("sync runs", f"{len(run_rows.rows):,}" + (
             " (" + ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())) + ")"
             if statuses else "")),
@@ -143,13 +135,9 @@ def period_sections(conn: sa.Connection, period: Period,
         ChartSection("Activity by category", svg.bar_chart(
             [(str(r[0]), float(r[1] or 0)) for r in per_category.rows],
             title="Activity events by category")),
-        TableSection("ledger/entries", "Ledger entries",
-                     "The ledger slice for the period: a contiguous seq range, every field "
-                     "needed to recompute each entry hash.", ledger_table(entries),
-                     query="seq from the first entry with ts >= start to the last with ts < "
-                     "end", report_rows=15,
-                     report_columns=("seq", "ts", "actor", "kind", "subject", "payload",
-                                     "entry_hash")),
+        entries.section("The ledger slice for the period: a contiguous seq range, every field "
+                        "needed to recompute each entry hash.",
+                        "seq from the first entry with ts >= start to the last with ts < end"),
         TableSection("data/ledger_kinds", "Ledger entries by kind",
                      "Counts of the slice's entries per kind.", kind_table),
         TableSection("data/sync_runs", "Sync runs", "Every sync run started in the period.",

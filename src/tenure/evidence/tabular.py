@@ -56,6 +56,30 @@ class Table:
     rows: Sequence[tuple[Cell, ...]]
 
 
+def _csv_text(values: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    # CRLF (RFC 4180) also makes the writer quote any cell holding a bare CR, which would
+    # otherwise split the row in a reader
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def csv_header(columns: Sequence[str]) -> bytes:
+    """The CSV header line."""
+    return _csv_text([neutralize_cell(c) for c in columns]).encode("utf-8")
+
+
+def csv_line(row: Sequence[Cell]) -> bytes:
+    """One neutralised CSV row."""
+    return _csv_text([neutralize_cell(_text(v)) for v in row]).encode("utf-8")
+
+
+def jsonl_line(columns: Sequence[str], row: Sequence[Cell]) -> bytes:
+    """One JSON object per line (exact values)."""
+    return (json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False)
+            + "\n").encode("utf-8")
+
+
 def csv_bytes(table: Table) -> bytes:
     """The table as UTF-8 CSV with formula-like cells neutralised."""
     buffer = io.StringIO()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -216,10 +217,11 @@ def _check_files(archive: zipfile.ZipFile, report: PackageReport, names: list[st
 
 def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKey,
                   kind: str) -> list[LedgerEntry] | None:
+    """Stream the slice through the verifier; returns its two ends plus every
+    ``campaign.created`` entry (all a later check needs), or None when unreadable."""
     raw_cp = _json(archive, CHECKPOINT, report)
     raw_proofs = _json(archive, PROOFS, report)
-    raw_entries = _json(archive, f"{ENTRIES}.json", report)
-    if raw_cp is None or raw_proofs is None or raw_entries is None:
+    if raw_cp is None or raw_proofs is None:
         return None
     try:
         cp = Checkpoint.from_json(raw_cp)
@@ -229,28 +231,47 @@ def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKe
     problem = signature_problem(cp, {key.key_id: key})
     if problem is not None:
         report.fail(CHECKPOINT, problem)
-    try:
-        entries = [_entry(e) for e in raw_entries]
-    except (KeyError, TypeError, ValueError) as exc:
-        report.fail(f"{ENTRIES}.json", f"malformed entry: {exc}")
+    name = f"{ENTRIES}.jsonl"
+    if name not in archive.namelist():
+        report.fail(name, "missing from the package")
         return None
-    if entries:
-        verifier = Verifier(start_seq=entries[0].seq, start_prev=None)
-        for e in entries:
+    verifier: Verifier | None = None
+    first: LedgerEntry | None = None
+    last: LedgerEntry | None = None
+    created: list[LedgerEntry] = []
+    with archive.open(name) as raw:
+        for number, line in enumerate(io.TextIOWrapper(raw, encoding="utf-8"), start=1):
+            if not line.strip():
+                continue
+            try:
+                e = _entry(json.loads(line))
+            except (KeyError, TypeError, ValueError) as exc:
+                report.fail(name, f"line {number}: malformed entry: {exc}")
+                return None
+            if verifier is None:
+                verifier, first = Verifier(start_seq=e.seq, start_prev=None), e
             verifier.add(e)
+            last = e
+            if e.kind == "campaign.created":
+                created.append(e)
+    ends = [first, last] if first is not None and last is not None else []
+    if verifier is not None and ends:
         chain = verifier.finish()
         for issue in chain.issues:
-            report.fail(f"{ENTRIES}.json", issue.line().removeprefix("INVALID: "))
+            report.fail(name, issue.line().removeprefix("INVALID: "))
+        if chain.issue_count > len(chain.issues):
+            report.fail(name, f"… and {chain.issue_count - len(chain.issues)} more invalid "
+                        "entries")
         for gap in chain.gaps:
-            report.fail(f"{ENTRIES}.json", gap.line())
-        report.info.append(f"Ledger slice: entries {entries[0].seq}..{entries[-1].seq}, "
+            report.fail(name, gap.line())
+        report.info.append(f"Ledger slice: entries {ends[0].seq}..{ends[-1].seq}, "
                            f"{chain.valid}/{chain.total} valid")
     else:
         report.info.append("Ledger slice: no entries in this scope")
     if kind == "period" and isinstance(raw_proofs, dict) and "period" not in raw_proofs:
         report.fail(PROOFS, "a period package must state its period")
-    _check_proofs(report, cp, raw_proofs, entries)
-    return entries
+    _check_proofs(report, cp, raw_proofs, ends)
+    return [*ends, *created]
 
 
 def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
@@ -282,7 +303,7 @@ def _check_proofs(report: PackageReport, cp: Checkpoint, raw: Any,
                 report.fail(PROOFS, f"no valid inclusion proof for the slice's {role[6:]} entry "
                             f"{entry.seq}")
         if entries[-1].seq > cp.tree_size:
-            report.fail(f"{ENTRIES}.json", f"entry {entries[-1].seq} is beyond the signed tree "
+            report.fail(f"{ENTRIES}.jsonl", f"entry {entries[-1].seq} is beyond the signed tree "
                         f"size {cp.tree_size}")
     _check_consistency(report, cp, raw.get("consistency"))
     export = _proven(report, raw.get("export_entry"), "export-entry", "the export's own "

@@ -18,6 +18,7 @@ from tenure.evidence import campaign, keys, ledger, merkle, rawpages
 from tenure.evidence import checkpoint as cpmod
 from tenure.evidence.checkpoint import Checkpoint
 from tenure.evidence.keys import PublicKey, SigningKey
+from tenure.evidence.ledgerslice import LedgerSlice
 from tenure.evidence.package import (
     CHECKPOINT,
     PROOFS,
@@ -178,14 +179,14 @@ def create_checkpoint(app: App, *, out: Path | None = None) -> Checkpoint:
     return cp
 
 
-def _slice(conn: sa.Connection, period: Period) -> list[ledger.LedgerEntry]:
+def _period_bounds(conn: sa.Connection, period: Period) -> tuple[int, int] | None:
+    """The seq range from the first entry with ts >= start to the last with ts < end."""
     table = schema.ledger_entries
     bounds = conn.execute(sa.select(sa.func.min(table.c.seq), sa.func.max(table.c.seq)).where(
         table.c.ts >= period.start, table.c.ts < period.end)).first()
     if bounds is None or bounds[0] is None:
-        return []
-    return list(ledger.iter_entries(conn, after_seq=int(bounds[0]) - 1,
-                                    through_seq=int(bounds[1])))
+        return None
+    return int(bounds[0]), int(bounds[1])
 
 
 def entry_json(e: ledger.LedgerEntry) -> dict[str, object]:
@@ -229,8 +230,8 @@ class _Scope:
     title: str
     scope: dict[str, str]
     payload: dict[str, object]
-    entries: Callable[[sa.Connection], list[ledger.LedgerEntry]]
-    sections: Callable[[sa.Connection, list[ledger.LedgerEntry]], list[Section]]
+    bounds: Callable[[sa.Connection], tuple[int, int] | None]
+    sections: Callable[[sa.Connection, LedgerSlice], list[Section]]
     period: Period | None = None
 
 
@@ -249,18 +250,17 @@ def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
                                          "key_id": key.public.key_id})
         leaves: list[bytes] = []
         cp = _sign_head(conn, app, key, leaves)
-        entries = what.entries(conn)
+        entries = LedgerSlice.between(conn, what.bounds(conn))
+        first, last = entries.first, entries.last
         proofs = [_proof("export-entry", export_entry.seq, export_entry.entry_hash, leaves)]
         boundary: dict[str, dict[str, object] | None] = {"before": None, "after": None}
-        if entries:
-            proofs.insert(0, _proof("slice-first", entries[0].seq, entries[0].entry_hash,
-                                    leaves))
-            proofs.insert(1, _proof("slice-last", entries[-1].seq, entries[-1].entry_hash,
-                                    leaves))
-        if entries and what.period is not None:
+        if first is not None and last is not None:
+            proofs.insert(0, _proof("slice-first", first.seq, first.entry_hash, leaves))
+            proofs.insert(1, _proof("slice-last", last.seq, last.entry_hash, leaves))
+        if first is not None and last is not None and what.period is not None:
             # the neighbours outside the period prove the slice is complete: nothing in the
             # period was left out before its first or after its last entry
-            for side, seq in (("before", entries[0].seq - 1), ("after", entries[-1].seq + 1)):
+            for side, seq in (("before", first.seq - 1), ("after", last.seq + 1)):
                 if 1 <= seq <= cp.tree_size:
                     (neighbour,) = ledger.iter_entries(conn, after_seq=seq - 1, through_seq=seq)
                     boundary[side] = entry_json(neighbour)
@@ -288,7 +288,7 @@ def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
                 "Head hash": cp.head_hash, "Signed at": cp.ts.isoformat(),
                 "Key id": cp.key_id, "Export ledger entry": str(export_entry.seq)})
         path = write_package(spec, key=key, out_dir=out_dir, name=name)
-    return ExportResult(path, len(entries), len(spec.sections), cp, export_entry.seq)
+    return ExportResult(path, entries.count, len(spec.sections), cp, export_entry.seq)
 
 
 def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
@@ -298,7 +298,7 @@ def export_period(app: App, period: Period, out_dir: Path) -> ExportResult:
         title=f"Tenure evidence package: {period.label}",
         scope={"from": period.start.isoformat(), "to (exclusive)": period.end.isoformat()},
         payload={"from": period.start, "to": period.end},
-        entries=lambda conn: _slice(conn, period),
+        bounds=lambda conn: _period_bounds(conn, period),
         sections=lambda conn, entries: period_sections(conn, period, entries),
         period=period), out_dir)
 
@@ -309,18 +309,12 @@ def export_campaign(app: App, campaign_id: str, out_dir: Path) -> ExportResult:
     with app.engine.connect() as conn:
         ref = campaign.load_campaign(conn, campaign_id)
 
-    def entries(conn: sa.Connection) -> list[ledger.LedgerEntry]:
-        bounds = campaign.slice_bounds(conn, ref)
-        if bounds is None:
-            return []
-        return list(ledger.iter_entries(conn, after_seq=bounds[0] - 1, through_seq=bounds[1]))
-
     return _export(app, _Scope(
         kind="campaign", label=ref.id, title=f"Tenure access review: {ref.name}",
         scope={"campaign": ref.id, "name": ref.name, "status": ref.status,
                "population as of": ref.as_of.isoformat()},
         payload={"campaign_id": ref.id},
-        entries=entries,
+        bounds=lambda conn: campaign.slice_bounds(conn, ref),
         sections=lambda conn, slice_: campaign.campaign_sections(conn, ref, slice_)), out_dir)
 
 
