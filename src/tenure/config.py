@@ -153,6 +153,50 @@ class LifecycleConfig(BaseModel):
     """First evaluation: ``report`` lists unused access without planning revocation."""
 
 
+class OidcConfig(BaseModel):
+    """``[web.oidc]``: single sign-on through an OpenID Connect provider (Okta, Entra, ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str
+    """The issuer URL; discovery is read from ``{issuer}/.well-known/openid-configuration``."""
+    client_id: str
+    client_secret_env: str
+    """NAME of the environment variable holding the client secret."""
+    scopes: str = "openid email profile"
+    label: str = "Sign in with single sign-on"
+
+    @field_validator("client_secret_env")
+    @classmethod
+    def _env(cls, value: str) -> str:
+        return env_var_name(value)
+
+
+class WebConfig(BaseModel):
+    """``[web]``: sign-in, sessions and cookies of ``tenure serve``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    session_secret_env: str | None = None
+    """NAME of the env var holding the cookie-signing secret; unset: a random secret per
+    process (sessions end when the server restarts)."""
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = False
+    """Set true behind HTTPS: cookies are then never sent over plain HTTP."""
+    cookie_samesite: str = Field(default="lax", pattern="^(lax|strict)$")
+    public_url: str | None = None
+    """The URL users reach the app at (Origin check, OIDC redirect); default: the Host header."""
+    login_max_failures: int = Field(default=5, ge=1)
+    """Failed sign-ins per email (and 4x that per client address) within the window."""
+    login_window_seconds: int = Field(default=900, ge=1)
+    oidc: OidcConfig | None = None
+
+    @field_validator("session_secret_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        return env_var_name(value) if value is not None else None
+
+
 class Settings(BaseModel):
     """The whole configuration, validated."""
 
@@ -167,6 +211,7 @@ class Settings(BaseModel):
     revocation: RevocationConfig = RevocationConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
     notifications: NotificationsConfig = NotificationsConfig()
+    web: WebConfig = WebConfig()
     checks: dict[str, dict[str, int | float | str | list[str]]] = Field(default_factory=dict)
     """Check parameter overrides: ``[checks.dormant-account] window_days = 45``."""
     policies_dir: Path | None = None

@@ -17,6 +17,7 @@ from tenure.api import health
 from tenure.api.scim import scim_router
 from tenure.api.scim.errors import install_error_handlers
 from tenure.services.context import App
+from tenure.web.app import install_web
 
 
 def create_app(app: App) -> FastAPI:
@@ -30,9 +31,12 @@ def create_app(app: App) -> FastAPI:
     api = FastAPI(title="Tenure", version=__version__, lifespan=lifespan,
                   openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
                   description="Identity governance for AI platforms. SCIM 2.0 receiver at "
-                  "/scim/v2 (bearer token from `tenure scim token create`).")
+                  "/scim/v2 (bearer token from `tenure scim token create`); REST API under /api "
+                  "(Authorization: Bearer token from `tenure tokens create`, or the web "
+                  "session cookie plus an X-CSRF-Token header).")
     api.state.tenure = app
     install_error_handlers(api)
     api.include_router(health.router)
     api.include_router(scim_router())
+    install_web(api, app)
     return api

@@ -97,6 +97,8 @@ def _register() -> None:
     from tenure.cli import scim, serve
     serve.register(app)
     scim.register(app)
+    from tenure.cli import webusers
+    webusers.register(app)
 
 
 _register()

@@ -15,7 +15,8 @@ def serve(
         "--host", help="Address to listen on (default loopback only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port to listen on.")] = 8000,
 ) -> None:
-    """Serve the SCIM 2.0 receiver at /scim/v2 and the API (OpenAPI at /api/openapi.json)."""
+    """Serve the web app, the REST API (OpenAPI at /api/openapi.json) and the SCIM 2.0
+    receiver at /scim/v2."""
     import uvicorn
 
     from tenure.api import create_app
@@ -23,7 +24,8 @@ def serve(
     application = state(ctx).app()
     if application.actor.startswith("cli"):
         application.actor = "server"
-    typer.echo(f"tenure: serving on http://{host}:{port} (SCIM at /scim/v2)", err=True)
+    typer.echo(f"tenure: serving on http://{host}:{port} (web app at /, REST API at /api, "
+               "SCIM at /scim/v2)", err=True)
     # Access logs carry paths only (never headers): the bearer token cannot reach them.
     uvicorn.run(create_app(application), host=host, port=port, log_level="warning",
                 server_header=False)

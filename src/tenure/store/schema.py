@@ -574,3 +574,30 @@ manual_tasks = sa.Table(
     sa.Column("note", sa.Text()),
     sa.UniqueConstraint("plan_id", "step_index"),
 )
+
+# --- web app: local and single-sign-on users, API tokens ----------------------------------
+
+web_users = sa.Table(
+    "web_users",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text()),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("disabled_at", UTCDateTime()),
+)
+
+web_tokens = sa.Table(
+    "web_tokens",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("user_email", sa.String(320), sa.ForeignKey("web_users.email"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("revoked_at", UTCDateTime()),
+    sa.Index(None, "user_email"),
+)

@@ -1,0 +1,1 @@
+"""REST API routers under /api, one module per area, with the web pages' authorization."""

@@ -1,0 +1,99 @@
+"""Commands: users add | list | disable, tokens create | list | revoke (web sign-in)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+
+from tenure.cli.output import OutputFormat, console, render
+from tenure.cli.state import state
+from tenure.errors import TenureError
+from tenure.services import web_users
+from tenure.services.web_users import Role
+
+users_app = typer.Typer(help="Web app users: local accounts and single-sign-on roles.",
+                        no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens for automation (Authorization: Bearer).",
+                         no_args_is_help=True)
+FormatOption = Annotated[OutputFormat, typer.Option(
+    "--format", "-f", help="Output format: table, json or csv.")]
+
+
+@users_app.command("add")
+def add(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's email (their sign-in name).")],
+    role: Annotated[Role, typer.Option("--role", help="admin, reviewer or auditor.")],
+    password_env: Annotated[str | None, typer.Option(
+        "--password-env", help="Read the password from this environment variable instead "
+        "of prompting.")] = None,
+    sso_only: Annotated[bool, typer.Option(
+        "--sso-only", help="No local password: the user signs in through OIDC only.")] = False,
+) -> None:
+    """Add a user (or change an existing user's role and password)."""
+    password: str | None = None
+    if password_env:
+        password = os.environ.get(password_env, "")
+        if not password:
+            raise TenureError(f"environment variable {password_env} is not set or empty")
+    elif not sso_only:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = web_users.add_user(state(ctx).app(), email, role, password)
+    console().print(f"user {user.email}: role {user.role}, "
+                    f"{'local password set' if password else 'single sign-on only'}",
+                    markup=False)
+
+
+@users_app.command("list")
+def list_users(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """List users and roles (never a password hash)."""
+    rows = [asdict(u) for u in web_users.list_users(state(ctx).app())]
+    render(rows, ["email", "role", "has_password", "disabled", "created_at"], fmt,
+           title="Users", empty="no users (see tenure users add)")
+
+
+@users_app.command("disable")
+def disable(ctx: typer.Context,
+            email: Annotated[str, typer.Argument(help="The user to disable.")]) -> None:
+    """Disable a user: their sessions and API tokens stop working at the next request."""
+    web_users.disable_user(state(ctx).app(), email)
+    console().print(f"disabled {email}", markup=False)
+
+
+@tokens_app.command("create")
+def create(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", help="The user the token acts as.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "automation",
+) -> None:
+    """Create an API token; it is printed once and only its salted hash is stored."""
+    info, token = web_users.create_token(state(ctx).app(), user, name)
+    console(stderr=True).print(
+        f"API token {info.id} for {info.user_email} created. Copy it now: it is not stored "
+        "and cannot be shown again.", markup=False)
+    typer.echo(token)
+
+
+@tokens_app.command("list")
+def list_tokens(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """List API tokens (ids, users, dates; never the token)."""
+    rows = [asdict(t) for t in web_users.list_tokens(state(ctx).app())]
+    render(rows, ["id", "user_email", "name", "created_at", "revoked_at"], fmt,
+           title="API tokens", empty="no API tokens (see tenure tokens create)")
+
+
+@tokens_app.command("revoke")
+def revoke(ctx: typer.Context,
+           token_id: Annotated[str, typer.Argument(help="The id from `tokens list`.")]) -> None:
+    """Revoke an API token."""
+    web_users.revoke_token(state(ctx).app(), token_id)
+    console().print(f"revoked API token {token_id}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``tenure users …`` and ``tenure tokens …``."""
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")

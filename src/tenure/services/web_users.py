@@ -1,0 +1,202 @@
+"""Web sign-in use cases: users with a role, argon2 passwords, API tokens shown once.
+
+Passwords are argon2id hashes (argon2-cffi defaults). API tokens read
+``tnr_api_<id>_<secret>``: the id (16 hex) finds the row and the 256-bit random secret is
+checked in constant time against ``sha256(salt || secret)`` — a fast hash is enough for a
+random secret of that size and keeps every API call cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from tenure.errors import NotFound, TenureError
+from tenure.evidence import ledger
+from tenure.services.context import App
+from tenure.store import schema
+
+U, TK = schema.web_users, schema.web_tokens
+TOKEN_PREFIX = "tnr_api_"  # noqa: S105  (a format prefix, not a secret)
+_TOKEN = re.compile(r"^tnr_api_([0-9a-f]{16})_([A-Za-z0-9_\-]{20,128})$")
+_EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()
+# Checked when the email is unknown so a miss costs as much as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Role(StrEnum):
+    """What a signed-in user may do."""
+
+    ADMIN = "admin"
+    REVIEWER = "reviewer"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True, slots=True)
+class WebUser:
+    """A user as the web layer sees it (never the password hash)."""
+
+    email: str
+    role: Role
+    has_password: bool
+    created_at: datetime
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """An API token as listed: never its secret."""
+
+    id: str
+    user_email: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def normalize_email(email: str) -> str:
+    """Lower-cased, trimmed; refused unless it looks like an address."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise TenureError(f"{email!r} is not an email address")
+    return email
+
+
+def _user(row: sa.RowMapping) -> WebUser:
+    return WebUser(row["email"], Role(row["role"]), row["password_hash"] is not None,
+                   row["created_at"], row["disabled_at"] is not None)
+
+
+def add_user(app: App, email: str, role: Role, password: str | None = None) -> WebUser:
+    """Create a user (no password: single sign-on only) or update an existing one's role and
+    password; recorded in the ledger (never the password)."""
+    email = normalize_email(email)
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise TenureError(f"the password must be at least {MIN_PASSWORD} characters")
+    hashed = _hasher.hash(password) if password is not None else None
+    now = app.now()
+    with app.engine.begin() as conn:
+        exists = conn.execute(sa.select(U.c.email).where(U.c.email == email)).first()
+        if exists:
+            values: dict[str, object] = {"role": str(role), "disabled_at": None}
+            if hashed is not None:
+                values["password_hash"] = hashed
+            conn.execute(U.update().where(U.c.email == email).values(**values))
+        else:
+            conn.execute(U.insert().values(email=email, role=str(role), password_hash=hashed,
+                                           created_at=now, created_by=app.actor))
+        ledger.append(conn, kind="web.user.updated" if exists else "web.user.added",
+                      actor=app.actor, now=now, subject=f"user:{email}",
+                      payload={"email": email, "role": str(role),
+                               "password_set": hashed is not None})
+        row = conn.execute(sa.select(U).where(U.c.email == email)).mappings().one()
+    return _user(row)
+
+
+def disable_user(app: App, email: str) -> None:
+    """Disable a user: sessions and tokens stop working at the next request."""
+    email = normalize_email(email)
+    with app.engine.begin() as conn:
+        if conn.execute(U.update().where(U.c.email == email)
+                        .values(disabled_at=app.now())).rowcount == 0:
+            raise NotFound(f"no user {email!r}")
+        ledger.append(conn, kind="web.user.disabled", actor=app.actor, now=app.now(),
+                      subject=f"user:{email}", payload={"email": email})
+
+
+def list_users(app: App) -> list[WebUser]:
+    """Every user, by email."""
+    with app.engine.connect() as conn:
+        return [_user(r) for r in conn.execute(sa.select(U).order_by(U.c.email)).mappings()]
+
+
+def get_user(app: App, email: str) -> WebUser | None:
+    """The enabled user ``email``, or None."""
+    with app.engine.connect() as conn:
+        row = conn.execute(sa.select(U).where(U.c.email == email.strip().lower())
+                           ).mappings().first()
+    if row is None or row["disabled_at"] is not None:
+        return None
+    return _user(row)
+
+
+def check_password(app: App, email: str, password: str) -> WebUser | None:
+    """The user when ``password`` is theirs; None otherwise (same cost either way)."""
+    with app.engine.connect() as conn:
+        row = conn.execute(sa.select(U).where(U.c.email == email.strip().lower())
+                           ).mappings().first()
+    stored = row["password_hash"] if row is not None else None
+    ok: bool
+    try:
+        ok = _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None or stored is None or row["disabled_at"] is not None:
+        return None
+    return _user(row)
+
+
+def _digest(salt: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
+
+
+def create_token(app: App, email: str, name: str = "automation") -> tuple[ApiToken, str]:
+    """An API token acting as ``email``; the plaintext is returned once and never stored."""
+    user = get_user(app, email)
+    if user is None:
+        raise NotFound(f"no enabled user {email!r} (see `tenure users add`)")
+    token_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
+    now = app.now()
+    with app.engine.begin() as conn:
+        conn.execute(TK.insert().values(id=token_id, user_email=user.email, name=name[:128],
+                                        salt=salt, token_hash=_digest(salt, secret),
+                                        created_at=now, created_by=app.actor))
+        ledger.append(conn, kind="web.token.created", actor=app.actor, now=now,
+                      subject=f"api-token:{token_id}",
+                      payload={"token_id": token_id, "user": user.email, "name": name})
+    return (ApiToken(token_id, user.email, name, now, None),
+            f"{TOKEN_PREFIX}{token_id}_{secret}")
+
+
+def list_tokens(app: App) -> list[ApiToken]:
+    """Every API token, newest first (never a secret)."""
+    with app.engine.connect() as conn:
+        return [ApiToken(r["id"], r["user_email"], r["name"], r["created_at"], r["revoked_at"])
+                for r in conn.execute(sa.select(TK).order_by(TK.c.created_at.desc(),
+                                                              TK.c.id)).mappings()]
+
+
+def revoke_token(app: App, token_id: str) -> None:
+    """Revoke an API token: its next request gets 401."""
+    with app.engine.begin() as conn:
+        if conn.execute(TK.update().where(TK.c.id == token_id, TK.c.revoked_at.is_(None))
+                        .values(revoked_at=app.now())).rowcount == 0:
+            raise NotFound(f"no active API token {token_id!r} (see `tenure tokens list`)")
+        ledger.append(conn, kind="web.token.revoked", actor=app.actor, now=app.now(),
+                      subject=f"api-token:{token_id}", payload={"token_id": token_id})
+
+
+def authenticate_token(app: App, presented: str) -> WebUser | None:
+    """The enabled user a valid, unrevoked token belongs to, or None."""
+    match = _TOKEN.match(presented.strip())
+    if match is None:
+        return None
+    token_id, secret = match.groups()
+    with app.engine.connect() as conn:
+        row = conn.execute(sa.select(TK).where(TK.c.id == token_id)).mappings().first()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if not hmac.compare_digest(_digest(row["salt"], secret), row["token_hash"]):
+        return None
+    return get_user(app, row["user_email"])

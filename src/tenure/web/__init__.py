@@ -1,0 +1,1 @@
+"""The web app: server-rendered pages, sign-in (local and OIDC), sessions, CSRF."""

@@ -1,0 +1,63 @@
+"""Lifecycle and revocation plans (approve as a second person, apply, verification status),
+purposes and manual tasks, and sources with their sync health."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tenure.services import inventory, lifecycle, revocation, web_views
+from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_form, require_page, tenure_app
+from tenure.web.render import flash, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/plans")
+def plans_page(request: Request) -> Response:
+    """Revocation plans, purposes and open manual tasks."""
+    principal = require_page(request, READ_ALL)
+    app = tenure_app(request)
+    return render(request, "plans.html", principal, plans=revocation.list_plans(app),
+                  purposes=lifecycle.list_purposes(app), tasks=revocation.list_tasks(app))
+
+
+@router.get("/plans/{plan_id}")
+def plan_page(request: Request, plan_id: str) -> Response:
+    """One plan: its steps, who planned and approved it, and what apply verified."""
+    principal = require_page(request, READ_ALL)
+    info, steps = revocation.plan_status(tenure_app(request), plan_id)
+    return render(request, "plan.html", principal, info=info, steps=steps,
+                  can_approve=info["status"] == "planned"
+                  and info["created_by"] != principal.email,
+                  can_apply=info["status"] in ("approved", "applying"))
+
+
+@router.post("/plans/{plan_id}/approve")
+async def approve(request: Request, plan_id: str) -> Response:
+    """Approve as a second person (the planner cannot)."""
+    principal = await require_form(request, ADMIN_ONLY)
+    plan = web_views.approve_stored_plan(acting(request, principal), plan_id,
+                                         approver=principal.email)
+    flash(request, f"Approved plan {plan.id} ({plan.sha256[:12]}).")
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/apply")
+async def apply(request: Request, plan_id: str) -> Response:
+    """Apply exactly the approved plan whose hash the admin confirmed."""
+    principal = await require_form(request, ADMIN_ONLY)
+    form = await request.form()
+    report = web_views.apply_stored_plan(acting(request, principal), plan_id,
+                                         approve_hash=str(form.get("approve_hash") or ""))
+    flash(request, f"Applied: {report.calls} vendor call(s), {len(report.steps)} step(s); "
+          f"re-synced {', '.join(report.resynced) or 'nothing'}.")
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
+@router.get("/sources")
+def sources_page(request: Request) -> Response:
+    """Configured sources: last run, last success, gaps."""
+    principal = require_page(request, READ_ALL)
+    return render(request, "sources.html", principal,
+                  sources=inventory.source_status(tenure_app(request)))
