@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from scim2_client import BaseSyncSCIMClient
 from scim2_client.client import RawResponse
 from scim2_tester import CheckResult, Status, check_server
+from typer.testing import CliRunner
 
+from tenure.cli import app as cli_app
 from tenure.store import schema
 
 from ..conftest import make_app
@@ -56,12 +58,12 @@ def served(tmp_path: Path, database_url: str) -> Any:
     app = make_app(database_url, load_settings(config, env={}))
     token = create_token(app, "okta")[1]
     with tenure_serve(config) as base:
-        yield base, token, app
+        yield base, token, app, config
     app.close()
 
 
 def test_push_over_loopback_http(served: Any) -> None:
-    base, token, app = served
+    base, token, app, config = served
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
     with httpx.Client(base_url=f"{base}/scim/v2", headers=headers, timeout=10) as http:
         assert http.get("/Users").status_code == 200
@@ -77,6 +79,13 @@ def test_push_over_loopback_http(served: Any) -> None:
     assert {p["source"] for p in rows(app, schema.people)} == {"okta"}
     spec = httpx.get(f"{base}/api/openapi.json").json()
     assert "/scim/v2/Users" in spec["paths"]
+    assert "scimBearer" in spec["components"]["securitySchemes"]
+    # each push is a run of the source: `tenure sources` shows when okta last pushed
+    result = CliRunner().invoke(cli_app, ["--config", str(config), "sources", "-f", "json"],
+                                catch_exceptions=False)
+    (okta,) = json.loads(result.stdout)
+    assert (okta["name"], okta["type"], okta["last_run_status"]) == ("okta", "scim", "complete")
+    assert okta["last_success_at"] is not None
 
 
 PASSING = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE, Status.SKIPPED}
@@ -95,7 +104,7 @@ def summarise(results: list[CheckResult]) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_scim2_tester_conformance(served: Any) -> None:
-    base, token, _ = served
+    base, token, _, _ = served
     with httpx.Client(base_url=f"{base}/scim/v2", timeout=30,
                       headers={"Authorization": f"Bearer {token}"}) as http:
         results = check_server(HttpxSCIMClient(http))
@@ -149,7 +158,7 @@ def test_tokens_and_passwords_never_reach_logs_or_storage(tmp_path: Path,
 def test_concurrent_pushes_over_http(served: Any) -> None:
     """Parallel creates (with duplicates) and patches of one user: 201/409/200 only, every
     person once, the ledger chain intact."""
-    base, token, app = served
+    base, token, app, _ = served
     headers = {"Authorization": f"Bearer {token}"}
     retitle = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                   "Operations": [{"op": "replace", "path": "title", "value": "x"}]}
