@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from tenure.actions import planner
@@ -98,3 +100,19 @@ def served(org: App, tmp_path: Path) -> Iterator[Org]:  # noqa: F811
     return Org(org, api, campaign_id, own.id, foreign.id,
               ("account", foreign.source, foreign.subject_id), finding.id, plan.id,
               plan.sha256, tokens)
+
+
+def all_routes(routes: list[Any], prefix: str = "") -> set[tuple[str, str]]:
+    """Every (method, path) an app serves, through included routers (FastAPI keeps them
+    nested), excluding the SCIM receiver (its own suite covers it)."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            found |= all_routes(original.routes, prefix + route.include_context.prefix)
+            continue
+        path = prefix + str(getattr(route, "path", ""))
+        if path.startswith("/scim/") or not isinstance(route, APIRoute):
+            continue
+        found |= {(m, path) for m in route.methods - {"HEAD"}}
+    return found
