@@ -139,6 +139,9 @@ class Credential:
     created_at: datetime | None = None
     expires_at: datetime | None = None
     last_used_at: datetime | None = None
+    owner_access: str | None = None
+    """Whether the owner still holds access to the key's scope, when the platform says
+    (OpenAI ``owner_project_access``: ``active``/``inactive``); None when it does not."""
 
 
 @dataclass(frozen=True, slots=True)

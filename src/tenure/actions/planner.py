@@ -31,6 +31,8 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
                 .mappings():
             state = {"kind": r["kind"], "role": r["role"], "status": r["status"],
                      "removed": r["removed_at"] is not None}
+            if (r["attributes"] or {}).get("project_id"):  # an OpenAI project service account
+                state["project_id"] = r["attributes"]["project_id"]
             kind = "service_account" if r["kind"] == "service_account" else "account"
             out[(r["source"], kind, r["external_id"])] = state
     if wanted["api_key"]:
@@ -38,7 +40,8 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
                 .mappings():
             out[(r["source"], "api_key", r["external_id"])] = {
                 "kind": r["kind"], "status": r["status"], "removed": r["removed_at"] is not None,
-                "owner_id": r["owner_id"], "creator_id": r["creator_id"]}
+                "owner_id": r["owner_id"], "creator_id": r["creator_id"],
+                "owner_type": r["owner_type"], "workspace_id": r["workspace_id"]}
     if wanted["grant"]:
         for r in conn.execute(sa.select(G).where(G.c.external_id.in_(wanted["grant"])))\
                 .mappings():

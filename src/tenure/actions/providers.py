@@ -71,6 +71,6 @@ providers: Registry[Provider] = Registry("revocation provider")
 
 def load_builtin_providers() -> Registry[Provider]:
     """Import the built-in providers so they register (idempotent)."""
-    from tenure.actions import anthropic  # noqa: F401  (import registers the provider)
+    from tenure.actions import anthropic, openai  # noqa: F401  (import registers them)
 
     return providers

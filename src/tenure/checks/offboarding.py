@@ -90,15 +90,19 @@ def _orphaned_key(ctx: EvalContext) -> list[Hit]:
                   _OWNER.c.email.label("subject_email"), sa.null().label("person"),
                   key_principal().label("owner_id"), C.c.name.label("key_name"),
                   C.c.workspace_id, C.c.created_at,
-                  _OWNER.c.removed_at.label("owner_removed_at"))
+                  _OWNER.c.removed_at.label("owner_removed_at"),
+                  C.c.owner_access)
         .select_from(_key_owner_join())
-        .where(active_key(ctx.now),
-               sa.or_(_OWNER.c.id.is_(None), _OWNER.c.removed_at.is_not(None)),
-               sa.not_(known_person))
+        .where(active_key(ctx.now), sa.or_(
+            # The platform itself says the owner lost access to the key's scope (OpenAI
+            # owner_project_access): nobody inside that scope answers for the key.
+            C.c.owner_access == "inactive",
+            sa.and_(sa.or_(_OWNER.c.id.is_(None), _OWNER.c.removed_at.is_not(None)),
+                    sa.not_(known_person))))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.API_KEY,
                      ("owner_id", "key_name", "workspace_id", "created_at",
-                      "owner_removed_at"))
+                      "owner_removed_at", "owner_access"))
 
 
 define(Check(
@@ -107,8 +111,9 @@ define(Check(
     severity=Severity.HIGH,
     subject_type=SubjectType.API_KEY,
     rationale="A key whose creator has left the platform organization and matches no one in "
-              "the identity source has nobody to rotate it, answer for its use or notice "
-              "its leak.",
+              "the identity source, or whose owner the platform reports as no longer having "
+              "access to the key's project, has nobody to rotate it, answer for its use or "
+              "notice its leak.",
     remediation="Find the service using the key (usage by workspace, request logs), assign an "
                 "owner and re-issue the key under them, or deactivate it.",
     actions=("anthropic.set_key_status", "openai.delete_key"),

@@ -27,7 +27,8 @@ def _instant(value: str | None, flag: str) -> object:
 @simulator_app.command()
 def serve(
     scenario: Annotated[str, typer.Option(
-        "--scenario", help="Built-in name (default, enterprise, no-compliance), a generated "
+        "--scenario", help="Built-in name (default, enterprise, no-compliance, mixed = "
+        "Anthropic + OpenAI), a generated "
         "directory, or a scenario JSON file.")] = "default",
     seed: Annotated[int, typer.Option("--seed", help="Seed for a built-in scenario.")] = 0,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
@@ -36,6 +37,9 @@ def serve(
         "--admin-key", help="Admin API key to accept (x-api-key).")] = None,
     compliance_key: Annotated[str | None, typer.Option(
         "--compliance-key", help="Compliance Access Key to accept on /v1/compliance/*.")] = None,
+    openai_admin_key: Annotated[str | None, typer.Option(
+        "--openai-admin-key", help="OpenAI Admin key to accept (Authorization: Bearer) on "
+        "/v1/organization/* (scenarios with an OpenAI organization, e.g. mixed).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Served 'now' (default: the scenario's anchor; now for built-ins).")
     ] = None,
@@ -80,6 +84,7 @@ def serve(
     from tenure.simulator import (  # the product never imports the simulator; the CLI may
         DEFAULT_ADMIN_KEY,
         DEFAULT_COMPLIANCE_KEY,
+        DEFAULT_OPENAI_ADMIN_KEY,
         FaultConfig,
         ScenarioError,
         build_simulator,
@@ -97,13 +102,17 @@ def serve(
         sim = build_simulator(scenario, seed=seed, as_of=_instant(as_of, "--as-of"),  # type: ignore[arg-type]
                               faults=faults, admin_key=admin_key or DEFAULT_ADMIN_KEY,
                               compliance_key=compliance_key or DEFAULT_COMPLIANCE_KEY,
-                              host=host, port=port, without=tuple(without or ()))
+                              host=host, port=port, without=tuple(without or ()),
+                              openai_admin_key=openai_admin_key or DEFAULT_OPENAI_ADMIN_KEY)
     except (ScenarioError, ValueError) as exc:
         raise TenureError(str(exc)) from None
     sim.start()
     typer.echo(f"base_url:       {sim.base_url}")
     typer.echo(f"admin_key:      {sim.admin_key}")
     typer.echo(f"compliance_key: {sim.compliance_key}")
+    if sim.openai is not None:
+        typer.echo(f"openai_key:     {sim.openai_admin_key}")
+        typer.echo(f"openai_org:     {sim.openai.org.get('name')}")
     typer.echo(f"as_of:          {sim.as_of.isoformat()}")
     typer.echo(f"organization:   {sim.scenario.org.get('name')} ({sim.scenario.kind})")
     if sim.scenario.path is not None:
@@ -135,6 +144,9 @@ def generate_cmd(
         "--no-compliance", help="The org has no Compliance API (the feed answers 403).")] = False,
     history_days: Annotated[int, typer.Option(
         "--history-days", help="Days of activity and usage history.")] = 120,
+    openai: Annotated[bool, typer.Option(
+        "--openai", help="Also generate an OpenAI organization (openai.json) for the same "
+        "people, with its own planted problems.")] = False,
 ) -> None:
     """Generate a deterministic synthetic organization with planted governance problems."""
     from tenure.simulator import Options, generate
@@ -146,7 +158,7 @@ def generate_cmd(
         summary = generate(out, Options(
             people=people, events=events, seed=seed, kind=kind,
             anchor=_instant(as_of, "--as-of"), compliance=not no_compliance,  # type: ignore[arg-type]
-            history_days=history_days))
+            history_days=history_days, openai=openai))
     except ValueError as exc:
         raise TenureError(str(exc)) from None
     seconds = time.perf_counter() - started

@@ -25,9 +25,15 @@ from pathlib import Path
 from tenure.simulator.faults import FaultConfig
 from tenure.simulator.generate import Options, Summary, generate
 from tenure.simulator.scenario import FEATURES, Scenario, ScenarioError, load
-from tenure.simulator.server import DEFAULT_ADMIN_KEY, DEFAULT_COMPLIANCE_KEY, SimulatorServer
+from tenure.simulator.server import (
+    DEFAULT_ADMIN_KEY,
+    DEFAULT_COMPLIANCE_KEY,
+    DEFAULT_OPENAI_ADMIN_KEY,
+    SimulatorServer,
+)
 
-__all__ = ["BUILTIN", "DEFAULT_ADMIN_KEY", "DEFAULT_COMPLIANCE_KEY", "FaultConfig", "Options",
+__all__ = ["BUILTIN", "DEFAULT_ADMIN_KEY", "DEFAULT_COMPLIANCE_KEY", "DEFAULT_OPENAI_ADMIN_KEY",
+           "FaultConfig", "Options",
            "Scenario", "ScenarioError", "SimulatorServer", "Summary", "build_simulator",
            "generate", "start_simulator"]
 
@@ -36,6 +42,7 @@ BUILTIN: dict[str, dict[str, object]] = {
     "default": {"kind": "console", "people": 30},
     "enterprise": {"kind": "enterprise", "people": 30},
     "no-compliance": {"kind": "console", "people": 20, "compliance": False},
+    "mixed": {"kind": "console", "people": 30, "openai": True},
 }
 
 
@@ -44,7 +51,8 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
                     faults: FaultConfig | None = None, admin_key: str = DEFAULT_ADMIN_KEY,
                     compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                     admin_key_reads_compliance: bool = True, host: str = "127.0.0.1",
-                    port: int = 0, without: tuple[str, ...] = ()) -> SimulatorServer:
+                    port: int = 0, without: tuple[str, ...] = (),
+                    openai_admin_key: str = DEFAULT_OPENAI_ADMIN_KEY) -> SimulatorServer:
     """A configured, not yet started simulator.
 
     ``scenario`` is a built-in name (see ``BUILTIN``), a generated directory, a scenario JSON
@@ -65,7 +73,8 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
         anchor = (as_of or datetime.now(UTC)).replace(microsecond=0)
         generate(workdir, Options(people=int(spec["people"]),  # type: ignore[call-overload]
                                   seed=seed, kind=str(spec["kind"]), anchor=anchor,
-                                  compliance=bool(spec.get("compliance", True))))
+                                  compliance=bool(spec.get("compliance", True)),
+                                  openai=bool(spec.get("openai", False))))
         loaded = load(workdir)
     else:
         path = Path(scenario)
@@ -80,7 +89,8 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
     server = SimulatorServer(loaded, as_of=as_of, admin_key=admin_key,
                              compliance_key=compliance_key,
                              admin_key_reads_compliance=admin_key_reads_compliance,
-                             faults=faults, host=host, port=port)
+                             faults=faults, host=host, port=port,
+                             openai_admin_key=openai_admin_key)
     if cleanup is not None:
         server.cleanup.append(cleanup)
     return server

@@ -34,6 +34,8 @@ class Call:
     body: Any
     actor: dict[str, Any]
     page_cap: int = 0
+    openai: Any = None
+    """The OpenAI organization, for routes of the ``openai`` scope."""
 
     def arg(self, name: str) -> str | None:
         """The last value of a query parameter."""

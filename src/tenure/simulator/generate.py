@@ -28,6 +28,7 @@ from typing import Any
 
 from tenure.simulator.eventdb import EventWriter
 from tenure.simulator.ids import b58
+from tenure.simulator.openai_org import build_openai
 from tenure.simulator.population import DAY, MODELS, Org, build
 from tenure.simulator.scenario import FORMAT
 
@@ -54,6 +55,8 @@ class Options:
     anchor: datetime | None = None
     compliance: bool = True
     history_days: int = 120
+    openai: bool = False
+    """Also generate an OpenAI organization (``openai.json``) for the same people."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,16 @@ def generate(out: Path, options: Options) -> Summary:
     _write_hr(out / "hr_after_move.csv", org, anchor, moved=True)
     (out / "scenario.json").write_text(json.dumps(_document(org, anchor, options, directory),
                                                   indent=1) + "\n", encoding="utf-8")
-    (out / "planted.json").write_text(json.dumps(org.planted, indent=1) + "\n",
+    planted: list[dict[str, str]] = org.planted
+    openai_file = out / "openai.json"
+    if options.openai:
+        openai_doc, openai_planted = build_openai(org, options.seed)
+        openai_file.write_text(json.dumps(openai_doc, indent=1) + "\n", encoding="utf-8")
+        planted = sorted([{**p, "platform": "anthropic"} for p in org.planted] + openai_planted,
+                         key=lambda e: (e["check"], e["subject_id"]))
+    else:
+        openai_file.unlink(missing_ok=True)
+    (out / "planted.json").write_text(json.dumps(planted, indent=1) + "\n",
                                       encoding="utf-8")
     events_path = out / "events.sqlite"
     events_path.unlink(missing_ok=True)
@@ -97,7 +109,7 @@ def generate(out: Path, options: Options) -> Summary:
     writer.meta("anchor", anchor.isoformat())
     writer.close()
     return Summary(out, options.people, sum(1 for p in org.people if p.user_id), len(org.keys),
-                   writer.seq, usage_rows, len(org.planted))
+                   writer.seq, usage_rows, len(planted))
 
 
 def _directory(org: Org) -> list[dict[str, Any]]:

@@ -110,6 +110,8 @@ class Scenario:
     admin_protection: bool = False
     path: Path | None = None
     planted: list[dict[str, Any]] = field(default_factory=list)
+    openai: dict[str, Any] | None = None
+    """The OpenAI organization served next to this one (``openai.json``), if any."""
 
     @property
     def kind(self) -> str:
@@ -151,6 +153,9 @@ def load(path: Path) -> Scenario:
         events = EventReader.open(events_file)
     scenario = from_document(doc, directory, events)
     scenario.path = file.parent if path.is_dir() else None
+    openai = file.parent / "openai.json"
+    if path.is_dir() and openai.exists():
+        scenario.openai = json.loads(openai.read_text(encoding="utf-8"))
     planted = file.parent / "planted.json"
     if path.is_dir() and planted.exists():
         scenario.planted = json.loads(planted.read_text(encoding="utf-8"))

@@ -22,12 +22,27 @@ from urllib.parse import parse_qs, urlsplit
 from tenure.simulator.anthropic_api import ROUTES, Call, Route, check_feature
 from tenure.simulator.faults import Decision, FaultConfig, FaultKind, FaultPlan
 from tenure.simulator.ids import b58
+from tenure.simulator.openai_api import ROUTES as OPENAI_ROUTES
+from tenure.simulator.openai_state import OpenAIState
 from tenure.simulator.scenario import Scenario
 from tenure.simulator.state import ApiError, OrgState
 
 DEFAULT_ADMIN_KEY = "sk-ant-admin01-simulator-admin-key-AAAA"
 DEFAULT_COMPLIANCE_KEY = "sk-ant-api01-simulator-compliance-key-AAAA"
-_CURSOR_PARAMS = (("after_id", "last_id"), ("before_id", "first_id"), ("page", "next_page"))
+DEFAULT_OPENAI_ADMIN_KEY = "sk-admin-simulator-openai-admin-key-AAAA"
+_CURSOR_PARAMS = (("after_id", "last_id"), ("before_id", "first_id"), ("page", "next_page"),
+                  ("after", "last_id"), ("before", "first_id"))
+OPENAI_PREFIX = "/v1/organization/"
+# Anthropic error types in OpenAI's words (type, code) for the shared fault flags.
+_OPENAI_ERRORS = {
+    "rate_limit_error": ("requests", "rate_limit_exceeded"),
+    "overloaded_error": ("server_error", "overloaded"),
+    "api_error": ("server_error", None),
+    "authentication_error": ("invalid_request_error", "invalid_api_key"),
+    "permission_error": ("invalid_request_error", "insufficient_permissions"),
+    "not_found_error": ("invalid_request_error", "not_found"),
+    "invalid_request_error": ("invalid_request_error", None),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +64,8 @@ class SimulatorServer:
                  compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                  admin_key_reads_compliance: bool = True, faults: FaultConfig | None = None,
                  host: str = "127.0.0.1", port: int = 0,
-                 routes: Sequence[Route] = ROUTES) -> None:
+                 routes: Sequence[Route] = ROUTES + OPENAI_ROUTES,
+                 openai_admin_key: str = DEFAULT_OPENAI_ADMIN_KEY) -> None:
         self.scenario = scenario
         # Another platform (OpenAI) mounts its own route table next to Anthropic's.
         self.routes = tuple(routes)
@@ -61,6 +77,11 @@ class SimulatorServer:
         self.admin_key_id = "apikey_01" + b58(
             int.from_bytes(hashlib.sha256(admin_key.encode()).digest()[:16], "big"), 22)
         self.faults = FaultPlan(faults or FaultConfig())
+        self.openai_admin_key = openai_admin_key
+        self.openai_admin_key_id = "key_" + b58(
+            int.from_bytes(hashlib.sha256(openai_admin_key.encode()).digest()[:12], "big"), 16)
+        self.openai = (OpenAIState(scenario.openai, self.as_of, self.openai_admin_key_id)
+                       if scenario.openai is not None else None)
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)
         self._host, self._port = host, port
         self._httpd: ThreadingHTTPServer | None = None
@@ -165,16 +186,31 @@ class SimulatorServer:
                                "anthropic-version: header is required")
             check_feature(self.state, route)
             call = Call(self.state, method, query, params, self._body(req), self._actor(req),
-                        self.faults.config.page_cap)
+                        self.faults.config.page_cap, openai=self.openai)
             body = route.handler(call)
             self._pathology(query, body)
             return 200, body, headers
         except Exception as exc:  # a simulator bug must still answer in the envelope
             error = exc if isinstance(exc, ApiError) else ApiError(
                 500, "api_error", f"simulator error: {type(exc).__name__}: {exc}")
+            if path.startswith(OPENAI_PREFIX):
+                return self._openai_error(error, headers)
             return error.status, {"type": "error", "error": {"type": error.type,
                                                              "message": error.message},
                                   "request_id": request_id}, headers
+
+    @staticmethod
+    def _openai_error(error: ApiError, headers: dict[str, str]
+                      ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """OpenAI's envelope: ``{"error": {"message", "type", "param", "code"}}``."""
+        if ":" in error.type:  # raised by the OpenAI handlers as "type:code"
+            kind, code = error.type.split(":", 1)
+            mapped: tuple[str, str | None] = (kind, code)
+        else:
+            mapped = _OPENAI_ERRORS.get(error.type, (error.type, None))
+        status = 503 if error.status == 529 else error.status  # OpenAI has no 529
+        return status, {"error": {"message": error.message, "type": mapped[0], "param": None,
+                                  "code": mapped[1]}}, headers
 
     def _fault(self, decision: Decision, headers: dict[str, str]) -> None:
         cfg = self.faults.config
@@ -206,6 +242,13 @@ class SimulatorServer:
     def _authorize(self, req: _Handler, route: Route) -> None:
         key = req.headers.get("x-api-key")
         auth = req.headers.get("authorization") or ""
+        if route.scope == "openai":
+            bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+            if bearer is not None and bearer == self.openai_admin_key:
+                return
+            raise ApiError(401, "authentication_error",
+                           "Incorrect API key provided. You can find your API key at "
+                           "https://platform.openai.com/account/api-keys.")
         if route.scope == "compliance":
             bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
             accepted = {self.compliance_key} if self.compliance_key else set()

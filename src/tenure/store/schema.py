@@ -171,6 +171,7 @@ credentials = _snapshot_table(
     sa.Column("created_at", UTCDateTime()),
     sa.Column("expires_at", UTCDateTime()),
     sa.Column("last_used_at", UTCDateTime()),
+    sa.Column("owner_access", sa.String(16)),
     sa.Index(None, "owner_id"),
     sa.Index(None, "creator_id"),
 )

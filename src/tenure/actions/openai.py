@@ -1,0 +1,132 @@
+"""Revocation on OpenAI: org users, project memberships, project keys, service accounts,
+invites and admin keys.
+
+Where the Admin API cannot do what a target asks, the plan says so rather than failing at
+apply time: a key owned by a service account cannot be deleted on its own, so revoking it plans
+the deletion of its service account (which takes its keys with it) and says why; a key with no
+known project, or an org-role reduction (the API only sets ``owner``/``reader``), is a manual
+task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+from tenure.actions.plan import Call, ManualTask, Target
+from tenure.actions.providers import Planned, VendorAction, providers
+from tenure.config import SourceConfig
+from tenure.connectors.openai import actions as vendor
+from tenure.connectors.openai import fetch
+from tenure.connectors.openai.config import OpenAIConfig
+
+
+def _planned(action: VendorAction, args: dict[str, Any], note: str = "") -> Planned:
+    call = action.call()
+    if note:  # the reason travels in args (hashed with the plan), never in the vendor call
+        args = {**args, "note": note}
+    return Planned(action.kind, args, Call(call.method, call.path, call.body))
+
+
+def _manual(why: str, owner: str, due: str) -> Planned:
+    return Planned("manual", {}, None, ManualTask(owner=owner, due=due, why=why))
+
+
+class OpenAIProvider:
+    """Maps targets to the OpenAI Admin API's DELETE calls."""
+
+    def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
+             task_due: str) -> Planned:
+        """Seat → delete user; service account → delete it; key → delete it (a service
+        account's key → delete the service account); project grant → remove project user;
+        invite → delete it."""
+        if target.kind in ("account", "service_account"):
+            return self._account(target, state, task_owner, task_due)
+        if target.kind == "api_key":
+            return self._key(target, state, task_owner, task_due)
+        if target.kind == "grant":
+            return self._grant(target, state, task_owner, task_due)
+        if target.kind == "invite":
+            return _planned(vendor.DeleteInvite(target.subject_id),
+                            {"invite_id": target.subject_id})
+        return _manual(f"no Admin API revocation for a {target.kind}: remove it in the "
+                       "OpenAI dashboard", task_owner, task_due)
+
+    @staticmethod
+    def _account(target: Target, state: Mapping[str, Any], owner: str, due: str) -> Planned:
+        if state.get("kind") == "service_account":
+            project_id = str(state.get("project_id") or "")
+            if not project_id:
+                return _manual("the service account's project is unknown: delete it in the "
+                               "project's settings", owner, due)
+            return _planned(vendor.DeleteServiceAccount(project_id, target.subject_id),
+                            {"project_id": project_id,
+                             "service_account_id": target.subject_id})
+        if target.operation == "reduce":
+            return _manual("the Admin API sets only owner or reader: change the user's role "
+                           "(or custom role) in the dashboard, or remove the user", owner, due)
+        return _planned(vendor.DeleteUser(target.subject_id), {"user_id": target.subject_id})
+
+    @staticmethod
+    def _key(target: Target, state: Mapping[str, Any], owner: str, due: str) -> Planned:
+        if state.get("kind") == "admin_key":
+            return _planned(vendor.DeleteAdminKey(target.subject_id),
+                            {"key_id": target.subject_id})
+        project_id = str(state.get("workspace_id") or "")
+        if not project_id:
+            return _manual("the key's project is unknown: delete it in the project's API "
+                           "keys page", owner, due)
+        if state.get("owner_type") == "service_account":
+            sa_id = str(state.get("owner_id") or "")
+            if not sa_id:
+                return _manual("a service account's key cannot be deleted on its own and its "
+                               "service account is unknown: delete the service account in "
+                               "the project's settings", owner, due)
+            return _planned(
+                vendor.DeleteServiceAccount(project_id, sa_id),
+                {"project_id": project_id, "service_account_id": sa_id},
+                note=f"key {target.subject_id} belongs to service account {sa_id}; OpenAI "
+                     "cannot delete a service account's key on its own, so the service "
+                     "account is deleted (with all its keys)")
+        return _planned(vendor.DeleteProjectKey(project_id, target.subject_id),
+                        {"project_id": project_id, "api_key_id": target.subject_id})
+
+    @staticmethod
+    def _grant(target: Target, state: Mapping[str, Any], owner: str, due: str) -> Planned:
+        account_id = str(state.get("account_id", ""))
+        if state.get("scope_type") == "workspace" and target.operation == "revoke":
+            project_id = str(state.get("scope_id", ""))
+            return _planned(vendor.DeleteProjectUser(project_id, account_id),
+                            {"project_id": project_id, "user_id": account_id})
+        if state.get("scope_type") == "organization" and target.operation == "revoke":
+            return _planned(vendor.DeleteUser(account_id), {"user_id": account_id})
+        return _manual("reducing a role has no single Admin API call: set the member's role "
+                       "in the dashboard", owner, due)
+
+    def action(self, name: str, args: Mapping[str, Any]) -> VendorAction:
+        """Rebuild a connector action from a plan step."""
+        builders: dict[str, Any] = {
+            "openai.delete_user": lambda: vendor.DeleteUser(str(args["user_id"])),
+            "openai.delete_project_user": lambda: vendor.DeleteProjectUser(
+                str(args["project_id"]), str(args["user_id"])),
+            "openai.delete_key": lambda: vendor.DeleteProjectKey(
+                str(args["project_id"]), str(args["api_key_id"])),
+            "openai.delete_service_account": lambda: vendor.DeleteServiceAccount(
+                str(args["project_id"]), str(args["service_account_id"])),
+            "openai.delete_invite": lambda: vendor.DeleteInvite(str(args["invite_id"])),
+            "openai.delete_admin_key": lambda: vendor.DeleteAdminKey(str(args["key_id"])),
+        }
+        if name not in builders:
+            raise KeyError(f"unknown OpenAI action {name!r}")
+        action: VendorAction = builders[name]()
+        return action
+
+    def client(self, config: SourceConfig, env: Mapping[str, str]
+               ) -> AbstractContextManager[Any]:
+        """An Admin API client for the source."""
+        assert isinstance(config, OpenAIConfig)
+        return fetch.make_client(config, fetch.admin_key(config, env))
+
+
+providers.add("openai", OpenAIProvider())

@@ -1,0 +1,68 @@
+"""Configuration of a ``type = "openai"`` source."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from tenure.config import SourceConfig, env_var_name
+from tenure.connectors.http import RetryPolicy
+
+DEFAULT_BASE_URL = "https://api.openai.com"
+
+
+class OpenAIConfig(SourceConfig):
+    """An OpenAI organization read through the Admin API (users, invites, projects, project
+    users, service accounts, project and admin keys), the audit logs and the usage API.
+
+    ``api_key_env`` names the environment variable holding the Admin API key (``sk-admin-…``),
+    sent as ``Authorization: Bearer``. ``organization_id`` (optional) is the tenant Tenure files
+    the records under; without it the source name is used (the Admin API has no "who am I").
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key_env: str
+    organization_id: str | None = None
+    lookback_days: int = Field(default=90, ge=1, le=3650)
+
+    # What to read (each off switch is for orgs that lack the feature or the scope).
+    usage: bool = True
+    audit_logs: bool = True
+    admin_keys: bool = True
+
+    # Paging and incremental reading.
+    page_size: int = Field(default=100, ge=1, le=100)
+    audit_overlap_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    usage_overlap_days: int = Field(default=2, ge=0, le=31)
+
+    # HTTP knobs.
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    max_retries: int = Field(default=6, ge=0, le=50)
+    max_retry_seconds: float = Field(default=600.0, ge=0)
+    backoff_initial_seconds: float = Field(default=1.0, ge=0)
+    backoff_max_seconds: float = Field(default=60.0, ge=0)
+    retry_after_max_seconds: float = Field(default=300.0, ge=0)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        return env_var_name(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @property
+    def tenant(self) -> str:
+        """The tenant id records are filed under."""
+        return self.organization_id or self.name
+
+    def retry_policy(self) -> RetryPolicy:
+        """The HTTP retry caps of this source."""
+        return RetryPolicy(max_retries=self.max_retries,
+                           max_total_retry_seconds=self.max_retry_seconds,
+                           backoff_initial=self.backoff_initial_seconds,
+                           backoff_max=self.backoff_max_seconds,
+                           retry_after_max=self.retry_after_max_seconds)

@@ -1,0 +1,296 @@
+"""The OpenAI connector: fetch pages → transform → yield Batches, Gaps and completion.
+
+Streams, in order: users (accounts, org-role grants, last key use), invites, projects, then per
+project its users (grants), service accounts (accounts + grants) and API keys, then admin keys,
+per-key daily usage and the audit logs. Snapshot streams are re-listed each run and a record
+type is marked complete only when *every* listing that feeds it was read to the end (accounts
+come from users and from every project's service accounts; grants from users, project users
+and service accounts; credentials from every project's keys and the admin keys). Usage and
+audit logs are windowed and resume from the cursor committed with their last page.
+
+Data this key may not read (403, 404, an outage that outlasted the retries) becomes a ``Gap``
+for that record type and the other streams go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from tenure.connectors.base import (
+    Batch,
+    Note,
+    Record,
+    StreamComplete,
+    SyncContext,
+    SyncItem,
+    TenantInfo,
+)
+from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted
+from tenure.connectors.incremental import DescendingGuard, Window, next_window
+from tenure.connectors.openai import fetch, transform
+from tenure.connectors.openai.config import OpenAIConfig
+from tenure.connectors.pages import raw_page, retry_notes, transform_page
+from tenure.model import Activity, Gap
+
+GAP_STATUSES = frozenset({403, 404})
+DAY = timedelta(days=1)
+
+STREAM_USAGE = "usage"
+STREAM_AUDIT = "audit_logs"
+
+Listing = Generator[SyncItem, None, bool]
+"""A guarded listing: yields items, returns True when it was read to the end."""
+
+
+@dataclass
+class _Org:
+    """What later streams need from earlier ones (bounded by the org's size, not its events)."""
+
+    org_id: str
+    projects: list[str] = field(default_factory=list)
+    archived: set[str] = field(default_factory=set)
+    complete: dict[str, bool] = field(default_factory=lambda: {
+        "account": True, "grant": True, "credential": True})
+
+    def lost(self, *record_types: str) -> None:
+        for record_type in record_types:
+            self.complete[record_type] = False
+
+
+class OpenAIConnector:
+    """Reads one OpenAI organization. ``http`` lets tests inject clocks or a transport."""
+
+    def __init__(self, config: OpenAIConfig, http: fetch.HttpOptions | None = None) -> None:
+        self.config = config
+        self.http = http or fetch.HttpOptions()
+        self._clients: list[HttpClient] = []
+        self._audit_filtered = True
+
+    def sync(self, ctx: SyncContext) -> Iterator[SyncItem]:
+        """Yield everything this organization shows, stream by stream."""
+        cfg = self.config
+        key = fetch.admin_key(cfg, ctx.env)
+        with fetch.make_client(cfg, key, options=self.http) as client:
+            self._clients = [client]
+            reader = fetch.AdminReader(client, cfg.page_size)
+            org = _Org(org_id=cfg.tenant)
+            yield TenantInfo(org.org_id, cfg.organization_id or "")
+            now = ctx.clock.now()
+            if not (yield from self._guard(("account", "grant"), self._users(reader, org))):
+                org.lost("account", "grant")
+            yield from self._guard(("invite",), self._invites(reader, now))
+            if not (yield from self._guard(("workspace",), self._projects(reader, org))):
+                org.lost("account", "grant", "credential")
+                yield Gap("grant", "projects unreadable",
+                          "project roles, service accounts and project keys are unknown "
+                          "because projects could not be listed")
+            for project_id in org.projects:
+                yield from self._project(reader, org, project_id)
+            if cfg.admin_keys and not (yield from self._guard(
+                    ("credential",), self._admin_keys(reader), what="admin API keys")):
+                org.lost("credential")
+            for record_type, complete in org.complete.items():
+                if complete:
+                    yield StreamComplete(record_type)
+            if cfg.usage:
+                yield from self._guard(("usage",), self._usage(reader, ctx))
+            if cfg.audit_logs:
+                yield from self._guard(("activity",), self._audit(reader, ctx),
+                                       what="audit logs (is audit logging turned on?)")
+        yield from retry_notes(self._clients)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _guard(self, record_types: Sequence[str], items: Iterator[SyncItem],
+               what: str = "") -> Listing:
+        """Turn "cannot read this" into Gaps for ``record_types``; anything else propagates."""
+        prefix = f"{what}: " if what else ""
+        try:
+            yield from items
+        except ApiError as exc:
+            if exc.status not in GAP_STATUSES:
+                raise
+            reason = f"{exc.error_type} (HTTP {exc.status})"
+            for record_type in record_types:
+                yield Gap(record_type, reason, f"{prefix}{exc}")
+            return False
+        except RetriesExhausted as exc:
+            for record_type in record_types:
+                yield Gap(record_type, "unavailable after retries", f"{prefix}{exc}")
+            return False
+        return True
+
+    def _batch(self, stream: str, records: Sequence[Record], client: HttpClient, page: Page,
+               cursor: Window | None = None) -> Batch:
+        return Batch(stream, list(records), cursor=cursor.to_cursor() if cursor else None,
+                     raw=raw_page(client, page))
+
+    # -- snapshot streams ------------------------------------------------------------------
+
+    def _users(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
+        for page in reader.users():
+            records: list[Record] = []
+            for account, grant, used in transform_page(page, transform.user_records,
+                                                       org.org_id):
+                records += [account, grant]
+                if used is not None:
+                    records.append(used)
+            yield self._batch("users", records, reader.client, page)
+
+    def _invites(self, reader: fetch.AdminReader, now: datetime) -> Iterator[SyncItem]:
+        for page in reader.invites():
+            invites = [i for i in transform_page(page, transform.invite, now) if i is not None]
+            yield self._batch("invites", invites, reader.client, page)
+        yield StreamComplete("invite")
+
+    def _projects(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
+        for page in reader.projects():
+            projects = transform_page(page, transform.project)
+            for proj in projects:
+                org.projects.append(proj.external_id)
+                if proj.archived_at is not None:
+                    org.archived.add(proj.external_id)
+            yield self._batch("projects", projects, reader.client, page)
+        yield StreamComplete("workspace")
+
+    def _project(self, reader: fetch.AdminReader, org: _Org, project_id: str
+                 ) -> Iterator[SyncItem]:
+        """Members, service accounts and keys of one project, each listing guarded."""
+        what = f"project {project_id}"
+        listings = (
+            (("grant",), self._project_users(reader, project_id)),
+            (("account", "grant"), self._service_accounts(reader, project_id)),
+            (("credential",), self._project_keys(reader, project_id)),
+        )
+        for record_types, listing in listings:
+            ok = yield from self._guard(record_types, self._tolerate_archived(
+                listing, org, project_id), what=what)
+            if not ok:
+                org.lost(*record_types)
+
+    @staticmethod
+    def _tolerate_archived(items: Iterator[SyncItem], org: _Org, project_id: str
+                           ) -> Iterator[SyncItem]:
+        # An archived project may no longer list its members or keys (unverified): a 404
+        # there means nothing is left in it; for an active project it is a Gap.
+        try:
+            yield from items
+        except ApiError as exc:
+            if exc.status != 404 or project_id not in org.archived:
+                raise
+
+    def _project_users(self, reader: fetch.AdminReader, project_id: str
+                       ) -> Iterator[SyncItem]:
+        for page in reader.project_users(project_id):
+            grants = transform_page(page, transform.project_user_grant, project_id)
+            yield self._batch("project_users", grants, reader.client, page)
+
+    def _service_accounts(self, reader: fetch.AdminReader, project_id: str
+                          ) -> Iterator[SyncItem]:
+        for page in reader.service_accounts(project_id):
+            records: list[Record] = []
+            for account, grant in transform_page(page, transform.service_account_records,
+                                                 project_id):
+                records.append(account)
+                if grant is not None:
+                    records.append(grant)
+            yield self._batch("service_accounts", records, reader.client, page)
+
+    def _project_keys(self, reader: fetch.AdminReader, project_id: str) -> Iterator[SyncItem]:
+        for page in reader.api_keys(project_id):
+            keys = transform_page(page, transform.project_api_key, project_id)
+            yield self._batch("api_keys", keys, reader.client, page)
+
+    def _admin_keys(self, reader: fetch.AdminReader) -> Iterator[SyncItem]:
+        for page in reader.admin_keys():
+            keys = transform_page(page, transform.admin_api_key)
+            yield self._batch("admin_api_keys", keys, reader.client, page)
+
+    # -- windowed streams ------------------------------------------------------------------
+
+    def _state(self, ctx: SyncContext, stream: str) -> Window:
+        if ctx.options.full:
+            return Window()
+        return Window.from_cursor(ctx.cursors.get(stream))
+
+    def _usage(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
+        """Per-key daily usage; the last day read stays open (today grows) and is re-read."""
+        cfg = self.config
+        tomorrow = _midnight(ctx.clock.now()) + DAY
+        state = self._state(ctx, STREAM_USAGE)
+        for _ in range(2):  # an unfinished window from an earlier run, then the new one
+            window = next_window(state, now=tomorrow, lookback=timedelta(days=cfg.lookback_days),
+                                 overlap=timedelta(days=cfg.usage_overlap_days))
+            if window is None:
+                return
+            start, end = window.bounds()
+            window = Window(window.high_water, _midnight(start), end, window.page)
+            done = window.finished(end - DAY)
+            for page in reader.usage(_midnight(start), end, window.page):
+                usage = [u for bucket in transform_page(page, transform.usage_bucket)
+                         for u in bucket]
+                cursor = window.at_page(page.next_cursor) if page.next_cursor else done
+                yield self._batch(STREAM_USAGE, usage, reader.client, page, cursor)
+            if not state.open:
+                return
+            state = done  # a resumed window is done: now read from its end to today
+
+    def _audit(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
+        cfg = self.config
+        now = ctx.clock.now()
+        state = self._state(ctx, STREAM_AUDIT)
+        for _ in range(2):  # an unfinished window from an earlier run, then the new one
+            window = next_window(state, now=now, lookback=timedelta(days=cfg.lookback_days),
+                                 overlap=timedelta(minutes=cfg.audit_overlap_minutes))
+            if window is None:
+                return
+            yield from self._audit_window(reader, window)
+            if not state.open:
+                return
+            # A resumed window is done; its newest part may have gained late-indexed events
+            # since it was read, so the overlap before its end is read again, up to now.
+            state = window.finished()
+
+    def _audit_window(self, reader: fetch.AdminReader, window: Window) -> Iterator[SyncItem]:
+        """One window of the audit logs, newest first.
+
+        The bracket form ``effective_at[gte]=`` is the documented serialisation of the filter
+        but unverified: a 400 on the first page makes the connector read unfiltered instead,
+        keeping events inside the window itself and stopping at the first older one.
+        """
+        start, end = window.bounds()
+        guard = DescendingGuard(window, "OpenAI audit logs")
+        first = True
+        try:
+            pages = reader.audit_logs(start if self._audit_filtered else None, end, window.page)
+            for page in pages:
+                first = False
+                kept: list[Activity] = []
+                past = False
+                for event in transform_page(page, transform.audit_activity):
+                    if event.occurred_at >= end:
+                        continue  # newer than the window: only an unhonoured filter sends it
+                    if event.occurred_at < start:
+                        past = True
+                        break
+                    guard.check(event.external_id, event.occurred_at)
+                    kept.append(event)
+                cursor = window.finished() if past or not page.next_cursor else (
+                    window.at_page(page.next_cursor))
+                yield self._batch(STREAM_AUDIT, kept, reader.client, page, cursor)
+                if past:
+                    return
+        except ApiError as exc:
+            if not (first and exc.status == 400 and self._audit_filtered
+                    and window.page is None):
+                raise
+            self._audit_filtered = False
+            yield Note("audit_logs_filter", "effective_at[...] refused (HTTP 400); read "
+                       "unfiltered and windowed client-side")
+            yield from self._audit_window(reader, window)
+
+
+def _midnight(value: datetime) -> datetime:
+    return datetime.combine(value.astimezone(UTC).date(), time(0), tzinfo=UTC)

@@ -1,0 +1,296 @@
+"""Pure functions from OpenAI Admin API JSON (vendor-apis.md §4) to Tenure's typed records.
+
+No I/O here: each function takes decoded vendor JSON and returns model records, so each is
+unit-tested from recorded pages in ``tests/data/openai``. Timestamps are Unix seconds. Unknown
+fields are ignored; missing optional fields become None.
+
+Mapping: a project is a ``Workspace``; a project membership is a ``Grant`` on scope type
+``workspace`` (the same scope the checks read for Anthropic workspaces); a project service
+account is an ``Account`` of kind ``service_account`` holding a project grant; project keys and
+admin keys are ``Credential`` records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from tenure.model import (
+    Account,
+    AccountKind,
+    Activity,
+    Credential,
+    CredentialKind,
+    Entitlement,
+    Grant,
+    Invite,
+    Usage,
+    Workspace,
+)
+
+JSON = Mapping[str, Any]
+
+PRIVILEGED_ORG_ROLES = frozenset({"owner"})
+"""``owner`` manages members, projects and keys; ``reader`` does not."""
+PRIVILEGED_PROJECT_ROLES = frozenset({"owner"})
+"""A project owner manages the project's members, service accounts and keys."""
+LIVE_INVITE_STATUSES = frozenset({"pending", "expired"})
+SERVICE_ACCOUNT_ROLE = "service_account"
+"""``Account.role`` of a service account: it has no org role, only project roles (grants)."""
+
+
+def ts(value: Any) -> datetime | None:
+    """Unix seconds as aware UTC (None when absent)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a Unix timestamp: {value!r:.50}")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _require(obj: JSON, key: str, what: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{what} without {key!r}: {dict(obj)!r:.200}")
+    return value
+
+
+def _obj(value: Any) -> JSON:
+    return value if isinstance(value, Mapping) else {}
+
+
+# -- users and invites -------------------------------------------------------------------------
+
+
+def org_entitlement(org_id: str, role: str) -> Entitlement:
+    """The org-role entitlement a user holds."""
+    return Entitlement(scope_type="organization", scope_id=org_id, role=role,
+                       privileged=role in PRIVILEGED_ORG_ROLES)
+
+
+def user_records(obj: JSON, org_id: str) -> tuple[Account, Grant, Activity | None]:
+    """An org member: its account, the grant of its org role, and — when the user object
+    carries ``api_key_last_used_at`` — a ``usage`` event at that time, so the seat's last use
+    reaches the same activity rollups the dormancy checks read on every platform."""
+    user_id = _require(obj, "id", "user")
+    email = str(obj.get("email") or "").strip() or None
+    last_used = ts(obj.get("api_key_last_used_at"))
+    attributes: dict[str, Any] = {}
+    if last_used is not None:
+        attributes["api_key_last_used_at"] = last_used.isoformat()
+    for flag in ("is_service_account", "is_scim_managed", "is_default"):
+        if isinstance(obj.get(flag), bool):
+            attributes[flag] = obj[flag]
+    account = Account(external_id=user_id, kind=AccountKind.USER, email=email,
+                      name=str(obj.get("name") or ""), role=str(obj.get("role") or ""),
+                      created_at=ts(obj.get("added_at") or obj.get("created")),
+                      attributes=attributes)
+    grant = Grant(account_id=user_id, entitlement=org_entitlement(org_id, account.role),
+                  granted_at=account.created_at)
+    used = None
+    if last_used is not None:
+        used = Activity(external_id=f"api_key_last_used:{user_id}:{int(last_used.timestamp())}",
+                        occurred_at=last_used, actor_kind="user", actor_id=user_id,
+                        actor_email=email, action="api_key_used", category="usage",
+                        target_type="user", target_id=user_id)
+    return account, grant, used
+
+
+def invite(obj: JSON, now: datetime) -> Invite | None:
+    """A pending or expired invite (accepted ones are history, not access).
+
+    A ``pending`` invite past ``expires_at`` is reported ``expired``: it can no longer be
+    accepted whatever status the vendor still shows.
+    """
+    status = str(obj.get("status") or "pending")
+    expires = ts(obj.get("expires_at"))
+    if status == "pending" and expires is not None and expires <= now:
+        status = "expired"
+    if status not in LIVE_INVITE_STATUSES:
+        return None
+    return Invite(external_id=_require(obj, "id", "invite"), email=str(obj.get("email") or ""),
+                  role=str(obj.get("role") or ""), status=status,
+                  invited_at=ts(obj.get("created_at") or obj.get("invited_at")),
+                  expires_at=expires)
+
+
+# -- projects, members, service accounts --------------------------------------------------------
+
+
+def project(obj: JSON) -> Workspace:
+    """A project, archived or not (projects are archived, never deleted)."""
+    archived = ts(obj.get("archived_at"))
+    if archived is None and obj.get("status") == "archived":
+        # An archived project without a date is still archived; date it at creation.
+        archived = ts(obj.get("created_at"))
+    return Workspace(external_id=_require(obj, "id", "project"), name=str(obj.get("name") or ""),
+                     created_at=ts(obj.get("created_at")), archived_at=archived)
+
+
+def project_entitlement(project_id: str, role: str) -> Entitlement:
+    """A project-role entitlement (scope type ``workspace``, like Anthropic's)."""
+    return Entitlement(scope_type="workspace", scope_id=project_id, role=role,
+                       privileged=role in PRIVILEGED_PROJECT_ROLES)
+
+
+def project_user_grant(obj: JSON, project_id: str) -> Grant:
+    """A project membership (``organization.project.user``)."""
+    user_id = _require(obj, "id", "project user")
+    role = _require(obj, "role", "project user")
+    return Grant(account_id=user_id, entitlement=project_entitlement(project_id, role.lower()),
+                 granted_at=ts(obj.get("added_at")))
+
+
+def service_account_records(obj: JSON, project_id: str) -> tuple[Account, Grant | None]:
+    """A project service account and its project role (none for role ``none``)."""
+    sa_id = _require(obj, "id", "service account")
+    role = str(obj.get("role") or "none").lower()
+    account = Account(external_id=sa_id, kind=AccountKind.SERVICE_ACCOUNT, email=None,
+                      name=str(obj.get("name") or ""), role=SERVICE_ACCOUNT_ROLE,
+                      created_at=ts(obj.get("created_at")),
+                      attributes={"project_id": project_id, "project_role": role})
+    if role == "none":
+        return account, None
+    return account, Grant(account_id=sa_id, entitlement=project_entitlement(project_id, role),
+                          granted_at=account.created_at)
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def _owner(obj: JSON) -> tuple[str | None, str | None]:
+    owner = _obj(obj.get("owner"))
+    kind = owner.get("type")
+    if kind == "service_account":
+        return "service_account", _obj(owner.get("service_account")).get("id") or None
+    if kind == "user":
+        # Project keys nest the user; admin keys put the user's fields on the owner itself.
+        user = _obj(owner.get("user"))
+        return "user", user.get("id") or owner.get("id") or None
+    return None, None
+
+
+def project_api_key(obj: JSON, project_id: str) -> Credential:
+    """A project API key: owner (user or service account), last use, owner's project access."""
+    owner_type, owner_id = _owner(obj)
+    access = obj.get("owner_project_access")
+    return Credential(
+        external_id=_require(obj, "id", "api key"), kind=CredentialKind.API_KEY,
+        name=str(obj.get("name") or ""), status="active",
+        owner_type=owner_type if owner_id else None, owner_id=owner_id,
+        workspace_id=project_id, scope="workspace",
+        partial_hint=obj.get("redacted_value") or None, created_at=ts(obj.get("created_at")),
+        last_used_at=ts(obj.get("last_used_at")),
+        owner_access=str(access) if isinstance(access, str) and access else None,
+    )
+
+
+def admin_api_key(obj: JSON) -> Credential:
+    """An Admin API key (org-wide)."""
+    owner_type, owner_id = _owner(obj)
+    return Credential(
+        external_id=_require(obj, "id", "admin api key"), kind=CredentialKind.ADMIN_KEY,
+        name=str(obj.get("name") or ""), status="active",
+        owner_type=owner_type if owner_id else None, owner_id=owner_id, scope="organization",
+        partial_hint=obj.get("redacted_value") or None, created_at=ts(obj.get("created_at")),
+        expires_at=ts(obj.get("expires_at")), last_used_at=ts(obj.get("last_used_at")),
+    )
+
+
+# -- usage -------------------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def usage_bucket(bucket: JSON) -> list[Usage]:
+    """Per-key daily usage from one ``usage/completions`` bucket grouped by api_key_id.
+
+    Results without a key (ChatGPT or playground use) are skipped; results of one key split
+    by other dimensions are summed. Input tokens include cached input.
+    """
+    start = ts(bucket.get("start_time"))
+    if start is None:
+        raise ValueError(f"usage bucket without start_time: {dict(bucket)!r:.200}")
+    totals: dict[str, tuple[int, int, int]] = {}
+    for item in bucket.get("results") or []:
+        key_id = _obj(item).get("api_key_id")
+        if not key_id:
+            continue
+        before = totals.get(key_id, (0, 0, 0))
+        totals[key_id] = (before[0] + _int(item.get("num_model_requests")),
+                          before[1] + _int(item.get("input_tokens")),
+                          before[2] + _int(item.get("output_tokens")))
+    return [Usage(subject_type="api_key", subject_id=key, day=start.date(), requests=r,
+                  input_tokens=i, output_tokens=o)
+            for key, (r, i, o) in sorted(totals.items())]
+
+
+# -- audit logs --------------------------------------------------------------------------------
+
+_LOGIN_PREFIXES = ("login.", "logout.")
+_ADMIN_PREFIXES = (
+    "api_key.", "admin_api_key.", "invite.", "user.", "project.", "service_account.", "role.",
+    "group.", "organization.", "rate_limit.", "scim.", "ip_allowlist.", "certificate",
+    "checkpoint.permission.", "external_key.", "workload_identity_provider", "resource.",
+    "tunnel.", "tenant.",
+)
+_TARGET_TYPES = {
+    "api_key": "api_key", "admin_api_key": "admin_key", "invite": "invite", "user": "user",
+    "project": "project", "service_account": "service_account", "role": "role",
+    "group": "group", "organization": "organization",
+}
+
+
+def audit_category(event_type: str) -> str:
+    """The coarse category of an audit-log event type (see ``Activity``)."""
+    if event_type.startswith(_LOGIN_PREFIXES):
+        return "login"
+    if event_type.startswith(_ADMIN_PREFIXES):
+        return "admin"
+    return "other"
+
+
+def actor_fields(actor: JSON) -> tuple[str, str | None, str | None, str | None]:
+    """(actor_kind, actor_id, actor_email, credential_id) of an audit-log actor.
+
+    A key owned by a user counts as that user acting (with the key as credential), a key owned
+    by a service account as the service account; a bare key as the key itself.
+    """
+    kind = actor.get("type")
+    if kind == "session":
+        user = _obj(_obj(actor.get("session")).get("user"))
+        return "user", user.get("id") or None, user.get("email") or None, None
+    if kind == "api_key":
+        key = _obj(actor.get("api_key"))
+        key_id = key.get("id") or None
+        if key.get("type") == "service_account":
+            sa = _obj(key.get("service_account"))
+            return "service_account", sa.get("id") or None, None, key_id
+        user = _obj(key.get("user"))
+        if user.get("id") or user.get("email"):
+            return "user", user.get("id") or None, user.get("email") or None, key_id
+        return "api_key", key_id, None, key_id
+    return "system", None, None, None
+
+
+def audit_activity(obj: JSON) -> Activity:
+    """One audit-log entry, normalized."""
+    event_id = _require(obj, "id", "audit log")
+    occurred = ts(obj.get("effective_at"))
+    if occurred is None:
+        raise ValueError(f"audit log {event_id} without effective_at")
+    action = str(obj.get("type") or "unknown")
+    kind, actor_id, email, credential = actor_fields(_obj(obj.get("actor")))
+    details = _obj(obj.get(action))
+    target_id = details.get("id") if isinstance(details.get("id"), str) else None
+    prefix = action.split(".", 1)[0]
+    target_type = _TARGET_TYPES.get(prefix, prefix) if target_id else None
+    project = _obj(obj.get("project")).get("id")
+    return Activity(external_id=event_id, occurred_at=occurred, actor_kind=kind,
+                    actor_id=actor_id, actor_email=email, action=action,
+                    category=audit_category(action), target_type=target_type,
+                    target_id=target_id, workspace_id=project if isinstance(project, str)
+                    else None, credential_id=credential)

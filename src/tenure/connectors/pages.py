@@ -1,0 +1,43 @@
+"""Small helpers every vendor connector uses between a fetched ``Page`` and a ``Batch``.
+
+Platform-neutral (used by the OpenAI connector; the Anthropic connector has the same logic as
+methods and can move onto these): the redacted raw page, a transform that turns a vendor shape
+error into ``MalformedResponse``, and the retry ``Note``s of a sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from tenure.connectors.base import Note, RawPage, SyncItem
+from tenure.connectors.http import HttpClient, MalformedResponse, Page
+
+T = TypeVar("T")
+
+
+def raw_page(client: HttpClient, page: Page) -> RawPage:
+    """The page body as received, with the client's secrets scrubbed."""
+    text = page.response.body.decode("utf-8", "replace")
+    return RawPage(page.response.locator, client.scrub(text).encode())
+
+
+def transform_page(page: Page, fn: Callable[..., T], *args: Any) -> list[T]:
+    """``fn(item, *args)`` for every item; a malformed item fails the page, never silently."""
+    try:
+        return [fn(item, *args) for item in page.items]
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise MalformedResponse(f"GET {page.response.locator}: {exc}") from None
+
+
+def retry_notes(clients: Sequence[HttpClient]) -> Iterator[SyncItem]:
+    """Notes on the retries the clients took so far (count, reasons, seconds)."""
+    retries = sum(c.stats.total for c in clients)
+    reasons: dict[str, int] = {}
+    for client in clients:
+        for reason, count in client.stats.by_reason.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    yield Note("http_retries", retries)
+    if retries:
+        yield Note("http_retry_reasons", dict(sorted(reasons.items())))
+        yield Note("http_retry_seconds", round(sum(c.stats.seconds for c in clients), 3))

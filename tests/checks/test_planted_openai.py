@@ -1,0 +1,90 @@
+"""End to end on a mixed organization: HR + Anthropic + OpenAI synced through the real
+connectors from one simulator; every check finds exactly the planted problems of *both*
+platforms, with no platform-specific branch in any check."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tenure.clock import Clock
+from tenure.config import parse_settings
+from tenure.model import RunStatus
+from tenure.services.context import App
+from tenure.services.findings import run_checks
+from tenure.services.sync import run_source
+from tenure.simulator import start_simulator
+from tenure.store import schema
+from tests.conftest import FIXED_NOW
+
+UNPLANTED = {"privileged-without-purpose", "access-past-purpose"}
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_mixed_org_every_planted_problem_and_nothing_else(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with start_simulator("mixed", seed=7, as_of=FIXED_NOW) as sim:
+        monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
+        monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
+        monkeypatch.setenv("SIM_OPENAI_KEY", sim.openai_admin_key)
+        hr = tmp_path / "hr.csv"
+        settings = parse_settings({
+            "database": {"url": database_url},
+            "sources": [
+                {"name": "hr", "type": "hr-csv", "path": str(hr)},
+                {"name": "anthropic", "type": "anthropic", "base_url": sim.base_url,
+                 "api_key_env": "SIM_ADMIN_KEY",
+                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY"},
+                {"name": "openai", "type": "openai", "base_url": sim.base_url,
+                 "api_key_env": "SIM_OPENAI_KEY", "organization_id": "org-sim"},
+            ]}, path=None, env={})
+
+        def app_at(days_ago: int) -> App:
+            return App(settings=settings, clock=Clock(FIXED_NOW - timedelta(days=days_ago)),
+                       actor="test")
+
+        shutil.copy(sim.scenario.path / "hr.csv", hr)
+        assert run_source(app_at(31), "hr").status is RunStatus.COMPLETE
+        shutil.copy(sim.scenario.path / "hr_after_move.csv", hr)
+        assert run_source(app_at(30), "hr").status is RunStatus.COMPLETE
+        app = app_at(0)
+        for source in ("anthropic", "openai"):
+            synced = run_source(app, source)
+            assert synced.status is RunStatus.COMPLETE, (source, synced.error, synced.gaps)
+        summary = run_checks(app)
+        planted: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for plant in sim.planted:
+            planted[plant["check"]].add((plant["platform"], plant["subject_id"]))
+
+    found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for outcome in summary.outcomes:
+        assert outcome.error is None, outcome.error
+        assert outcome.manual == {}, (outcome.check.id, outcome.manual)
+        for result in outcome.results:
+            subject = result.hit.subject_id
+            if outcome.check.id == "mover-stale-access":
+                subject = subject.split("@")[0]
+            found[outcome.check.id].add((result.hit.source, subject))
+    assert set(planted) == {c.check.id for c in summary.outcomes} - UNPLANTED
+    for check_id, subjects in sorted(planted.items()):
+        assert found[check_id] == subjects, check_id
+    # Both platforms contribute plants to the shared checks.
+    openai_checks = {c for c, subjects in planted.items() if any(p == "openai"
+                                                                   for p, _ in subjects)}
+    assert {"leaver-active-account", "orphaned-key", "dormant-key", "never-used-key",
+            "key-in-archived-workspace", "long-lived-key"} <= openai_checks
+    assert found["access-past-purpose"] == set()
+    with app.engine.connect() as conn:
+        privileged = {(row[0], row[1]) for row in conn.execute(
+            sa.select(schema.accounts.c.source, schema.accounts.c.external_id).where(
+                schema.accounts.c.removed_at.is_(None),
+                schema.accounts.c.role.in_(("admin", "owner", "primary_owner", "developer"))))}
+    assert found["privileged-without-purpose"] == privileged
+    app.close()
