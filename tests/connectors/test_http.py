@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tenure.connectors.http import (
     ApiError,
@@ -19,9 +21,11 @@ from tenure.connectors.http import (
     PaginationError,
     RetriesExhausted,
     RetryPolicy,
+    might_hold_secret,
     paginate,
     parse_retry_after,
 )
+from tenure.redact import redact_text
 
 from .fakevendor import Reply, error, loopback
 
@@ -273,3 +277,18 @@ def test_malformed_envelope_stops(serve, clock: FakeClock) -> None:  # type: ign
     with client_for(serve(script), clock) as client, \
             pytest.raises(MalformedResponse, match="'data' list"):
         list(paginate(client, "/l"))
+
+
+# -- the redaction fast path ------------------------------------------------------------------
+
+_PIECES = st.sampled_from(["sk-ant-api03-", "sk-proj-", "SK-", "Bearer ", "bearer\t", "token",
+                           "TOKEN", '":"', "=", ": ", "api_key", "Api-Key", "apikey",
+                           "x-api-key", "Authorization", "secret", "abcdefghijkl",
+                           "0123456789", '"', " ", "_id", "İ", "\u212a"])
+
+
+@given(st.lists(_PIECES | st.text(max_size=5), max_size=30).map("".join))
+@settings(max_examples=1000, deadline=None)
+def test_fast_path_never_skips_what_redact_text_would_change(text: str) -> None:
+    if not might_hold_secret(text):
+        assert redact_text(text) == text

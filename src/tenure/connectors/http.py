@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -114,6 +115,29 @@ class _Transient(Exception):
         self.retry_after = retry_after
 
 
+_KEYWORDS = ("x-api-key", "authorization", "api_key", "api-key", "apikey", "secret", "token")
+_ASSIGN = re.compile(r'"?\s*[:=]')
+
+
+def might_hold_secret(text: str) -> bool:
+    """False only when ``redact_text`` provably has nothing to replace in ``text``.
+
+    Every pattern of ``tenure.redact`` needs ``sk-``, ``bearer`` or a key word followed by
+    ``:``/``=``; plain substring scans rule those out far faster than running the patterns over
+    a multi-megabyte vendor page (the common case: pages hold ids, never secrets).
+    """
+    low = text.lower()
+    if "sk-" in low or "bearer" in low:
+        return True
+    for word in _KEYWORDS:
+        at = low.find(word)
+        while at != -1:
+            if _ASSIGN.match(low, at + len(word)):
+                return True
+            at = low.find(word, at + 1)
+    return False
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a ``retry-after`` header: delay-seconds or an HTTP-date."""
     if value is None or not value.strip():
@@ -200,7 +224,7 @@ class HttpClient:
         """Remove this client's secrets and anything secret-shaped from ``text``."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return redact_text(text)
+        return redact_text(text) if might_hold_secret(text) else text
 
     def request(
         self, method: str, path: str, *, params: Params = (), json_body: Any = None,
