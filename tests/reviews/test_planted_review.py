@@ -3,7 +3,6 @@ reviewers (self-review refused), deadline, close, and the exact revocation plan.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from tenure.clock import Clock
-from tenure.config import parse_settings
-from tenure.model import RunStatus
 from tenure.reviews.campaigns import CampaignSpec, NoResponse
 from tenure.reviews.decisions import Decision, DecisionRefused
 from tenure.reviews.reviewers import parse_rule
@@ -20,9 +17,8 @@ from tenure.reviews.scope import parse_scope
 from tenure.services import reviews
 from tenure.services.context import App
 from tenure.services.findings import run_checks
-from tenure.services.sync import run_source
-from tenure.simulator import start_simulator
 from tests.conftest import FIXED_NOW
+from tests.planted import planted_org
 
 REVOKE_CHECKS = {"leaver-active-account", "leaver-active-key", "orphaned-key",
                  "dormant-account", "dormant-key", "never-used-key",
@@ -32,23 +28,13 @@ REVOKE_CHECKS = {"leaver-active-account", "leaver-active-key", "orphaned-key",
 def test_campaign_on_the_planted_organization(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with start_simulator("default", seed=7, as_of=FIXED_NOW) as sim:
-        monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
-        monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
-        hr = tmp_path / "hr.csv"
-        settings = parse_settings({
-            "database": {"url": database_url},
-            "sources": [
-                {"name": "hr", "type": "hr-csv", "path": str(hr)},
-                {"name": "claude", "type": "anthropic", "base_url": sim.base_url,
-                 "api_key_env": "SIM_ADMIN_KEY",
-                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY"},
-            ]}, path=None, env={})
-        app = App(settings=settings, clock=Clock(FIXED_NOW), actor="test")
-        shutil.copy(sim.scenario.path / "hr_after_move.csv", hr)
-        assert run_source(app, "hr").status is RunStatus.COMPLETE
-        assert run_source(app, "claude").status is RunStatus.COMPLETE
-        planted = [(p["check"], p["subject_id"]) for p in sim.planted]
+    with planted_org(tmp_path, database_url, monkeypatch) as org:
+        app = org.app
+        planted = [(c, s) for c, subjects in org.planted.items() for s in subjects]
+        _campaign(app, planted)
+
+
+def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
     run_checks(app)
     campaign_id, population = reviews.create(app, CampaignSpec(
         name="Q4 Claude", scope=parse_scope("source:claude,kind:account,kind:api_key"),
@@ -85,7 +71,8 @@ def test_campaign_on_the_planted_organization(
                    justification="no longer on the team")
     decided[first_item.subject_id] = "revoke"
     target = queues[second][0]
-    assert target.person_email and target.person_email != second
+    assert target.person_email
+    assert target.person_email != second
     with pytest.raises(DecisionRefused, match="whose own access"):
         reviews.delegate(app, [target.id], reviewer=second, to=target.person_email,
                          reason="ask them")
@@ -111,4 +98,3 @@ def test_campaign_on_the_planted_organization(
     assert by_decider[first_item.subject_id] == first
     assert all(v == "no-response rule" for k, v in by_decider.items()
                if k != first_item.subject_id)
-    app.close()
