@@ -116,13 +116,10 @@ def trusted_keys(app: App, extra: Sequence[PublicKey] = ()) -> dict[str, PublicK
 
 def _verify_pass(conn: sa.Connection, trusted: dict[str, PublicKey],
                  checkpoints: Sequence[tuple[str, Checkpoint]],
-                 leaves: list[bytes] | None = None,
                  recorded: rawpages.RecordedPages | None = None) -> VerifyReport:
     verifier = Verifier(trusted=trusted, checkpoints=checkpoints)
     for entry in ledger.iter_entries(conn):
         verifier.add(entry)
-        if leaves is not None:
-            leaves.append(leaf_of(entry.entry_hash))
         if recorded is not None:
             recorded.add(entry)
     return verifier.finish()
@@ -150,30 +147,59 @@ def verify_ledger(app: App, *, checkpoint_files: Sequence[Path] = (),
     return report
 
 
-def _sign_head(conn: sa.Connection, app: App, key: SigningKey,
-               leaves: list[bytes]) -> Checkpoint:
-    trusted = trusted_keys(app, [key.public])
-    stored = [(f"#{i + 1}", c) for i, c in enumerate(cpmod.load_all(conn))]
-    report = _verify_pass(conn, trusted, stored, leaves)
-    if not report.ok:
-        first = report.first_broken
-        why = f": first broken {first.line()}" if first else ""
-        raise EvidenceError("the ledger does not verify; refusing to sign a checkpoint over "
-                            f"it (run `tenure evidence verify`){why}")
-    cp = cpmod.sign(key, tree_size=report.total, head_hash=report.head_hash,
-                    merkle_root=report.merkle_root, ts=app.now())
-    cpmod.store(conn, cp)
-    return cp
+class _HeadSigner:
+    """Verifies the ledger incrementally, then signs its head.
+
+    Most of the ledger is verified before the append lock is taken (``feed`` on a plain
+    connection); inside the locked transaction only the entries added since are fed, so an
+    export or checkpoint blocks other writers for the tail, not for the whole ledger.
+    """
+
+    def __init__(self, app: App, key: SigningKey, conn: sa.Connection) -> None:
+        self.app, self.key = app, key
+        stored = [(f"#{i + 1}", c) for i, c in enumerate(cpmod.load_all(conn))]
+        self.verifier = Verifier(trusted=trusted_keys(app, [key.public]), checkpoints=stored)
+        self.leaves: list[bytes] = []
+        self.last_seq = 0
+
+    def feed(self, conn: sa.Connection) -> None:
+        """Verify the entries after the last one seen."""
+        for entry in ledger.iter_entries(conn, after_seq=self.last_seq):
+            self.verifier.add(entry)
+            self.leaves.append(leaf_of(entry.entry_hash))
+            self.last_seq = entry.seq
+
+    def sign(self, conn: sa.Connection) -> Checkpoint:
+        """Verify the rest, refuse a broken ledger, sign and store the checkpoint."""
+        self.feed(conn)
+        report = self.verifier.finish()
+        if not report.ok:
+            first = report.first_broken
+            why = f": first broken {first.line()}" if first else ""
+            raise EvidenceError("the ledger does not verify; refusing to sign a checkpoint "
+                                f"over it (run `tenure evidence verify`){why}")
+        cp = cpmod.sign(self.key, tree_size=report.total, head_hash=report.head_hash,
+                        merkle_root=report.merkle_root, ts=self.app.now())
+        cpmod.store(conn, cp)
+        return cp
+
+
+def _prepare(app: App, key: SigningKey) -> _HeadSigner:
+    with app.engine.connect() as conn:
+        signer = _HeadSigner(app, key, conn)
+        signer.feed(conn)
+    return signer
 
 
 def create_checkpoint(app: App, *, out: Path | None = None) -> Checkpoint:
     """Verify the ledger, sign its head and Merkle root, store it and optionally export it."""
     key = signing_key(app)
+    signer = _prepare(app, key)
     with app.engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # no append may slip between verify and sign
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"),
                          {"id": ledger._ADVISORY_LOCK_ID})
-        cp = _sign_head(conn, app, key, [])
+        cp = signer.sign(conn)
     if out is not None:
         cpmod.write_file(cp, out)
     return cp
@@ -243,13 +269,14 @@ def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in what.label)
     name = f"tenure-evidence-{what.kind}-{safe}-{stamp}.zip"
+    signer = _prepare(app, key)
     with app.engine.begin() as conn:
         export_entry = ledger.append(conn, kind="evidence.export", actor=app.actor, now=now,
                                      subject=name, payload={
                                          "kind": what.kind, **what.payload, "package": name,
                                          "key_id": key.public.key_id})
-        leaves: list[bytes] = []
-        cp = _sign_head(conn, app, key, leaves)
+        cp = signer.sign(conn)
+        leaves = signer.leaves
         entries = LedgerSlice.between(conn, what.bounds(conn))
         first, last = entries.first, entries.last
         proofs = [_proof("export-entry", export_entry.seq, export_entry.entry_hash, leaves)]
