@@ -175,3 +175,23 @@ def test_checkpoint_file_round_trip_and_bad_files(tmp_path: Path) -> None:
     path.write_text("{}")
     with pytest.raises(ValueError, match=r"cp\.json"):
         cpmod.read_file(path)
+
+
+def test_entries_appended_after_the_prepass_are_verified_and_covered(eapp: App) -> None:
+    _append(eapp, 20)
+    key = svc.signing_key(eapp)
+    signer = svc._prepare(eapp, key)
+    _append(eapp, 5, start=20)
+    with eapp.engine.begin() as conn:
+        conn.execute(schema.ledger_entries.update().where(schema.ledger_entries.c.seq == 23)
+                     .values(payload='{"i":999}'))
+    with pytest.raises(svc.EvidenceError, match="entry 23"), eapp.engine.begin() as conn:
+        signer.sign(conn)
+    with eapp.engine.begin() as conn:
+        conn.execute(schema.ledger_entries.update().where(schema.ledger_entries.c.seq == 23)
+                     .values(payload=ledger.canonical_json({"i": 22, "sha256": "ab" * 32})))
+    signer = svc._prepare(eapp, key)
+    _append(eapp, 2, start=25)
+    with eapp.engine.begin() as conn:
+        cp = signer.sign(conn)
+    assert cp.tree_size == 27
