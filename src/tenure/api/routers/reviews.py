@@ -67,10 +67,10 @@ def decide(request: Request, body: DecideBody) -> dict[str, Any]:
     """Record keep/revoke/reduce/dont_know on the caller's items (all or nothing; an item
     assigned to someone else answers 404)."""
     principal = require_api(request, DECIDERS)
-    done = reviews.decide(acting(request, principal), body.item_ids,
-                          reviewer=principal.email, decision=body.decision,
-                          justification=body.justification)
-    return {"decided": done}
+    advanced = reviews.decide(acting(request, principal), body.item_ids,
+                              reviewer=principal.email, decision=body.decision,
+                              justification=body.justification)
+    return {"decided": body.item_ids, "second_stage": advanced}
 
 
 @router.post("/items/delegate", summary="Delegate items")

@@ -64,9 +64,10 @@ async def queue_act(request: Request) -> Response:
             decision = Decision(str(form.get("decision") or ""))
         except ValueError:
             raise HTTPException(400, "choose keep, revoke, reduce or dont_know") from None
-        done = reviews.decide(app, ids, reviewer=principal.email, decision=decision,
-                              justification=str(form.get("justification") or ""))
-        flash(request, f"Recorded {decision.value} on {len(done)} item(s).")
+        advanced = reviews.decide(app, ids, reviewer=principal.email, decision=decision,
+                                  justification=str(form.get("justification") or ""))
+        more = f" {len(advanced)} go on to a second reviewer." if advanced else ""
+        flash(request, f"Recorded {decision.value} on {len(ids)} item(s).{more}")
     return RedirectResponse(back, status_code=303)
 
 
