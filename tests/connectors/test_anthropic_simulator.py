@@ -200,3 +200,72 @@ def test_cli_sync_with_faults_shows_retries_and_gaps(tmp_path: Path, sqlite_url:
     retries = [cell.strip() for cell in row.split("│")][-3]
     assert int(retries) > 0
     assert server.admin_key not in out + done.stderr
+
+
+def snapshot(url: str) -> dict[str, Any]:
+    """Everything a sync leaves in the store that later stages read."""
+    engine = sa.create_engine(url)
+    out: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            for name, table in (("account", schema.accounts), ("invite", schema.invites),
+                                ("workspace", schema.workspaces),
+                                ("credential", schema.credentials), ("grant", schema.grants)):
+                out[name] = sorted(conn.execute(sa.select(table.c.external_id).where(
+                    table.c.removed_at.is_(None))).scalars())
+            out["usage"] = sorted(conn.execute(sa.select(
+                schema.usage_daily.c.subject_id, schema.usage_daily.c.day,
+                schema.usage_daily.c.input_tokens, schema.usage_daily.c.output_tokens)).all())
+            out["activity"] = sorted(conn.execute(sa.select(
+                schema.activities.c.external_id)).scalars())
+            out["rollups"] = sorted(conn.execute(sa.select(
+                schema.activity_daily.c.principal_type, schema.activity_daily.c.principal_id,
+                schema.activity_daily.c.day, schema.activity_daily.c.category,
+                schema.activity_daily.c.events)).all())
+    finally:
+        engine.dispose()
+    return out
+
+
+@pytest.mark.timeout(600)
+def test_t2_a_fault_at_every_request_is_recorded_then_resumes_identically(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """T2: fail request N (N = 1..all) with no retries left; the run ends complete, partial
+    (a Gap) or failed — always recorded — and a clean re-run gives the baseline store."""
+    import shutil
+
+    with start_simulator("default", seed=8) as server:
+        def fresh(name: str) -> str:
+            path = tmp_path / f"{name}.db"
+            shutil.copy(sqlite_template, path)
+            return f"sqlite:///{path}"
+
+        def run(url: str) -> Any:
+            app = sim_app(url, server, monkeypatch, claude_code=False, max_retries=0)
+            try:
+                return run_source(app, "claude")
+            finally:
+                app.close()
+
+        base_url = fresh("baseline")
+        server.set_faults(FaultConfig())
+        assert run(base_url).status is RunStatus.COMPLETE
+        total = server.faults.count
+        baseline = snapshot(base_url)
+        outcomes: dict[str, int] = {}
+        for n in range(1, total + 1):
+            url = fresh(f"n{n}")
+            server.set_faults(FaultConfig(fail_requests=frozenset({n}), server_error_status=503))
+            faulted = run(url)
+            outcomes[str(faulted.status)] = outcomes.get(str(faulted.status), 0) + 1
+            if faulted.status is RunStatus.FAILED:
+                assert faulted.error
+                assert "503" in faulted.error
+            elif faulted.status is RunStatus.PARTIAL:
+                assert {g.reason for g in faulted.gaps} <= {"unavailable after retries",
+                                                            "workspaces unreadable"}
+            server.set_faults(FaultConfig())
+            assert run(url).status is RunStatus.COMPLETE
+            assert snapshot(url) == baseline, f"fault at request {n} changed the outcome"
+    assert outcomes.get("partial", 0) > 0
