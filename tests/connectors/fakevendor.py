@@ -155,6 +155,7 @@ class FakeAnthropic:
         self.calls: list[tuple[str, str, Query]] = []
         self.lock = threading.Lock()
         self.compliance_bearer_only = False
+        self.legacy_limit = False  # older docs: Admin list limit 1..100, 400 above
 
     # -- dispatch --------------------------------------------------------------------------
 
@@ -229,6 +230,8 @@ class FakeAnthropic:
         return min(limit, self.page_cap) if self.page_cap else limit
 
     def _list(self, items: list[dict[str, Any]], query: Query, key: str) -> Reply:
+        if self.legacy_limit and int(query.get("limit", [20])[0]) > 100:
+            return error(400, "invalid_request_error", "limit: must be at most 100")
         ordered = sorted(items, key=lambda i: str(i[key]))
         after = query.get("after_id", [None])[0]
         if after is not None:

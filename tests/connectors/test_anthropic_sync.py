@@ -218,6 +218,15 @@ def test_outage_beyond_retries_is_a_gap(make: Any, vendor: FakeAnthropic) -> Non
     assert result.notes["http_retries"] == 2  # max_retries for the one failing request
 
 
+def test_legacy_page_limit_falls_back_to_100(make: Any, vendor: FakeAnthropic) -> None:
+    vendor.legacy_limit = True
+    result = run_source(make(), "claude")
+    assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
+    limits = [q["limit"][0] for _, p, q in vendor.calls if p == "/v1/organizations/users"]
+    assert limits == ["1000", "100"]
+    assert result.written["account"] == 5
+
+
 def test_bad_admin_key_fails_the_run_clearly(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_ANTHROPIC_ADMIN_KEY", "sk-ant-admin01-WRONGWRONGWRONG-000")
     result = run_source(make(), "claude")

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from tenure.connectors import pages
 from tenure.connectors.anthropic import fetch, transform
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.base import (
     Batch,
-    Note,
     RawPage,
     Record,
     StreamComplete,
@@ -33,7 +33,6 @@ from tenure.connectors.base import (
 from tenure.connectors.http import (
     ApiError,
     HttpClient,
-    MalformedResponse,
     Page,
     RetriesExhausted,
 )
@@ -118,27 +117,15 @@ class AnthropicConnector:
         yield from self._retry_notes()
 
     def _retry_notes(self) -> Iterator[SyncItem]:
-        retries = sum(c.stats.total for c in self._clients)
-        reasons: dict[str, int] = {}
-        for client in self._clients:
-            for reason, count in client.stats.by_reason.items():
-                reasons[reason] = reasons.get(reason, 0) + count
-        yield Note("http_retries", retries)
-        if retries:
-            yield Note("http_retry_reasons", dict(sorted(reasons.items())))
-            yield Note("http_retry_seconds",
-                       round(sum(c.stats.seconds for c in self._clients), 3))
+        return pages.retry_notes(self._clients)
 
-    def _raw(self, client: HttpClient, page: Page) -> RawPage:
-        text = page.response.body.decode("utf-8", "replace")
-        return RawPage(page.response.locator, client.scrub(text).encode())
+    @staticmethod
+    def _raw(client: HttpClient, page: Page) -> RawPage:
+        return pages.raw_page(client, page)
 
     @staticmethod
     def _transform(page: Page, fn: Any, *args: Any) -> list[Any]:
-        try:
-            return [fn(item, *args) for item in page.items]
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise MalformedResponse(f"GET {page.response.locator}: {exc}") from None
+        return pages.transform_page(page, fn, *args)
 
     # -- snapshot streams ------------------------------------------------------------------
 
