@@ -6,9 +6,11 @@ in this way: the identity provider proves who someone is, Tenure decides their r
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
+import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,6 +23,7 @@ from tenure.web.pages.login import safe_next, start_session
 
 router = APIRouter(include_in_schema=False)
 PROVIDER = "sso"
+_log = logging.getLogger("tenure.web.oidc")
 
 
 def _client(request: Request) -> Any:
@@ -60,6 +63,11 @@ async def oidc_callback(request: Request) -> Response:
         token = await client.authorize_access_token(request)
     except OAuthError as exc:
         raise HTTPException(401, f"single sign-on failed: {exc.error}") from None
+    except httpx.HTTPError:
+        raise HTTPException(502, "the identity provider could not be reached") from None
+    except Exception as exc:  # a bad ID token (signature, claims, nonce) from the JOSE layer
+        _log.warning("OIDC sign-in refused: %s", type(exc).__name__)
+        raise HTTPException(401, "single sign-on failed: the ID token was not valid") from None
     claims = token.get("userinfo") or {}
     email = str(claims.get("email") or "").strip().lower()
     if not email or claims.get("email_verified") is False:
