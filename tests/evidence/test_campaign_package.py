@@ -117,5 +117,5 @@ def test_campaign_report_in_chromium(reviewed: tuple[App, str], chromium: str,
         browser.screenshot(ARTIFACTS / "evidence-campaign-report.png")
         problems = browser.problems()
     assert ids == SECTIONS
-    assert charts == 5
+    assert charts == 6
     assert problems == []

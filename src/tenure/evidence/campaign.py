@@ -39,7 +39,9 @@ class CampaignRef:
     status: str
     as_of: datetime
     subjects: frozenset[str]
-    """The campaign id and its item ids: ledger subjects that belong to it."""
+    """The campaign id, its item ids and its revocation plans' ids and steps: the ledger
+    subjects that belong to it."""
+    plan_ids: tuple[str, ...] = ()
 
 
 def load_campaign(conn: sa.Connection, campaign_id: str) -> CampaignRef:
@@ -51,8 +53,15 @@ def load_campaign(conn: sa.Connection, campaign_id: str) -> CampaignRef:
         raise NotFound(f"no campaign {campaign_id!r}")
     items = conn.execute(sa.select(schema.review_items.c.id)
                          .where(schema.review_items.c.campaign_id == campaign_id)).scalars()
+    plans = tuple(conn.execute(
+        sa.select(schema.revocation_plans.c.id)
+        .where(schema.revocation_plans.c.origin == f"campaign:{campaign_id}")
+        .order_by(schema.revocation_plans.c.created_at)).scalars())
+    steps = [f"{plan}#{step}" for plan, step in conn.execute(
+        sa.select(schema.plan_actions.c.plan_id, schema.plan_actions.c.step_index)
+        .where(schema.plan_actions.c.plan_id.in_(plans)))]
     return CampaignRef(row.id, row.name, row.status, row.as_of,
-                       frozenset([campaign_id, *items]))
+                       frozenset([campaign_id, *items, *plans, *steps]), plans)
 
 
 def slice_bounds(conn: sa.Connection, ref: CampaignRef) -> tuple[int, int] | None:
@@ -141,10 +150,20 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
     plan = Table(plan_cols, [tuple(plain(p.get(k)) for k in plan_cols) for p in plan_items])
     t = schema.ledger_entries
     related = entries.where(t.c.subject.in_(sorted(ref.subjects)))
-    actions = entries.where(
-        sa.or_(*(t.c.kind.startswith(p, autoescape=True)
-                 for p in ("action.", "plan.", "revocation."))),
-        t.c.payload.contains(ref.id, autoescape=True))
+    actions = [e for e in related if e.kind.startswith(("action.", "plan."))]
+    rp, pa = schema.revocation_plans, schema.plan_actions
+    plans = _rows(conn, sa.select(rp.c.id, rp.c.sha256, rp.c.origin, rp.c.status,
+                                  rp.c.created_at, rp.c.created_by, rp.c.approved_by,
+                                  rp.c.approved_at, rp.c.applied_at, rp.c.applied_by)
+                  .where(rp.c.id.in_(ref.plan_ids)).order_by(rp.c.created_at))
+    revocations = _rows(conn, sa.select(pa.c.plan_id, pa.c.step_index, pa.c.source, pa.c.kind,
+                                        pa.c.subject_id, pa.c.action, pa.c.status,
+                                        pa.c.detail, pa.c.intent_at, pa.c.outcome_at,
+                                        pa.c.verified, pa.c.verified_at)
+                        .where(pa.c.plan_id.in_(ref.plan_ids))
+                        .order_by(pa.c.plan_id, pa.c.step_index))
+    verified = sum(1 for r in revocations.rows if r[10] is True)
+    step_status = Counter(str(r[6]) for r in revocations.rows)
     decided = Counter(str(r[3]) for r in decisions.rows)
     outcome_counts = Counter(str(r["outcome"] or "open") for r in raw_items)
     reviewers = Counter(str(r[2]) for r in decisions.rows)
@@ -157,7 +176,7 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
         ("decisions recorded", f"{len(decisions.rows):,}"),
         ("pending items", f"{sum(1 for r in raw_items if r['status'] == 'pending'):,}"),
         ("revocation plan", f"{len(plan_items):,} actions"),
-        ("revocations executed", f"{len(actions):,}"),
+        ("revocation steps verified", f"{verified:,} / {len(revocations.rows):,}"),
     )
     return [
         SummarySection(summary),
@@ -177,6 +196,9 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
         ChartSection("Reviewers", svg.bar_chart(
             sorted(((k, float(v)) for k, v in reviewers.items()), key=lambda p: -p[1]),
             title="Decisions per reviewer")),
+        ChartSection("Revocations", svg.bar_chart(
+            sorted(((k, float(v)) for k, v in step_status.items()), key=lambda p: -p[1]),
+            title="Revocation steps by status")),
         TableSection(CAMPAIGN, "Campaign", "The campaign's definition, population query, size "
                      "and hash, and the revocation plan hash.", campaign,
                      query=f"campaigns where id = {ref.id}"),
@@ -199,9 +221,15 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
                      "(after the no-response rule and stage combination).", outcomes),
         TableSection(PLAN, "Revocation plan",
                      f"The plan written at close (plan hash {info.get('plan_hash')}).", plan),
-        TableSection("data/revocation_actions", "Revocations and their verification",
-                     "Ledger entries of revocation actions for this campaign and their "
-                     "post-state verification. Empty until revocations are applied.",
+        TableSection("data/revocation_plans", "Revocation plans",
+                     "Plans built from this campaign's outcomes: hash, approval and "
+                     "application.", plans, query=f"revocation_plans where origin = "
+                     f"campaign:{ref.id}"),
+        TableSection("data/revocations", "Revocations and their verification",
+                     "Each planned vendor action: its outcome and whether a fresh read "
+                     "verified the post-state.", revocations),
+        TableSection("data/revocation_actions", "Revocation ledger entries",
+                     "The plan and action entries (intent, outcome, verified) in the ledger.",
                      ledger_table(actions),
                      report_columns=("seq", "ts", "actor", "kind", "subject", "payload")),
         TableSection("data/campaign_ledger", "Campaign ledger entries",
