@@ -193,6 +193,16 @@ def test_activity_types_filter_is_sent(make: Any, vendor: FakeAnthropic) -> None
     assert feed[0]["activity_types[]"] == ["sso_login_succeeded", "sso_login_failed"]
 
 
+def test_changing_the_activity_filter_rereads_the_lookback(make: Any,
+                                                          vendor: FakeAnthropic) -> None:
+    run_source(make(activity_types=("sso_login_succeeded",)), "claude")
+    vendor.calls.clear()
+    result = run_source(make(now=FIXED_NOW + timedelta(hours=1)), "claude")
+    assert result.written["activity"] == 8 - 1  # every other type, from the lookback
+    feed = [q for _, p, q in vendor.calls if p == "/v1/compliance/activities"]
+    assert feed[0]["created_at.gte"][0].startswith("2026-08-27")
+
+
 def test_sync_with_faults_completes_and_reports_retries(make: Any,
                                                         vendor: FakeAnthropic) -> None:
     rng = random.Random(7)

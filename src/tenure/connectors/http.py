@@ -320,7 +320,7 @@ class HttpClient:
         exc = state.outcome.exception() if state.outcome else None
         reason = exc.reason if isinstance(exc, _Transient) else "other"
         self.stats.by_reason[reason] += 1
-        log.warning("%s %s: %s; retry %d/%d in %.1fs", method, locator, exc,
+        log.info("%s %s: %s; retry %d/%d in %.1fs", method, locator, exc,
                     state.attempt_number, self.policy.max_retries, state.upcoming_sleep)
 
 

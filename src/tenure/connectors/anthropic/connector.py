@@ -302,6 +302,12 @@ class AnthropicConnector:
         cfg = self.config
         now = ctx.clock.now()
         state = self._state(ctx, STREAM_ACTIVITIES)
+        types = sorted(cfg.activity_types)
+        committed = ctx.cursors.get(STREAM_ACTIVITIES) or {}
+        if committed and list(committed.get("activity_types") or []) != types:
+            # The filter changed: the high-water mark says nothing about the types now
+            # wanted, so read the lookback again (stored events dedup).
+            state = Window()
         for _ in range(2):  # an unfinished window from an earlier run, then the new one
             window = next_window(state, now=now, lookback=timedelta(days=cfg.lookback_days),
                                  overlap=timedelta(minutes=cfg.activity_overlap_minutes))
@@ -318,7 +324,8 @@ class AnthropicConnector:
                     guard.check(event.external_id, event.occurred_at)
                 cursor = window.at_page(page.next_cursor) if page.next_cursor else (
                     window.finished())
-                yield Batch(STREAM_ACTIVITIES, events, cursor=cursor.to_cursor(),
+                yield Batch(STREAM_ACTIVITIES, events,
+                            cursor={**cursor.to_cursor(), "activity_types": types},
                             raw=self._raw(client, page))
             if not state.open:
                 return
