@@ -35,6 +35,7 @@ def test_mixed_org_every_planted_problem_and_nothing_else(
         monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
         monkeypatch.setenv("SIM_OPENAI_KEY", sim.openai_admin_key)
         hr = tmp_path / "hr.csv"
+        assert sim.scenario.path is not None
         settings = parse_settings({
             "database": {"url": database_url},
             "sources": [

@@ -37,6 +37,9 @@ __all__ = ["BUILTIN", "DEFAULT_ADMIN_KEY", "DEFAULT_COMPLIANCE_KEY", "DEFAULT_OP
            "Scenario", "ScenarioError", "SimulatorServer", "Summary", "build_simulator",
            "generate", "start_simulator"]
 
+OPENAI_FEATURES = ("openai_audit_logs", "openai_usage", "openai_admin_keys")
+"""What ``without`` can take away from the OpenAI organization (answered 403)."""
+
 # Built-in scenarios: generated on start (a few hundred milliseconds) from the given seed.
 BUILTIN: dict[str, dict[str, object]] = {
     "default": {"kind": "console", "people": 30},
@@ -83,8 +86,11 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
                                 f"(built-ins: {', '.join(BUILTIN)})")
         loaded = load(path)
     for feature in without:
+        if feature in OPENAI_FEATURES:
+            continue
         if feature not in FEATURES:
-            raise ScenarioError(f"unknown feature {feature!r} (one of {', '.join(FEATURES)})")
+            raise ScenarioError(f"unknown feature {feature!r} (one of "
+                                f"{', '.join(FEATURES + OPENAI_FEATURES)})")
         loaded.features[feature] = False
     server = SimulatorServer(loaded, as_of=as_of, admin_key=admin_key,
                              compliance_key=compliance_key,
@@ -93,6 +99,9 @@ def build_simulator(scenario: str | Path | Scenario = "default", *, seed: int = 
                              openai_admin_key=openai_admin_key)
     if cleanup is not None:
         server.cleanup.append(cleanup)
+    if server.openai is not None:
+        server.openai.disabled.update(f.removeprefix("openai_") for f in without
+                                      if f in OPENAI_FEATURES)
     return server
 
 

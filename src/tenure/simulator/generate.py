@@ -92,7 +92,9 @@ def generate(out: Path, options: Options) -> Summary:
     planted: list[dict[str, str]] = org.planted
     openai_file = out / "openai.json"
     if options.openai:
-        openai_doc, openai_planted = build_openai(org, options.seed)
+        openai_doc, openai_planted = build_openai(org, options.seed,
+                                                  events=options.people * 10,
+                                                  history_days=options.history_days)
         openai_file.write_text(json.dumps(openai_doc, indent=1) + "\n", encoding="utf-8")
         planted = sorted([{**p, "platform": "anthropic"} for p in org.planted] + openai_planted,
                          key=lambda e: (e["check"], e["subject_id"]))

@@ -286,6 +286,7 @@ def _admin_key(state: OpenAIState, k: dict[str, Any]) -> dict[str, Any]:
 def list_admin_keys(call: Call) -> dict[str, Any]:
     """``GET /organization/admin_api_keys`` (``order`` asc|desc)."""
     state = _state(call)
+    state.require("admin_keys")
     keys = list(state.admin_keys.values())
     if (call.arg("order") or "asc") == "desc":
         keys.reverse()
@@ -317,6 +318,10 @@ _BOUNDS: dict[str, Callable[[int, int], bool]] = {
 def audit_logs(call: Call) -> dict[str, Any]:
     """``GET /organization/audit_logs``: newest first, ``effective_at[gt|gte|lt|lte]``."""
     state = _state(call)
+    state.require("audit_logs")
+    if not state.bracket_filter and any(k.startswith("effective_at[") for k in call.query):
+        raise oai_error(400, "Unrecognized request argument supplied: effective_at[gte]",
+                        "unknown_parameter")
     bounds = [(fn, _int(call, f"effective_at[{op}]")) for op, fn in _BOUNDS.items()]
     types = set(call.args("event_types"))
     actors = set(call.args("actor_ids"))
@@ -358,6 +363,7 @@ def audit_logs(call: Call) -> dict[str, Any]:
 def usage_completions(call: Call) -> dict[str, Any]:
     """``GET /organization/usage/completions`` with daily buckets and ``page``/``next_page``."""
     state = _state(call)
+    state.require("usage")
     start = _int(call, "start_time")
     if start is None:
         raise oai_error(400, "Missing required parameter: 'start_time'", "missing_required")

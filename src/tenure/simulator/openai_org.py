@@ -149,8 +149,10 @@ class _Builder:
             details})
 
 
-def build_openai(org: Org, seed: int) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """The OpenAI document and its plants for a generated organization."""
+def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 120
+                 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The OpenAI document and its plants for a generated organization, with ``events``
+    background sign-in/sign-out audit events over ``history_days``."""
     b = _Builder(org, seed)
     healthy = [p for p in org.people if p.category in ("healthy", "admin") and p.in_hr
                and p.end_day is None and not p.moved_to]
@@ -220,6 +222,12 @@ def build_openai(org: Org, seed: int) -> tuple[dict[str, Any], list[dict[str, st
     b.event(-50 * DAY, "login.succeeded", b.session(dormant_id), None, {})
     b.event(-3 * DAY, "login.failed", b.session(r8), None,
             {"error_code": "invalid_credentials", "error_message": "Wrong password"})
+    # Background sign-ins and sign-outs over the history (not for the dormant seat).
+    active = [*owner_ids, *reader_ids, leaver_id, outsider_id]
+    for _ in range(events):
+        user_id = active[b.rng.randrange(len(active))]
+        kind = "login.succeeded" if b.rng.random() < 0.7 else "logout.succeeded"
+        b.event(-b.rng.randint(DAY, history_days * DAY), kind, b.session(user_id), None, {})
     # Admin actions in the last 7 days: 30 by one owner, one each by the others.
     for n in range(30):
         b.event(-b.rng.randint(60, 6 * DAY), "project.updated", b.session(h0),

@@ -39,6 +39,11 @@ class OpenAIState:
     admin_key_id: str
     lock: threading.RLock = field(default_factory=threading.RLock)
     _started: float = field(default_factory=time.monotonic)
+    disabled: set[str] = field(default_factory=set)
+    """Features this org or key lacks (``audit_logs``, ``usage``, ``admin_keys``): 403."""
+    bracket_filter: bool = True
+    """False: refuse ``effective_at[...]`` with 400, as a server reading the other
+    serialisation would (vendor-apis.md §4.9 marks the bracket form unverified)."""
 
     def __post_init__(self) -> None:
         base = int(self.as_of.timestamp())
@@ -97,6 +102,12 @@ class OpenAIState:
                                                       "type": "user", "user": user}},
             "project_id": self.default_project,
             "details": {"id": target, **details} if target else details})
+
+    def require(self, feature: str) -> None:
+        """403 when the feature is switched off."""
+        if feature in self.disabled:
+            raise oai_error(403, f"You have insufficient permissions for this operation "
+                            f"({feature}).", "insufficient_permissions")
 
     # -- reads ---------------------------------------------------------------------------
     def user(self, user_id: str) -> dict[str, Any]:

@@ -1,0 +1,160 @@
+"""Pure transforms from recorded OpenAI pages (tests/data/openai) to model records."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tenure.connectors.openai import transform as t
+from tenure.model import AccountKind, CredentialKind
+
+DATA = Path(__file__).parent.parent / "data" / "openai"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+ORG = "org-test"
+
+
+def doc(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((DATA / f"{name}.json").read_text())
+    return loaded
+
+
+def page(name: str) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = doc(name)["data"]
+    return data
+
+
+def test_users_become_accounts_org_grants_and_last_key_use() -> None:
+    (owner, owner_grant, none), (ada, ada_grant, used) = (
+        t.user_records(u, ORG) for u in page("users"))
+    assert owner.external_id == "user_abc"
+    assert owner.kind is AccountKind.USER
+    assert owner.role == "owner"
+    assert owner.created_at == datetime.fromtimestamp(1711471533, UTC)
+    assert owner_grant.entitlement.external_id == f"organization:{ORG}:owner"
+    assert owner_grant.entitlement.privileged
+    assert none is None
+    assert ada.email == "Ada@Example.com"  # the writer lower-cases
+    assert not ada_grant.entitlement.privileged
+    assert ada.attributes["is_scim_managed"] is True
+    assert used is not None
+    assert used.category == "usage"
+    assert used.actor_id == "user-7Hq2"
+    assert used.occurred_at == datetime.fromtimestamp(1732000000, UTC)
+    # The same last use always makes the same event (dedup across runs).
+    assert t.user_records(page("users")[1], ORG)[2] == used
+
+
+def test_invites_keep_pending_and_expired_only() -> None:
+    invites = [t.invite(i, NOW) for i in page("invites")]
+    assert invites[0] is None  # accepted: history, not access
+    pending, stale = invites[1], invites[2]
+    assert pending is not None
+    assert pending.status == "pending"
+    assert pending.invited_at == datetime.fromtimestamp(1795000000, UTC)
+    assert stale is not None
+    assert stale.status == "expired"
+
+
+def test_projects_are_workspaces_archived_included() -> None:
+    active, archived = (t.project(p) for p in page("projects"))
+    assert (active.external_id, active.status) == ("proj_abc", "active")
+    assert archived.status == "archived"
+    assert archived.archived_at == datetime.fromtimestamp(1730000000, UTC)
+    dateless = t.project({"id": "proj_x", "status": "archived", "created_at": 1700000000})
+    assert dateless.status == "archived"
+
+
+def test_project_users_are_workspace_grants_owner_privileged() -> None:
+    owner, member = (t.project_user_grant(u, "proj_abc") for u in page("project_users"))
+    assert owner.external_id == "user_abc@workspace:proj_abc:owner"
+    assert owner.entitlement.privileged
+    assert not member.entitlement.privileged
+    assert member.granted_at == datetime.fromtimestamp(1711471600, UTC)
+
+
+def test_service_accounts_are_non_human_accounts_with_project_grants() -> None:
+    (bot, grant), (reader, no_grant) = (t.service_account_records(s, "proj_abc")
+                                        for s in page("service_accounts"))
+    assert bot.kind is AccountKind.SERVICE_ACCOUNT
+    assert bot.email is None
+    assert bot.role == t.SERVICE_ACCOUNT_ROLE  # no org role: never an "owner" seat
+    assert bot.attributes == {"project_id": "proj_abc", "project_role": "owner"}
+    assert grant is not None
+    assert grant.entitlement.privileged
+    assert reader.kind is AccountKind.SERVICE_ACCOUNT
+    assert no_grant is None
+
+
+def test_project_keys_carry_owner_last_use_and_owner_access() -> None:
+    user_key, sa_key, orphan = (t.project_api_key(k, "proj_abc") for k in page("api_keys"))
+    assert user_key.kind is CredentialKind.API_KEY
+    assert (user_key.owner_type, user_key.owner_id) == ("user", "user_abc")
+    assert user_key.workspace_id == "proj_abc"
+    assert user_key.last_used_at == datetime.fromtimestamp(1711471534, UTC)
+    assert user_key.owner_access == "active"
+    assert user_key.partial_hint == "sk-abc...def"
+    assert (sa_key.owner_type, sa_key.owner_id) == ("service_account", "svc_acct_abc")
+    assert sa_key.last_used_at is None
+    assert orphan.owner_access == "inactive"
+    assert all(k.status == "active" and k.expires_at is None
+               for k in (user_key, sa_key, orphan))
+
+
+def test_admin_keys() -> None:
+    (key,) = (t.admin_api_key(k) for k in page("admin_api_keys"))
+    assert key.kind is CredentialKind.ADMIN_KEY
+    assert key.scope == "organization"
+    assert (key.owner_type, key.owner_id) == ("user", "user_123")
+    assert key.last_used_at == datetime.fromtimestamp(1711471534, UTC)
+    assert key.owner_access is None
+
+
+def test_usage_buckets_sum_per_key_and_skip_keyless() -> None:
+    first, empty = (t.usage_bucket(b) for b in page("usage_completions"))
+    (usage,) = first
+    assert (usage.subject_type, usage.subject_id) == ("api_key", "key_abc")
+    assert usage.day == date(2024, 11, 1)
+    assert (usage.requests, usage.input_tokens, usage.output_tokens) == (6, 1020, 510)
+    assert empty == []
+    assert doc("usage_completions")["next_page"] == "page_AAAAAGV4"
+
+
+def test_audit_logs_normalized_like_every_platform() -> None:
+    created, login, by_sa, by_admin_key, failed, bare = (
+        t.audit_activity(e) for e in page("audit_logs"))
+    assert created.category == "admin"
+    assert (created.actor_kind, created.actor_id, created.actor_email) == (
+        "user", "user-xxx", "user@example.com")
+    assert (created.target_type, created.target_id) == ("api_key", "key_xxxx")
+    assert created.occurred_at == datetime.fromtimestamp(1720804090, UTC)
+    assert login.category == "login"
+    assert login.target_id is None
+    assert failed.category == "login"
+    assert (by_sa.actor_kind, by_sa.actor_id, by_sa.credential_id) == (
+        "service_account", "svc_acct_abc", "key_tracking_1")
+    assert by_sa.workspace_id == "proj_abc"
+    assert (by_admin_key.actor_kind, by_admin_key.actor_id, by_admin_key.credential_id) == (
+        "user", "user_123", "key_admin1")
+    assert (by_admin_key.target_type, by_admin_key.target_id) == ("user", "user-gone")
+    assert (bare.actor_kind, bare.actor_id, bare.credential_id) == (
+        "api_key", "key_bare", "key_bare")
+    assert bare.category == "admin"
+
+
+@pytest.mark.parametrize("event_type", ["login.succeeded", "logout.failed"])
+def test_login_category(event_type: str) -> None:
+    assert t.audit_category(event_type) == "login"
+
+
+@pytest.mark.parametrize("bad", [
+    {"type": "login.succeeded", "effective_at": 1},  # no id
+    {"id": "x", "type": "login.succeeded"},  # no time
+    {"id": "x", "type": "login.succeeded", "effective_at": "2024-01-01"},  # not Unix seconds
+])
+def test_malformed_audit_entries_are_errors(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"audit log|Unix"):
+        t.audit_activity(bad)
