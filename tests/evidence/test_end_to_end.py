@@ -25,7 +25,7 @@ from tenure.services.findings import run_checks
 from tests.conftest import FIXED_NOW
 from tests.planted import planted_org
 
-from .test_package import rewrite
+from .test_package import resign_files, rewrite
 
 
 def test_package_after_the_end_to_end_review(
@@ -61,6 +61,7 @@ def test_package_after_the_end_to_end_review(
     report = svc.check_package(result.path, [tmp_path / "signing.pem"])
     assert report.ok, report.lines()
     assert any(line.startswith("Population:") for line in report.info)
+    assert any(line.startswith("Revocations:") for line in report.info), report.lines()
     with zipfile.ZipFile(result.path) as archive:
         population = json.loads(archive.read("data/population.json"))
         revoked = json.loads(archive.read("data/revocations.json"))
@@ -85,3 +86,12 @@ def test_package_after_the_end_to_end_review(
     assert "changed after export" in report.problems[0].reason
     assert any(line.startswith("FAILED: data/decisions.csv: SHA-256") for line in
                report.lines())
+
+    # even re-signed by the key holder, a revocation cannot claim a verification the ledger
+    # does not hold
+    revoked[0]["verified"] = False
+    forged = resign_files(result.path, tmp_path / "forged.zip", tmp_path / "signing.pem", {
+        "data/revocations.json": (json.dumps(revoked, indent=1) + "\n").encode()})
+    report = svc.check_package(forged, [tmp_path / "signing.pem"])
+    assert [p.file for p in report.problems] == ["data/revocations.json"]
+    assert "but the ledger recorded verified=True" in report.problems[0].reason

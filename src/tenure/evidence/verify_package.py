@@ -187,6 +187,42 @@ def _check_campaign(archive: zipfile.ZipFile, report: PackageReport,
                            "population hash (also in the campaign.created ledger entry), the "
                            f"plan hash and {len(decisions)} decisions' snapshot hashes "
                            "recompute")
+    _check_revocations(archive, report, entries)
+
+
+def _check_revocations(archive: zipfile.ZipFile, report: PackageReport,
+                       entries: list[LedgerEntry]) -> None:
+    """Every verification the revocations table claims is an ``action.verified`` ledger
+    entry in the signed slice, with the same result."""
+    name = "data/revocations.json"
+    if name not in archive.namelist():
+        return  # packages from before revocations were exported
+    rows = _json(archive, name, report)
+    if not isinstance(rows, list):
+        report.fail(name, "not a list of rows")
+        return
+    on_ledger: dict[str, bool] = {}
+    for e in entries:
+        if e.kind == "action.verified" and e.subject:
+            try:
+                on_ledger[e.subject] = bool(json.loads(e.payload).get("verified"))
+            except (json.JSONDecodeError, AttributeError):
+                continue
+    claimed = 0
+    for row in rows:
+        if not isinstance(row, dict) or row.get("verified") is None:
+            continue
+        claimed += 1
+        step = f"{row.get('plan_id')}#{row.get('step_index')}"
+        if step not in on_ledger:
+            report.fail(name, f"step {step} claims verified={row.get('verified')} but no "
+                        "action.verified ledger entry records it")
+        elif on_ledger[step] != row.get("verified"):
+            report.fail(name, f"step {step} claims verified={row.get('verified')} but the "
+                        f"ledger recorded verified={on_ledger[step]}")
+    if claimed:
+        report.info.append(f"Revocations: {claimed} verification results match their "
+                           "action.verified ledger entries")
 
 
 def _check_files(archive: zipfile.ZipFile, report: PackageReport, names: list[str],
@@ -252,8 +288,8 @@ def _check_ledger(archive: zipfile.ZipFile, report: PackageReport, key: PublicKe
                 verifier, first = Verifier(start_seq=e.seq, start_prev=None), e
             verifier.add(e)
             last = e
-            if e.kind == "campaign.created":
-                created.append(e)
+            if e.kind in ("campaign.created", "action.verified"):
+                created.append(e)  # small, campaign-bound: what the campaign check needs
     ends = [first, last] if first is not None and last is not None else []
     if verifier is not None and ends:
         chain = verifier.finish()
