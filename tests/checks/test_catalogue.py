@@ -110,3 +110,16 @@ def test_anthropic_actions_named_by_checks_exist() -> None:
              if f.name == "kind"}
     named = {a for c in _checks() for a in c.actions if a.startswith("anthropic.")}
     assert named <= kinds
+
+
+def test_openai_actions_named_by_checks_exist() -> None:
+    import dataclasses
+
+    from tenure.connectors.openai import actions
+
+    kinds = {f.default for obj in vars(actions).values()
+             if dataclasses.is_dataclass(obj) for f in dataclasses.fields(obj)
+             if f.name == "kind"}
+    named = {a for c in _checks() for a in c.actions if a.startswith("openai.")}
+    assert named
+    assert named <= kinds
