@@ -15,7 +15,7 @@ from tenure.connectors.anthropic import AnthropicConfig
 from tenure.model import RunStatus
 from tenure.services.context import App
 from tenure.services.sync import run_source
-from tenure.store import schema
+from tenure.store import schema, writers
 from tests.conftest import FIXED_NOW, make_app
 
 from .fakevendor import ADMIN_KEY, COMPLIANCE_KEY, FakeAnthropic, Reply, error, loopback
@@ -201,6 +201,25 @@ def test_changing_the_activity_filter_rereads_the_lookback(make: Any,
     assert result.written["activity"] == 8 - 1  # every other type, from the lookback
     feed = [q for _, p, q in vendor.calls if p == "/v1/compliance/activities"]
     assert feed[0]["created_at.gte"][0].startswith("2026-08-27")
+
+
+def test_a_refused_committed_cursor_restarts_its_window(make: Any,
+                                                        vendor: FakeAnthropic) -> None:
+    app = make()
+    # A crash left an open feed window whose page cursor the vendor no longer accepts.
+    start = FIXED_NOW - timedelta(days=90)
+    with app.engine.begin() as conn:
+        writers.save_cursor(conn, source="claude", stream="activities", run_id="old",
+                            now=FIXED_NOW, cursor={
+                                "high_water": None, "start": start.isoformat(),
+                                "end": FIXED_NOW.isoformat(), "page": "activity_expired",
+                                "activity_types": []})
+    result = run_source(app, "claude")
+    assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
+    assert len([i for i in activity_ids(app) if i.startswith("activity_")]) == 8
+    feed = [q for _, p, q in vendor.calls if p == "/v1/compliance/activities"]
+    assert feed[0]["after_id"] == ["activity_expired"]
+    assert "after_id" not in feed[1]
 
 
 def test_sync_with_faults_completes_and_reports_retries(make: Any,

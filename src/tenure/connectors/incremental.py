@@ -17,13 +17,16 @@ high-water mark (``overlap``) to catch events the vendor indexed late.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from tenure.clock import parse_instant
-from tenure.connectors.http import PaginationError
+from tenure.connectors.http import ApiError, Page, PaginationError
+
+log = logging.getLogger("tenure.connectors")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +123,28 @@ class DescendingGuard:
                 f"{self.label}: event {event_id} at {occurred_at.isoformat()} is newer than the "
                 f"event before it ({self.last.isoformat()}); the feed is out of order")
         self.last = occurred_at
+
+
+def resume_pages(pages: Callable[[str | None], Iterator[Page]],
+                 cursor: str | None) -> Iterator[Page]:
+    """The pages of a window from a committed page cursor.
+
+    Vendor cursors are opaque and may expire or be refused (a 400 for a cursor reused with
+    other filters is documented for Anthropic's analytics). A cursor refused on the *first*
+    request restarts the window from its first page: re-reading is safe (dedup by vendor id),
+    being stuck on a dead cursor forever is not.
+    """
+    if cursor is None:
+        yield from pages(None)
+        return
+    started = False
+    try:
+        for page in pages(cursor):
+            started = True
+            yield page
+    except ApiError as exc:
+        if started or exc.status != 400:
+            raise
+        log.warning("committed cursor refused (%s); re-reading the window from its start",
+                    exc.vendor_message)
+        yield from pages(None)

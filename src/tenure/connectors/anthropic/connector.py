@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tenure.connectors import pages
@@ -36,7 +37,7 @@ from tenure.connectors.http import (
     Page,
     RetriesExhausted,
 )
-from tenure.connectors.incremental import DescendingGuard, Window, next_window
+from tenure.connectors.incremental import DescendingGuard, Window, next_window, resume_pages
 from tenure.model import Gap, Grant
 
 GAP_STATUSES = frozenset({403, 404})
@@ -222,7 +223,7 @@ class AnthropicConnector:
             window = Window(window.high_water, _midnight(start), end, window.page)
             start = _midnight(start)
             done = window.finished(end - DAY)
-            for page in reader.usage(start, end, window.page):
+            for page in resume_pages(partial(reader.usage, start, end), window.page):
                 usage = [u for bucket in self._transform(page, transform.usage_bucket)
                          for u in bucket]
                 cursor = window.at_page(page.next_cursor) if page.next_cursor else done
@@ -247,7 +248,7 @@ class AnthropicConnector:
         done = window.finished(tomorrow - DAY)
         while transform.day_start(day) < tomorrow:
             next_day = day + DAY
-            for page in reader.claude_code(day, token):
+            for page in resume_pages(partial(reader.claude_code, day), token):
                 seen: dict[str, Any] = {}
                 for act in self._transform(page, transform.claude_code_activity):
                     if act is not None:
@@ -315,10 +316,9 @@ class AnthropicConnector:
                 return
             start, end = window.bounds()
             guard = DescendingGuard(window, "compliance activity feed")
-            pages = fetch.activity_pages(client, start=start, end=end,
-                                         after_id=window.page, limit=cfg.activity_page_size,
-                                         activity_types=cfg.activity_types)
-            for page in pages:
+            feed = partial(fetch.activity_pages, client, start, end,
+                           limit=cfg.activity_page_size, activity_types=cfg.activity_types)
+            for page in resume_pages(feed, window.page):
                 events = self._transform(page, transform.compliance_activity)
                 for event in events:
                     guard.check(event.external_id, event.occurred_at)

@@ -144,7 +144,7 @@ class AdminReader:
 
 
 def activity_pages(
-    client: HttpClient, *, start: datetime, end: datetime, after_id: str | None,
+    client: HttpClient, start: datetime, end: datetime, after_id: str | None, *,
     limit: int, activity_types: tuple[str, ...],
 ) -> Iterator[Page]:
     """The Compliance feed for ``[start, end)``, newest first, from ``after_id`` backwards."""
