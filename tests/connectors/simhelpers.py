@@ -61,3 +61,15 @@ def stored_activity_ids(database_url: str) -> list[str]:
                 schema.activities.c.external_id.like("activity_%"))).scalars())
     finally:
         engine.dispose()
+
+
+def committed_high_water(database_url: str, stream: str = "activities") -> str | None:
+    """The committed high-water mark of a stream (ISO text; None before the first window)."""
+    engine = sa.create_engine(normalize_url(database_url))
+    try:
+        with engine.connect() as conn:
+            cursor = conn.execute(sa.select(schema.sync_cursors.c.cursor).where(
+                schema.sync_cursors.c.stream == stream)).scalar_one_or_none()
+    finally:
+        engine.dispose()
+    return None if cursor is None else cursor.get("high_water")

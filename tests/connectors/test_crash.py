@@ -17,13 +17,22 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from tenure.clock import parse_instant
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
 
-from .simhelpers import TENURE, history_days, sim_env, stored_activity_ids, write_config
+from .simhelpers import (
+    TENURE,
+    committed_high_water,
+    history_days,
+    sim_env,
+    stored_activity_ids,
+    write_config,
+)
 
 POINTS = int(os.environ.get("TENURE_CRASH_POINTS", "36"))
 FEED = "/v1/compliance/activities"
@@ -103,6 +112,7 @@ def test_kill_at_page_boundaries_then_resume(tmp_path: Path, database_url: str,
     rng = random.Random(chain)
     env = setup(tmp_path, sim, database_url)
     kills, stored = 0, 0
+    high_water: datetime | None = None
     for _ in range(max(2, share(POINTS * 2 // 3, database_url) // CHAINS)):
         before = feed_requests(sim)
         proc = spawn(sim, env)
@@ -114,6 +124,10 @@ def test_kill_at_page_boundaries_then_resume(tmp_path: Path, database_url: str,
         now_stored = len(stored_activity_ids(database_url))
         assert now_stored >= stored, "committed activities disappeared"
         stored = now_stored
+        mark = committed_high_water(database_url)
+        if mark is not None:
+            assert high_water is None or parse_instant(mark) >= high_water, "cursor moved back"
+            high_water = parse_instant(mark)
     assert kills >= 1
     finish(spawn(sim, env))
     check(sim, database_url)
