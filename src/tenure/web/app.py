@@ -10,6 +10,7 @@ from typing import Literal, cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -86,6 +87,15 @@ def install_web(api: FastAPI, app: App) -> None:
         return render(request, "error.html", _safe_identify(request), http_status=exc.status_code,
                       message=str(exc.detail))
 
+    async def on_bad_value(request: Request, exc: Exception) -> Response:
+        # PostgreSQL refuses some text SQLite stores (a NUL character): bad input, not a fault.
+        message = "a value in the request is not acceptable (e.g. a NUL character)"
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=400)
+        return render(request, "error.html", _safe_identify(request), http_status=400,
+                      message=message)
+
+    api.add_exception_handler(DataError, on_bad_value)
     api.add_exception_handler(LoginRequired, on_login_required)
     api.add_exception_handler(TenureError, on_tenure_error)
     api.add_exception_handler(StarletteHTTPException, on_http)

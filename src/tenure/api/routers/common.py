@@ -6,10 +6,12 @@ import dataclasses
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from tenure.services.web_views import MAX_PAGE, Page
 
+ID_PATTERN = r"^[A-Za-z0-9_.:@+-]{1,64}$"
+ObjectId = Annotated[str, Path(pattern=ID_PATTERN, description="An object id.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Rows per page.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 

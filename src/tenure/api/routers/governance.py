@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenure.api.routers.common import Limit, Offset, page_json, plain
+from tenure.api.routers.common import Limit, ObjectId, Offset, page_json, plain
 from tenure.services import findings, reviews, web_views
 from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_api, tenure_app
 from tenure.web.pages.governance import finding_filter, parse_until
@@ -47,7 +47,7 @@ def list_findings(request: Request, limit: Limit = 50, offset: Offset = 0,
 
 
 @router.post("/findings/{finding_id}/mute", summary="Mute a finding")
-def mute(request: Request, finding_id: str, body: MuteBody) -> dict[str, Any]:
+def mute(request: Request, finding_id: ObjectId, body: MuteBody) -> dict[str, Any]:
     """Record an expiring exception (admin)."""
     principal = require_api(request, ADMIN_ONLY)
     view = findings.mute_finding(acting(request, principal), finding_id, reason=body.reason,
@@ -65,7 +65,7 @@ def list_campaigns(request: Request, limit: Limit = 50, offset: Offset = 0) -> d
 
 
 @router.get("/campaigns/{campaign_id}", summary="One campaign")
-def campaign(request: Request, campaign_id: str) -> dict[str, Any]:
+def campaign(request: Request, campaign_id: ObjectId) -> dict[str, Any]:
     """Progress by reviewer and by recommendation, settings, plan."""
     require_api(request, READ_ALL)
     result: dict[str, Any] = plain(reviews.show(tenure_app(request), campaign_id))
@@ -73,7 +73,8 @@ def campaign(request: Request, campaign_id: str) -> dict[str, Any]:
 
 
 @router.get("/campaigns/{campaign_id}/items", summary="A campaign's items")
-def campaign_items(request: Request, campaign_id: str, limit: Limit = 50, offset: Offset = 0,
+def campaign_items(request: Request, campaign_id: ObjectId, limit: Limit = 50,
+                   offset: Offset = 0,
                    status: Annotated[str | None, Query(pattern="^(pending|decided)$")] = None,
                    overdue: bool = False) -> dict[str, Any]:
     """Items of a campaign (admins and auditors), riskiest first."""
@@ -86,7 +87,7 @@ def campaign_items(request: Request, campaign_id: str, limit: Limit = 50, offset
 
 
 @router.post("/campaigns/{campaign_id}/close", summary="Close a campaign")
-def close(request: Request, campaign_id: str, body: CloseBody) -> dict[str, Any]:
+def close(request: Request, campaign_id: ObjectId, body: CloseBody) -> dict[str, Any]:
     """Apply the no-response rule and produce the revocation plan (admin)."""
     principal = require_api(request, ADMIN_ONLY)
     result: dict[str, Any] = plain(reviews.close(acting(request, principal), campaign_id,

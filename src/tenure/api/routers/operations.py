@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenure.api.routers.common import Limit, Offset, page_json, plain
+from tenure.api.routers.common import Limit, ObjectId, Offset, page_json, plain
 from tenure.services import evidence, inventory, lifecycle, revocation, web_views
 from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_api, tenure_app
 from tenure.web.pages.evidence_pages import export_download
@@ -40,7 +40,7 @@ def plans(request: Request, limit: Limit = 50, offset: Offset = 0) -> dict[str, 
 
 
 @router.get("/plans/{plan_id}", summary="One plan and its journal")
-def plan(request: Request, plan_id: str) -> dict[str, Any]:
+def plan(request: Request, plan_id: ObjectId) -> dict[str, Any]:
     """The plan, who planned and approved it, and each step's result and verification."""
     require_api(request, READ_ALL)
     info, steps = revocation.plan_status(tenure_app(request), plan_id)
@@ -48,7 +48,7 @@ def plan(request: Request, plan_id: str) -> dict[str, Any]:
 
 
 @router.post("/plans/{plan_id}/approve", summary="Approve a plan")
-def approve(request: Request, plan_id: str) -> dict[str, Any]:
+def approve(request: Request, plan_id: ObjectId) -> dict[str, Any]:
     """Approve as a second person (admin; the planner cannot approve their own plan)."""
     principal = require_api(request, ADMIN_ONLY)
     approved = web_views.approve_stored_plan(acting(request, principal), plan_id,
@@ -57,7 +57,7 @@ def approve(request: Request, plan_id: str) -> dict[str, Any]:
 
 
 @router.post("/plans/{plan_id}/apply", summary="Apply a plan")
-def apply(request: Request, plan_id: str, body: ApplyBody) -> dict[str, Any]:
+def apply(request: Request, plan_id: ObjectId, body: ApplyBody) -> dict[str, Any]:
     """Apply exactly the approved plan with this hash (guards first; admin)."""
     principal = require_api(request, ADMIN_ONLY)
     report = web_views.apply_stored_plan(acting(request, principal), plan_id,

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tenure.api.routers.common import Limit, Offset, page_json, plain
+from tenure.api.routers.common import ID_PATTERN, Limit, ObjectId, Offset, page_json, plain
 from tenure.errors import NotFound
 from tenure.reviews.decisions import Decision
 from tenure.services import reviews, web_views
 from tenure.web.auth import DECIDERS, EVERYONE, acting, require_api, tenure_app
 
 router = APIRouter(prefix="/api", tags=["reviews"])
-ItemIds = Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]],
+ItemIds = Annotated[list[Annotated[str, Field(pattern=ID_PATTERN)]],
                     Field(min_length=1, max_length=500)]
 
 
@@ -54,7 +54,7 @@ def queue(request: Request, limit: Limit = 50, offset: Offset = 0,
 
 
 @router.get("/items/{item_id}", summary="One review item")
-def item(request: Request, item_id: str) -> dict[str, Any]:
+def item(request: Request, item_id: ObjectId) -> dict[str, Any]:
     """An item with its history; a reviewer gets 404 for an item not assigned to them."""
     principal = require_api(request, EVERYONE)
     app = tenure_app(request)
@@ -83,7 +83,8 @@ def delegate(request: Request, body: DelegateBody) -> dict[str, Any]:
 
 
 @router.get("/subjects/{kind}", summary="A person, account or key")
-def subject(request: Request, kind: str, id: Annotated[str, Query(max_length=512)],
+def subject(request: Request, kind: Annotated[str, Path(pattern="^(person|account|api_key)$")],
+            id: Annotated[str, Query(max_length=512)],
             source: Annotated[str | None, Query(max_length=128)] = None) -> dict[str, Any]:
     """Entitlements, owner, purposes, findings, 90 days of activity and decisions; a reviewer
     sees only subjects of items assigned to them."""
