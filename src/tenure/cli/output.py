@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tenure.evidence.tabular import neutralize_cell
 from tenure.redact import redact_text
 
 
@@ -23,14 +24,6 @@ class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\x00")
-
-
-def neutralize_cell(value: str) -> str:
-    """Stop spreadsheets from evaluating a cell (OWASP CSV injection): prefix a quote."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _plain(value: Any) -> Any:
@@ -71,7 +64,8 @@ def render(
     if fmt is OutputFormat.CSV:
         keys = list(rows[0].keys()) if rows else list(columns)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        # RFC 4180 line ends: a bare CR inside a cell is then quoted instead of splitting the row.
+        writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(keys)
         for row in rows:
             writer.writerow([neutralize_cell(redact_text(_cell(row.get(k)))) for k in keys])
