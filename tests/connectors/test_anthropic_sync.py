@@ -193,6 +193,12 @@ def test_activity_types_filter_is_sent(make: Any, vendor: FakeAnthropic) -> None
     assert feed[0]["activity_types[]"] == ["sso_login_succeeded", "sso_login_failed"]
 
 
+def test_organization_filter_is_sent(make: Any, vendor: FakeAnthropic) -> None:
+    run_source(make(organization_ids=("org_01Wv6QeBcDfGhJkLmNpQrSt8",)), "claude")
+    feed = [q for _, p, q in vendor.calls if p == "/v1/compliance/activities"]
+    assert feed[0]["organization_ids[]"] == ["org_01Wv6QeBcDfGhJkLmNpQrSt8"]
+
+
 def test_changing_the_activity_filter_rereads_the_lookback(make: Any,
                                                           vendor: FakeAnthropic) -> None:
     run_source(make(activity_types=("sso_login_succeeded",)), "claude")

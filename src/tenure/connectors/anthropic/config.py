@@ -24,6 +24,10 @@ class AnthropicConfig(SourceConfig):
     api_key_env: str
     compliance_api_key_env: str | None = None
     activity_types: tuple[str, ...] = ()
+    organization_ids: tuple[str, ...] = ()
+    """Restrict the Compliance feed to these orgs (``org_...`` or UUID). A Compliance Access
+    Key can read every org linked to its parent; empty = whatever the key returns. Note that
+    login events carry no organization id and a filter may exclude them."""
     lookback_days: int = Field(default=90, ge=1, le=3650)
 
     # What to read (all on by default; each off switch is for orgs that lack the feature).

@@ -303,10 +303,11 @@ class AnthropicConnector:
         cfg = self.config
         now = ctx.clock.now()
         state = self._state(ctx, STREAM_ACTIVITIES)
-        types = sorted(cfg.activity_types)
+        filters = {"activity_types": sorted(cfg.activity_types),
+                   "organization_ids": sorted(cfg.organization_ids)}
         committed = ctx.cursors.get(STREAM_ACTIVITIES) or {}
-        if committed and list(committed.get("activity_types") or []) != types:
-            # The filter changed: the high-water mark says nothing about the types now
+        if committed and any(list(committed.get(k) or []) != v for k, v in filters.items()):
+            # A filter changed: the high-water mark says nothing about the events now
             # wanted, so read the lookback again (stored events dedup).
             state = Window()
         for _ in range(2):  # an unfinished window from an earlier run, then the new one
@@ -317,7 +318,8 @@ class AnthropicConnector:
             start, end = window.bounds()
             guard = DescendingGuard(window, "compliance activity feed")
             feed = partial(fetch.activity_pages, client, start, end,
-                           limit=cfg.activity_page_size, activity_types=cfg.activity_types)
+                           limit=cfg.activity_page_size, activity_types=cfg.activity_types,
+                           organization_ids=cfg.organization_ids)
             for page in resume_pages(feed, window.page):
                 events = self._transform(page, transform.compliance_activity)
                 for event in events:
@@ -325,7 +327,7 @@ class AnthropicConnector:
                 cursor = window.at_page(page.next_cursor) if page.next_cursor else (
                     window.finished())
                 yield Batch(STREAM_ACTIVITIES, events,
-                            cursor={**cursor.to_cursor(), "activity_types": types},
+                            cursor={**cursor.to_cursor(), **filters},
                             raw=self._raw(client, page))
             if not state.open:
                 return

@@ -145,12 +145,13 @@ class AdminReader:
 
 def activity_pages(
     client: HttpClient, start: datetime, end: datetime, after_id: str | None, *,
-    limit: int, activity_types: tuple[str, ...],
+    limit: int, activity_types: tuple[str, ...], organization_ids: tuple[str, ...] = (),
 ) -> Iterator[Page]:
     """The Compliance feed for ``[start, end)``, newest first, from ``after_id`` backwards."""
     params: list[tuple[str, str | int | bool]] = [
         ("created_at.gte", _rfc3339(start)), ("created_at.lt", _rfc3339(end)), ("limit", limit)]
     params += [("activity_types[]", t) for t in activity_types]
+    params += [("organization_ids[]", o) for o in organization_ids]
     return paginate(client, ACTIVITIES, params, start=after_id)
 
 
