@@ -184,6 +184,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None,
                         help="default: a SQLite file in a temporary folder")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="where the JSON figures go (default bench/results/checks.json)")
     parser.add_argument("--skip-build", action="store_true",
                         help="time the checks on an existing store (--database-url) as is")
     args = parser.parse_args()
@@ -234,8 +236,8 @@ def main() -> None:
     print(f"{'run_checks, re-run':32} {rerun:>9.3f}")
     print(f"store: {rollups:,} rollup rows; build {timings['build_snapshot_s']:.1f}s snapshot + "
           f"{timings['build_activities_s']:.1f}s activities")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     app.close()
     folder.cleanup()
 
