@@ -69,14 +69,7 @@ def queue(app: App, reviewer: str, *, status: str | None = "pending", limit: int
         if status not in STATUSES:
             raise TenureError(f"status must be one of {', '.join(STATUSES)}")
         where.append(ITEMS.c.status == status)
-    joined = ITEMS.join(CMP, CMP.c.id == ITEMS.c.campaign_id)
-    with app.engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*where)
-                             ).scalar_one()
-        rows = conn.execute(sa.select(ITEMS).select_from(joined).where(*where)
-                            .order_by(ITEMS.c.risk.desc(), ITEMS.c.label, ITEMS.c.id)
-                            .limit(limit).offset(offset)).mappings().all()
-    return Page([_item(r) for r in rows], int(total), limit, offset)
+    return _page(app, where, limit, offset)
 
 
 def campaign_items(app: App, campaign_id: str, *, status: str | None = None,
@@ -91,13 +84,20 @@ def campaign_items(app: App, campaign_id: str, *, status: str | None = None,
     if overdue_only:
         where += [ITEMS.c.status == "pending", CMP.c.due_at <= app.now(),
                   CMP.c.status == "open"]
+    return _page(app, where, limit, offset)
+
+
+def _page(app: App, where: list[Any], limit: int, offset: int) -> Page:
     joined = ITEMS.join(CMP, CMP.c.id == ITEMS.c.campaign_id)
+    order = (ITEMS.c.risk.desc(), ITEMS.c.label, ITEMS.c.id)
+    # Sort and skip over narrow rows, then read the wide ones (snapshots) for one page only.
+    ids = (sa.select(ITEMS.c.id).select_from(joined).where(*where).order_by(*order)
+           .limit(limit).offset(offset).subquery())
     with app.engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*where)
                              ).scalar_one()
-        rows = conn.execute(sa.select(ITEMS).select_from(joined).where(*where)
-                            .order_by(ITEMS.c.risk.desc(), ITEMS.c.label, ITEMS.c.id)
-                            .limit(limit).offset(offset)).mappings().all()
+        rows = conn.execute(sa.select(ITEMS).join(ids, ids.c.id == ITEMS.c.id)
+                            .order_by(*order)).mappings().all()
     return Page([_item(r) for r in rows], int(total), limit, offset)
 
 

@@ -42,8 +42,8 @@ def list_findings(request: Request, limit: Limit = 50, offset: Offset = 0,
     require_api(request, READ_ALL)
     rows = findings.list_findings(tenure_app(request),
                                   finding_filter(check, severity, source, status))
-    page = web_views.paginate([r.as_dict() for r in rows], limit, offset)
-    return page_json(page)
+    page = web_views.paginate(rows, limit, offset)
+    return {**page_json(page), "items": [r.as_dict() for r in page.rows]}
 
 
 @router.post("/findings/{finding_id}/mute", summary="Mute a finding")

@@ -1,0 +1,134 @@
+"""Benchmark: page and API latency of the web app on a 10,000-seat organization (not a test).
+
+Builds the store of ``bench_reviews.py`` (N people, one Claude seat each, N/2 API keys, usage
+and activity), runs the checks, creates one campaign whose every item (≈1.5 N) is assigned
+to a single reviewer, then requests the main pages and API lists in process (the real ASGI
+app, templates included; no network) and reports p50/p95 per page. Writes
+``bench/results/web.json``.
+
+    .venv/bin/python bench/bench_web.py
+    .venv/bin/python bench/bench_web.py --people 2000 --repeat 10
+    .venv/bin/python bench/bench_web.py --database-url postgresql://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import statistics
+import tempfile
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+from tenure.clock import Clock
+from tenure.config import DatabaseConfig, Settings
+from tenure.reviews.campaigns import CampaignSpec
+from tenure.reviews.reviewers import parse_rule
+from tenure.reviews.scope import parse_scope
+from tenure.services import findings, reviews, web_users
+from tenure.services.context import App
+from tenure.services.web_users import Role
+from tenure.store.db import make_engine, migrate, normalize_url
+
+RESULTS = Path(__file__).parent / "results" / "web.json"
+REVIEWER, ADMIN, PASSWORD = "reviewer@corp.example", "admin@corp.example", "bench-password-1"
+
+
+def _bench_reviews() -> object:
+    spec = importlib.util.spec_from_file_location("bench_reviews",
+                                                  Path(__file__).parent / "bench_reviews.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+    from tenure.api import create_app
+
+    base = _bench_reviews()
+    tmp = tempfile.TemporaryDirectory()
+    url = normalize_url(args.database_url) if args.database_url else \
+        f"sqlite:///{tmp.name}/bench.db"
+    engine = make_engine(url)
+    migrate(engine)
+    base.build(engine, args.people, 1)  # type: ignore[attr-defined]
+    now = base.NOW  # type: ignore[attr-defined]
+    app = App(settings=Settings(database=DatabaseConfig(url=url)), clock=Clock(now),
+              actor="bench", _engine=engine)
+    findings.run_checks(app)
+    campaign_id, created = reviews.create(app, CampaignSpec(
+        name="bench", scope=parse_scope("source:claude,kind:account,kind:api_key"),
+        due_at=now + timedelta(days=14),
+        reviewer_rule=parse_rule(f"named:{REVIEWER}", "secops@corp.example")))
+    web_users.add_user(app, REVIEWER, Role.REVIEWER, PASSWORD)
+    web_users.add_user(app, ADMIN, Role.ADMIN, PASSWORD)
+    reviewer_token = web_users.create_token(app, REVIEWER)[1]
+    admin_token = web_users.create_token(app, ADMIN)[1]
+    first = reviews.items(app, campaign_id, reviewer=REVIEWER)[0]
+    pages = {
+        "page /queue (first 50 of the queue)": ("/queue", REVIEWER),
+        "page /queue?offset=9950": ("/queue?offset=9950", REVIEWER),
+        "page /items/{id}": (f"/items/{first.id}", REVIEWER),
+        "page /subjects/{kind}": (f"/subjects/{first.kind}?source={first.source}"
+                                  f"&id={first.subject_id}", REVIEWER),
+        "page /campaigns": ("/campaigns", ADMIN),
+        "page /campaigns/{id}": (f"/campaigns/{campaign_id}", ADMIN),
+        "page /findings": ("/findings", ADMIN),
+        "page /plans": ("/plans", ADMIN),
+        "page /sources": ("/sources", ADMIN),
+        "api /api/queue": ("/api/queue", reviewer_token),
+        "api /api/findings": ("/api/findings", admin_token),
+        "api /api/campaigns/{id}/items": (f"/api/campaigns/{campaign_id}/items", admin_token),
+    }
+    out: dict[str, dict[str, float]] = {}
+    with TestClient(create_app(app)) as reviewer_client, \
+            TestClient(create_app(app)) as admin_client:
+        for client, email in ((reviewer_client, REVIEWER), (admin_client, ADMIN)):
+            token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+            client.post("/login", data={"email": email, "password": PASSWORD,
+                                        "csrf_token": token})
+        for label, (path, who) in pages.items():
+            if label.startswith("api"):
+                client, headers = reviewer_client, {"Authorization": f"Bearer {who}"}
+            else:
+                client, headers = (reviewer_client if who == REVIEWER else admin_client), {}
+            client.get(path, headers=headers)  # warm-up
+            times = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                response = client.get(path, headers=headers)
+                times.append(time.perf_counter() - t0)
+                assert response.status_code == 200, (path, response.status_code)
+            times.sort()
+            out[label] = {"p50_ms": round(statistics.median(times) * 1000, 1),
+                          "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 1)}
+    result = {"database": engine.dialect.name, "people": args.people,
+              "queue_items": len(created.items), "repeat": args.repeat, "pages": out,
+              "python": platform.python_version(), "machine": platform.machine()}
+    width = max(len(k) for k in out)
+    print(f"{engine.dialect.name}: {len(created.items)} items in one reviewer's queue")
+    for label, t in out.items():
+        print(f"{label:<{width}}  p50 {t['p50_ms']:>7} ms   p95 {t['p95_ms']:>7} ms")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    existing[engine.dialect.name] = result
+    RESULTS.write_text(json.dumps(existing, indent=2) + "\n")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
