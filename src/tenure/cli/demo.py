@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from tenure.cli.output import console
@@ -55,8 +56,24 @@ def demo(
     for command in ("findings", "review items " + report.campaign_id, "accounts --unmatched",
                     "changes", "revoke status " + report.plan_id, "evidence verify"):
         out.print(f"  .venv/bin/tenure --config {config} {command}")
+    _web_logins(out, config, report.campaign_id)
     if report.planted_found != report.planted_total:
         raise typer.Exit(1)
+
+
+def _web_logins(out: Console, config: Path, campaign_id: str) -> None:
+    from tenure.services.context import open_app
+    from tenure.services.web_demo import DEMO_PASSWORD, demo_logins
+
+    app = open_app(str(config))
+    try:
+        logins = demo_logins(app, campaign_id)
+    finally:
+        app.close()
+    out.print(f"\nWeb app: .venv/bin/tenure --config {config} serve   then open "
+              "http://127.0.0.1:8000/", markup=False)
+    for email, role in logins:
+        out.print(f"  sign in as {email} ({role}), password {DEMO_PASSWORD}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
