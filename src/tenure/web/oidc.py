@@ -50,8 +50,11 @@ async def oidc_start(request: Request, next: str = "/") -> Response:
     """Redirect to the identity provider."""
     client = _client(request)
     request.session["oidc_next"] = safe_next(next)
-    response: Response = await client.authorize_redirect(
-        request, expected_origin(request) + "/login/oidc/callback")
+    try:
+        response: Response = await client.authorize_redirect(
+            request, expected_origin(request) + "/login/oidc/callback")
+    except httpx.HTTPError:
+        raise HTTPException(502, "the identity provider could not be reached") from None
     return response
 
 

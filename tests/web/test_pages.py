@@ -1,0 +1,151 @@
+"""What the pages and the API do, on both databases: delegate, refusals shown as messages,
+mute, filters, close, second-person approval, apply guards, evidence downloads, and no
+secret in any page (T13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from tenure.config import OidcConfig, WebConfig
+from tenure.services import evidence, reviews, web_users
+from tenure.services.web_users import Role
+from tenure.store import schema
+
+from .conftest import ADMIN, AUDITOR, ORIGIN, OTHER, PASSWORD, REVIEWER, Org, sign_in
+
+H = {"Origin": ORIGIN}
+
+
+def test_delegate_moves_the_item_and_refusals_are_messages(served: Org) -> None:
+    with TestClient(served.api) as boss, TestClient(served.api) as alice:
+        token = sign_in(boss, REVIEWER)
+        # A rule refusal (self-delegation to nobody / missing reason) is a 400 page, not a 500.
+        refused = boss.post("/queue/act", headers=H, data={
+            "csrf_token": token, "item_id": served.own_item, "action": "delegate",
+            "to": "not-an-email", "reason": "x"})
+        assert refused.status_code == 400
+        assert "not an email address" in refused.text
+        moved = boss.post("/queue/act", headers=H, follow_redirects=False, data={
+            "csrf_token": token, "item_id": served.own_item, "action": "delegate",
+            "to": OTHER, "reason": "she owns this team now"})
+        assert moved.status_code == 303
+        assert boss.get(f"/items/{served.own_item}").status_code == 404
+        sign_in(alice, OTHER)
+        assert served.own_item in alice.get("/queue").text
+        history = alice.get(f"/api/items/{served.own_item}").json()["history"]
+        assert history[-1]["what"] == f"delegated to {OTHER}"
+
+
+def test_findings_filters_and_mute(served: Org) -> None:
+    with TestClient(served.api) as client:
+        token = sign_in(client, ADMIN)
+        every = client.get("/api/findings?status=all&limit=200").json()
+        critical = client.get("/api/findings?severity=critical").json()
+        assert 0 < critical["total"] <= every["total"]
+        assert {f["severity"] for f in critical["items"]} == {"critical"}
+        assert client.get("/api/findings?severity=bogus").status_code == 422
+        assert client.get("/findings?severity=critical").status_code == 200
+        past = client.post(f"/findings/{served.finding_id}/mute", headers=H, data={
+            "csrf_token": token, "reason": "accepted", "until": "2020-01-01"})
+        assert past.status_code == 400
+        done = client.post(f"/findings/{served.finding_id}/mute", headers=H,
+                           follow_redirects=False, data={
+                               "csrf_token": token, "reason": "accepted until migration",
+                               "until": "2026-12-31"})
+        assert done.status_code == 303
+        muted = [f for f in client.get("/api/findings?limit=200").json()["items"]
+                 if f["id"] == served.finding_id]
+        assert muted[0]["muted"] is True
+        assert muted[0]["mute_reason"] == "accepted until migration"
+
+
+def test_campaign_progress_and_close(served: Org) -> None:
+    with TestClient(served.api) as client:
+        token = sign_in(client, ADMIN)
+        page = client.get(f"/campaigns/{served.campaign_id}")
+        assert REVIEWER in page.text
+        assert "Progress by reviewer" in page.text
+        assert client.post(f"/campaigns/{served.campaign_id}/close", headers=H, data={
+            "csrf_token": token}).status_code == 400  # pending items, no force
+        closed = client.post(f"/campaigns/{served.campaign_id}/close", headers=H,
+                             follow_redirects=False,
+                             data={"csrf_token": token, "force": "1"})
+        assert closed.status_code == 303
+        assert reviews.show(served.app, served.campaign_id).summary.status == "closed"
+        # A closed campaign's items leave the reviewers' queues.
+        assert client.get("/api/queue").json()["total"] == 0
+
+
+def test_plan_second_person_approval_and_apply_guard(served: Org) -> None:
+    web_users.add_user(served.app, "planner@corp.io", Role.ADMIN, PASSWORD)
+    planner = web_users.create_token(served.app, "planner@corp.io")[1]
+    admin = {"Authorization": f"Bearer {served.tokens[ADMIN]}"}
+    with TestClient(served.api) as client:
+        own = client.post(f"/api/plans/{served.plan_id}/approve",
+                          headers={"Authorization": f"Bearer {planner}"})
+        assert own.status_code == 400
+        assert "cannot also approve" in own.json()["detail"]
+        wrong = client.post(f"/api/plans/{served.plan_id}/apply", headers=admin,
+                            json={"approve_hash": "0" * 64})
+        assert wrong.status_code == 400  # not approved yet: refused before any call
+        approved = client.post(f"/api/plans/{served.plan_id}/approve", headers=admin)
+        assert approved.status_code == 200
+        assert approved.json()["approved_by"] == ADMIN
+        status = client.get(f"/api/plans/{served.plan_id}", headers=admin).json()
+        assert status["plan"]["status"] == "approved"
+        assert client.post(f"/api/plans/{served.plan_id}/apply", headers=admin,
+                           json={"approve_hash": "f" * 64}).status_code == 400
+        applied = client.post(f"/api/plans/{served.plan_id}/apply", headers=admin,
+                              json={"approve_hash": served.plan_hash})
+        assert applied.status_code == 200, applied.text
+        assert applied.json()["calls"] == 0  # the fixture's plan has no steps
+
+
+def test_auditor_downloads_a_verifiable_package(served: Org, tmp_path: Path) -> None:
+    with TestClient(served.api) as client:
+        token = sign_in(client, AUDITOR)
+        assert "verifies" in client.get("/evidence").text
+        for response in (
+                client.post("/evidence/export", headers=H,
+                            data={"csrf_token": token, "campaign": served.campaign_id}),
+                client.post("/api/evidence/export", json={"period": "2026-01-01..2026-12-31"},
+                            headers={"Authorization": f"Bearer {served.tokens[AUDITOR]}"})):
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"] == "application/zip"
+            path = tmp_path / "package.zip"
+            path.write_bytes(response.content)
+            assert evidence.check_package(path).ok
+        assert client.post("/evidence/export", headers=H, data={
+            "csrf_token": token, "period": "not a period"}).status_code == 400
+
+
+def test_no_secret_in_any_page(served: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    canary = "tnr-canary-" + "9f3b" * 8
+    monkeypatch.setenv("WEB_SESSION_SECRET", canary)
+    monkeypatch.setenv("WEB_OIDC_SECRET", canary)
+    served.app.settings = served.app.settings.model_copy(update={"web": WebConfig(
+        session_secret_env="WEB_SESSION_SECRET", oidc=OidcConfig(
+            issuer="http://127.0.0.1:9", client_id="x", client_secret_env="WEB_OIDC_SECRET"))})
+    from tenure.api import create_app
+
+    api = create_app(served.app)
+    seen: list[str] = []
+    with TestClient(api) as client:
+        seen.append(client.get("/login").text)
+        sign_in(client, ADMIN)
+        for path in ("/queue", "/findings", "/campaigns", f"/campaigns/{served.campaign_id}",
+                     "/plans", f"/plans/{served.plan_id}", "/sources", "/evidence",
+                     f"/items/{served.foreign_item}", "/api/openapi.json", "/api/me",
+                     "/api/findings", "/login/oidc"):
+            response = client.get(path, follow_redirects=False)
+            seen.append(response.text + str(response.headers))
+        seen.append(str(client.cookies.items()))
+    with served.app.engine.connect() as conn:
+        seen.append(repr(conn.execute(sa.select(schema.ledger_entries.c.payload)).all()))
+    assert all(canary not in text for text in seen)
+    for token in served.tokens.values():
+        assert all(token not in text for text in seen)
