@@ -17,22 +17,11 @@ import httpx
 import pytest
 
 from tenure.services import reviews
-from tests.evidence.browser import Browser, find_chromium
+from tests.evidence.browser import Browser
 
 from .conftest import ADMIN, PASSWORD, REVIEWER, Org
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The browser binary; absent means skip locally and fail in CI."""
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
-        pytest.skip("chromium not installed (apt-get install -y chromium)")
-    return binary
 
 
 def _free_port() -> int:
