@@ -8,6 +8,7 @@ Lists use the OpenAI envelope (``object: list``, ``first_id``, ``last_id``, ``ha
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -47,23 +48,30 @@ def _limit(call: Call, default: int, maximum: int) -> int:
 
 
 def listing(call: Call, items: Sequence[dict[str, Any]],
-            render: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
-    """The ``after``/``before``/``limit`` list envelope over ``items`` (in list order)."""
+            render: Callable[[dict[str, Any]], dict[str, Any]],
+            position: Callable[[str], int | None] | None = None) -> dict[str, Any]:
+    """The ``after``/``before``/``limit`` list envelope over ``items`` (in list order).
+
+    ``position`` finds an id's index in ``items`` (None: not there) when the caller has an
+    index; by default the list is scanned.
+    """
     limit = _limit(call, 20, 100)
-    ids = [str(i["id"]) for i in items]
+    if position is None:
+        ids = {str(i["id"]): n for n, i in enumerate(items)}
+        position = ids.get
     after, before = call.arg("after"), call.arg("before")
     if after is not None:
-        if after not in ids:
+        at = position(after)
+        if at is None:
             raise oai_error(400, f"Invalid 'after': no object {after!r} in this list",
                             "invalid_value")
-        rest = list(items[ids.index(after) + 1:])
-        page, more = rest[:limit], len(rest) > limit
+        page, more = list(items[at + 1:at + 1 + limit]), len(items) > at + 1 + limit
     elif before is not None:
-        if before not in ids:
+        at = position(before)
+        if at is None:
             raise oai_error(400, f"Invalid 'before': no object {before!r} in this list",
                             "invalid_value")
-        rest = list(items[:ids.index(before)])
-        page, more = rest[-limit:], len(rest) > limit
+        page, more = list(items[max(0, at - limit):at]), at > limit
     else:
         page, more = list(items[:limit]), len(items) > limit
     data = [render(i) for i in page]
@@ -343,9 +351,30 @@ def audit_logs(call: Call) -> dict[str, Any]:
                 return False
         return True
 
-    with state.lock:
-        events = sorted((e for e in state.audit if keep(e)),
-                        key=lambda e: (e["effective_at"], e["id"]), reverse=True)
+    newest_first, keys, index = state.audit_view()
+    position: Callable[[str], int | None] | None = None
+    if types or actors or projects:
+        events: Sequence[dict[str, Any]] = [e for e in newest_first if keep(e)]
+    else:
+        # Time bounds only (what a sync sends): a slice of the sorted log found by bisection.
+        lo, hi = 0, len(newest_first)
+        for op, value in ((op, _int(call, f"effective_at[{op}]")) for op in _BOUNDS):
+            if value is None:
+                continue
+            if op == "gte":
+                hi = min(hi, bisect.bisect_right(keys, -value))
+            elif op == "gt":
+                hi = min(hi, bisect.bisect_left(keys, -value))
+            elif op == "lt":
+                lo = max(lo, bisect.bisect_right(keys, -value))
+            else:
+                lo = max(lo, bisect.bisect_left(keys, -value))
+        events = newest_first[lo:max(lo, hi)]
+        size = len(events)
+
+        def position(ident: str) -> int | None:
+            at = index.get(ident)
+            return None if at is None or not 0 <= at - lo < size else at - lo
     projects_by_id = state.projects
 
     def render(e: dict[str, Any]) -> dict[str, Any]:
@@ -357,7 +386,7 @@ def audit_logs(call: Call) -> dict[str, Any]:
             out["project"] = {"id": p["id"], "name": p["name"]}
         return out
 
-    return listing(call, events, render)
+    return listing(call, events, render, position)
 
 
 def usage_completions(call: Call) -> dict[str, Any]:

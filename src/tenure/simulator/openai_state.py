@@ -42,6 +42,8 @@ class OpenAIState:
     disabled: set[str] = field(default_factory=set)
     """Features this org or key lacks (``audit_logs``, ``usage``, ``admin_keys``): 403."""
     bracket_filter: bool = True
+    _view: tuple[list[dict[str, Any]], list[int], dict[str, int]] | None = None
+    _view_size: int = 0
     """False: refuse ``effective_at[...]`` with 400, as a server reading the other
     serialisation would (vendor-apis.md §4.9 marks the bracket form unverified)."""
 
@@ -108,6 +110,18 @@ class OpenAIState:
         if feature in self.disabled:
             raise oai_error(403, f"You have insufficient permissions for this operation "
                             f"({feature}).", "insufficient_permissions")
+
+    def audit_view(self) -> tuple[list[dict[str, Any]], list[int], dict[str, int]]:
+        """The audit log newest first, its negated times (ascending, for bisection) and each
+        id's position; rebuilt only when events were appended since the last call."""
+        with self.lock:
+            if self._view is None or self._view_size != len(self.audit):
+                ordered = sorted(self.audit, key=lambda e: (e["effective_at"], e["id"]),
+                                 reverse=True)
+                self._view = (ordered, [-e["effective_at"] for e in ordered],
+                              {e["id"]: n for n, e in enumerate(ordered)})
+                self._view_size = len(self.audit)
+            return self._view
 
     # -- reads ---------------------------------------------------------------------------
     def user(self, user_id: str) -> dict[str, Any]:
