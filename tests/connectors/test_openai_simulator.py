@@ -7,7 +7,9 @@ Unix-second timestamps, error shapes, 403s, retries and resumption.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,8 @@ from tenure.services.sync import SyncResult, run_source
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
 from tenure.simulator.openai_state import OpenAIState
 from tenure.store import schema
+
+from .simhelpers import TENURE
 
 pytestmark = pytest.mark.timeout(120)
 AUDIT = "/v1/organization/audit_logs"
@@ -224,3 +228,27 @@ def test_resume_after_a_failure_at_every_audit_page(
             assert sorted(audit_ids(app)) == truth(sim), k
         finally:
             app.close()
+
+
+def test_cli_sync_with_faults_shows_retries_and_gaps_and_no_secret(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    faults = FaultConfig(random_rate=0.2, random_seed=1, retry_after=0.02)
+    with start_simulator("mixed", seed=4, faults=faults,
+                         without=("openai_audit_logs",)) as server:
+        config = tmp_path / "tenure.toml"
+        config.write_text(
+            '[[sources]]\nname = "openai"\ntype = "openai"\n'
+            f'base_url = "{server.base_url}"\napi_key_env = "SIM_OPENAI_KEY"\n'
+            "backoff_initial_seconds = 0.02\nmax_retries = 10\n", encoding="utf-8")
+        env = {**os.environ, "SIM_OPENAI_KEY": server.openai_admin_key,
+               "TENURE_DATABASE_URL": sqlite_url, "TENURE_CONFIG": str(config),
+               "COLUMNS": "250", "NO_COLOR": "1"}
+        done = subprocess.run([TENURE, "sync"], env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "partial" in done.stdout
+    assert "activity: invalid_request_error (HTTP 403)" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if line.strip().startswith("│ openai"))
+    assert int([cell.strip() for cell in row.split("│")][-3]) > 0  # retries taken
+    assert server.openai_admin_key not in done.stdout + done.stderr
