@@ -173,14 +173,34 @@ def test_what_the_key_may_not_read_is_a_gap(sqlite_url: str,
     assert result.complete_types == {"account", "invite", "workspace", "grant"}
 
 
-def test_a_refused_bracket_filter_is_read_unfiltered(sqlite_url: str, sim: SimulatorServer,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_bracket_filter_is_read_unfiltered(
+    tmp_path: Path, sqlite_template: Path, sim: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     oai(sim).bracket_filter = False
-    app = sim_app(sqlite_url, sim, monkeypatch, lookback_days=30, page_size=20)
+    options: dict[str, Any] = {"lookback_days": 30, "page_size": 20, "max_retries": 0}
+    shutil.copy(sqlite_template, tmp_path / "probe.db")
+    sim.set_faults(FaultConfig())  # numbers requests from 1 again
+    probe = sim_app(f"sqlite:///{tmp_path / 'probe.db'}", sim, monkeypatch, **options)
     try:
+        assert run_source(probe, "openai").status is RunStatus.COMPLETE
+    finally:
+        probe.close()
+    audit = [r for r in sim.requests if r.path == AUDIT]
+    assert audit[0].status == 400  # the bracket form, refused
+    assert len(audit) > 4
+    # The unfiltered read fails at its third page, then resumes from the committed cursor.
+    sim.set_faults(FaultConfig(fail_requests=frozenset({audit[3].number})))
+    shutil.copy(sqlite_template, tmp_path / "store.db")
+    app = sim_app(f"sqlite:///{tmp_path / 'store.db'}", sim, monkeypatch, **options)
+    try:
+        first = run_source(app, "openai")
+        assert first.status is RunStatus.PARTIAL, first.error
+        assert "audit_logs_filter" in first.notes
+        assert len(audit_ids(app)) == 40
+        sim.set_faults(FaultConfig())
         result = run_source(app, "openai")
         assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
-        assert "audit_logs_filter" in result.notes
         since = oai(sim).now() - 30 * 86_400
         window = sorted(e["id"] for e in oai(sim).audit if e["effective_at"] >= since)
         assert sorted(audit_ids(app)) == window

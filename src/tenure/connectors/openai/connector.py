@@ -76,16 +76,17 @@ class OpenAIConnector:
             self._clients = [client]
             reader = fetch.AdminReader(client, cfg.page_size)
             org = _Org(org_id=cfg.tenant)
-            yield TenantInfo(org.org_id, cfg.organization_id or "")
+            yield TenantInfo(org.org_id)
             now = ctx.clock.now()
             if not (yield from self._guard(("account", "grant"), self._users(reader, org))):
                 org.lost("account", "grant")
             yield from self._guard(("invite",), self._invites(reader, now))
             if not (yield from self._guard(("workspace",), self._projects(reader, org))):
                 org.lost("account", "grant", "credential")
-                yield Gap("grant", "projects unreadable",
-                          "project roles, service accounts and project keys are unknown "
-                          "because projects could not be listed")
+                for record_type in ("account", "grant", "credential"):
+                    yield Gap(record_type, "projects unreadable",
+                              "project roles, service accounts and project keys are unknown "
+                              "because projects could not be listed")
             for project_id in org.projects:
                 yield from self._project(reader, org, project_id)
             if cfg.admin_keys and not (yield from self._guard(
@@ -283,8 +284,8 @@ class OpenAIConnector:
                 if past:
                     return
         except ApiError as exc:
-            if not (first and exc.status == 400 and self._audit_filtered
-                    and window.page is None):
+            # A resumed page cursor is an event id, valid in the unfiltered listing too.
+            if not (first and exc.status == 400 and self._audit_filtered):
                 raise
             self._audit_filtered = False
             yield Note("audit_logs_filter", "effective_at[...] refused (HTTP 400); read "
