@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tenure.clock import Clock
 from tenure.config import DatabaseConfig, Settings
@@ -31,6 +33,12 @@ REQUIRE_PG = os.environ.get("TENURE_REQUIRE_POSTGRES") == "1"
 FIXED_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 _pg_skip_reason: str | None = None
+
+# CI runs are reproducible: the same examples every run (the nightly job explores more).
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def _create_pg_database() -> str | None:
