@@ -165,7 +165,8 @@ def generate_cmd(
     seconds = time.perf_counter() - started
     typer.echo(f"wrote {summary.out}: {summary.users} seats, {summary.api_keys} API keys, "
                f"{summary.activities} activities, {summary.usage_rows} usage rows, "
-               f"{summary.planted} planted problems in {seconds:.1f}s")
+               f"{summary.planted} planted problems in {seconds:.1f}s"
+               + (" (with an OpenAI organization: openai.json)" if openai else ""))
 
 
 def register(app: typer.Typer) -> None:
