@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
 from tenure.checks.registry import define
 from tenure.checks.sql import (
+    ACCOUNT_USAGE,
     ACTIVE,
     AD,
     A,
@@ -42,7 +43,7 @@ def _later(a: sa.ColumnElement[Any], b: sa.ColumnElement[Any]) -> sa.ColumnEleme
 
 def _account_usage() -> sa.ColumnElement[bool]:
     return sa.and_(U.c.source == A.c.source, U.c.tenant == A.c.tenant,
-                   U.c.subject_type.in_(("account", "user")),
+                   U.c.subject_type == ACCOUNT_USAGE,
                    U.c.subject_id == A.c.external_id, used())
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
 from tenure.checks.registry import define
-from tenure.checks.sql import KEY_SUBJECTS, C, U, active_key, usage_volume
+from tenure.checks.sql import KEY_USAGE, C, U, active_key, usage_volume
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
 
 
@@ -19,7 +19,7 @@ def _key_usage_spike(ctx: EvalContext) -> list[Hit]:
     baseline_start = recent_start - timedelta(days=baseline_days)
     key = (U.c.source, U.c.tenant, U.c.subject_id)
     volume = usage_volume(str(ctx.params.values["metric"])).label("volume")
-    is_key = U.c.subject_type.in_(KEY_SUBJECTS)
+    is_key = U.c.subject_type == KEY_USAGE
     # Median in portable SQL: the middle row(s) of each key's ordered baseline days.
     ranked = (
         sa.select(*key, volume,

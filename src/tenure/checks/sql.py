@@ -21,8 +21,10 @@ PC = schema.person_changes
 
 ACTIVE = "active"
 TERMINATED = "terminated"
-KEY_SUBJECTS = ("api_key", "credential", "key")
-"""``subject_type`` values that name an API key in usage rows and purposes."""
+KEY_USAGE = "api_key"
+"""``usage_daily.subject_type`` of a key's usage (equality, so the primary key index is used)."""
+ACCOUNT_USAGE = "account"
+"""``usage_daily.subject_type`` of an account's usage."""
 
 
 def used() -> sa.ColumnElement[bool]:
@@ -79,7 +81,7 @@ def key_last_usage_day() -> sa.ScalarSelect[Any]:
     """The last day a key had usage (requests) in the usage report."""
     return (sa.select(sa.func.max(U.c.day))
             .where(U.c.source == C.c.source, U.c.tenant == C.c.tenant,
-                   U.c.subject_type.in_(KEY_SUBJECTS), U.c.subject_id == C.c.external_id,
+                   U.c.subject_type == KEY_USAGE, U.c.subject_id == C.c.external_id,
                    used())
             .scalar_subquery())
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.checks.base import SubjectType
-from tenure.checks.sql import AD, KEY_SUBJECTS, A, C, G, P, U
+from tenure.checks.sql import AD, KEY_USAGE, A, C, G, P, U
 from tenure.registry import Registry
 
 
@@ -136,7 +136,7 @@ def _key_activity(since: date, category: str | None) -> sa.ColumnElement[Any]:
     requests = sa.func.coalesce(
         sa.select(sa.func.sum(U.c.requests))
         .where(U.c.source == C.c.source, U.c.tenant == C.c.tenant, U.c.day >= since,
-               U.c.subject_type.in_(KEY_SUBJECTS), U.c.subject_id == C.c.external_id)
+               U.c.subject_type == KEY_USAGE, U.c.subject_id == C.c.external_id)
         .scalar_subquery(), 0)
     return events + requests
 
