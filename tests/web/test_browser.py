@@ -85,8 +85,23 @@ def _act(browser: Browser, script: str) -> None:
         time.sleep(0.05)
 
 
+def _until(browser: Browser, condition: str, timeout: float = 20) -> None:
+    """Wait until a JavaScript condition holds in the page."""
+    deadline = time.monotonic() + timeout
+    while not browser.evaluate(f"!!({condition})"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{condition} never held")
+        time.sleep(0.05)
+
+
 def _sign_in(browser: Browser, base: str, email: str) -> None:
-    browser.open(f"{base}/login")
+    if browser._session is None:
+        browser.open(f"{base}/login")
+    else:
+        _act(browser, f"location.href = {json.dumps(base + '/login')}")
+    # open() may return on about:blank's load event: wait for the form itself.
+    _until(browser, "location.pathname === '/login' && document.getElementById('email') "
+           "&& document.readyState === 'complete'")
     _act(browser, f"""document.getElementById('email').value = {json.dumps(email)};
         document.getElementById('password').value = {json.dumps(PASSWORD)};
         document.querySelector('form[action="/login"] button').click();""")
