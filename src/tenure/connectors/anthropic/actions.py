@@ -13,83 +13,27 @@ The plan/apply runner (approval, plan hash, guards, ledger) is not here; these s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from tenure.connectors.anthropic.fetch import API_KEYS, USERS, WORKSPACES
-from tenure.connectors.http import ApiError, HttpClient
+from tenure.connectors.http import HttpClient
+from tenure.connectors.vendor_actions import (
+    Action,
+    ActionResult,
+    Outcome,
+    VendorCall,
+    read_object,
+    send,
+)
+
+__all__ = ["Action", "ActionResult", "DowngradeOrgRole", "Outcome", "RemoveOrgUser",
+           "RemoveWorkspaceMember", "SetKeyStatus", "VendorCall"]
 
 ASSIGNABLE_ORG_ROLES = frozenset({"user", "developer", "billing", "claude_code_user", "managed"})
 """Roles the Update-user endpoint accepts (Console: user/developer/billing/claude_code_user;
 Enterprise: user/managed). ``admin`` cannot be assigned through the API (vendor-apis.md §1.6)."""
 
 KeyStatus = Literal["inactive", "archived"]
-
-
-class Outcome(StrEnum):
-    """What executing an action did."""
-
-    APPLIED = "applied"
-    ALREADY_DONE = "already_done"
-
-
-@dataclass(frozen=True, slots=True)
-class VendorCall:
-    """The exact HTTP call an action makes."""
-
-    method: str
-    path: str
-    body: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    """The outcome of one action, with the call that was (or would have been) made."""
-
-    outcome: Outcome
-    call: VendorCall
-    detail: str = ""
-
-
-class Action(Protocol):
-    """A revocation step on one target."""
-
-    kind: str
-
-    def call(self) -> VendorCall:
-        """The vendor call this action makes."""
-        ...
-
-    def execute(self, client: HttpClient) -> ActionResult:
-        """Re-read the target and perform the call if still needed."""
-        ...
-
-    def verify(self, client: HttpClient) -> bool:
-        """Re-read the target: True when the intended post-state holds."""
-        ...
-
-
-def _read(client: HttpClient, path: str) -> dict[str, Any] | None:
-    """GET a single object; None when it does not exist (404)."""
-    try:
-        data = client.get_json(path).data
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return data if isinstance(data, dict) else None
-
-
-def _send(client: HttpClient, call: VendorCall) -> bool:
-    """Perform ``call``; False when the target was already gone (404)."""
-    try:
-        client.request(call.method, call.path, json_body=call.body,
-                       headers={"content-type": "application/json"} if call.body else None)
-    except ApiError as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +49,13 @@ class RemoveOrgUser:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Delete the user unless already gone."""
-        if _read(client, self.call().path) is None or not _send(client, self.call()):
+        if read_object(client, self.call().path) is None or not send(client, self.call()):
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "user not in organization")
         return ActionResult(Outcome.APPLIED, self.call())
 
     def verify(self, client: HttpClient) -> bool:
         """The user no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +72,13 @@ class RemoveWorkspaceMember:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Remove the membership unless already gone."""
-        if _read(client, self.call().path) is None or not _send(client, self.call()):
+        if read_object(client, self.call().path) is None or not send(client, self.call()):
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "not a member")
         return ActionResult(Outcome.APPLIED, self.call())
 
     def verify(self, client: HttpClient) -> bool:
         """The membership no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,18 +100,18 @@ class DowngradeOrgRole:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Change the role unless it already is the target role (or the user is gone)."""
-        current = _read(client, self.call().path)
+        current = read_object(client, self.call().path)
         if current is None:
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "user not in organization")
         if current.get("role") == self.role:
             return ActionResult(Outcome.ALREADY_DONE, self.call(), f"role is already {self.role}")
-        if not _send(client, self.call()):
+        if not send(client, self.call()):
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "user not in organization")
         return ActionResult(Outcome.APPLIED, self.call(), f"{current.get('role')} -> {self.role}")
 
     def verify(self, client: HttpClient) -> bool:
         """The user reads back with the target role (or is gone, which is stronger)."""
-        current = _read(client, self.call().path)
+        current = read_object(client, self.call().path)
         return current is None or current.get("role") == self.role
 
 
@@ -199,18 +143,18 @@ class SetKeyStatus:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Change the status unless the key already is (at least) there or is gone."""
-        current = _read(client, self.call().path)
+        current = read_object(client, self.call().path)
         if current is None:
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "key not found")
         if current.get("status") in _SATISFIES[self.status]:
             return ActionResult(Outcome.ALREADY_DONE, self.call(),
                                 f"key is already {current.get('status')}")
-        if not _send(client, self.call()):
+        if not send(client, self.call()):
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "key not found")
         return ActionResult(Outcome.APPLIED, self.call(),
                             f"{current.get('status')} -> {self.status}")
 
     def verify(self, client: HttpClient) -> bool:
         """The key reads back with a status that satisfies the target (or is gone)."""
-        current = _read(client, self.call().path)
+        current = read_object(client, self.call().path)
         return current is None or current.get("status") in _SATISFIES[self.status]

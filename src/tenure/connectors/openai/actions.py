@@ -11,38 +11,19 @@ service account's deletion, or a manual task, instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from tenure.connectors.anthropic.actions import ActionResult, Outcome, VendorCall
-from tenure.connectors.http import ApiError, HttpClient
+from tenure.connectors.http import HttpClient
 from tenure.connectors.openai.fetch import ADMIN_KEYS, INVITES, PROJECTS, USERS
+from tenure.connectors.vendor_actions import (
+    ActionResult,
+    Outcome,
+    VendorCall,
+    read_object,
+    remove,
+)
 
 __all__ = ["ActionResult", "DeleteAdminKey", "DeleteInvite", "DeleteProjectKey",
            "DeleteProjectUser", "DeleteServiceAccount", "DeleteUser", "Outcome", "VendorCall"]
-
-
-def _read(client: HttpClient, path: str) -> dict[str, Any] | None:
-    """GET a single object; None when it does not exist (404)."""
-    try:
-        data = client.get_json(path).data
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-    return data if isinstance(data, dict) else None
-
-
-def _delete(client: HttpClient, call: VendorCall, what: str) -> ActionResult:
-    """Re-read, then DELETE unless already gone (a 404 on either is ``already_done``)."""
-    if _read(client, call.path) is None:
-        return ActionResult(Outcome.ALREADY_DONE, call, f"{what} not found")
-    try:
-        client.request(call.method, call.path)
-    except ApiError as exc:
-        if exc.status == 404:
-            return ActionResult(Outcome.ALREADY_DONE, call, f"{what} not found")
-        raise
-    return ActionResult(Outcome.APPLIED, call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +39,11 @@ class DeleteUser:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Delete the user unless already gone."""
-        return _delete(client, self.call(), "user")
+        return remove(client, self.call(), "user")
 
     def verify(self, client: HttpClient) -> bool:
         """The user no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +60,11 @@ class DeleteProjectUser:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Remove the membership unless already gone."""
-        return _delete(client, self.call(), "project member")
+        return remove(client, self.call(), "project member")
 
     def verify(self, client: HttpClient) -> bool:
         """The membership no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +81,11 @@ class DeleteProjectKey:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Delete the key unless already gone."""
-        return _delete(client, self.call(), "key")
+        return remove(client, self.call(), "key")
 
     def verify(self, client: HttpClient) -> bool:
         """The key no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +104,11 @@ class DeleteServiceAccount:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Delete the service account unless already gone."""
-        return _delete(client, self.call(), "service account")
+        return remove(client, self.call(), "service account")
 
     def verify(self, client: HttpClient) -> bool:
         """The service account no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +128,14 @@ class DeleteInvite:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Delete the invite unless gone or accepted."""
-        current = _read(client, self.call().path)
+        current = read_object(client, self.call().path)
         if current is not None and current.get("status") == "accepted":
             return ActionResult(Outcome.ALREADY_DONE, self.call(), "invite already accepted")
-        return _delete(client, self.call(), "invite")
+        return remove(client, self.call(), "invite")
 
     def verify(self, client: HttpClient) -> bool:
         """The invite is gone or can no longer be accepted."""
-        current = _read(client, self.call().path)
+        current = read_object(client, self.call().path)
         return current is None or current.get("status") in ("accepted", "expired")
 
 
@@ -171,8 +152,8 @@ class DeleteAdminKey:
 
     def execute(self, client: HttpClient) -> ActionResult:
         """Delete the admin key unless already gone."""
-        return _delete(client, self.call(), "admin key")
+        return remove(client, self.call(), "admin key")
 
     def verify(self, client: HttpClient) -> bool:
         """The admin key no longer reads back."""
-        return _read(client, self.call().path) is None
+        return read_object(client, self.call().path) is None
