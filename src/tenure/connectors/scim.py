@@ -15,6 +15,9 @@ from tenure.connectors.base import Note, SourceType, SyncContext, SyncItem, Tena
 
 SOURCE_TYPE = "scim"
 
+DEFAULT_SOURCE = "scim"
+"""The source name SCIM tokens use when none is configured or given."""
+
 
 class ScimSourceConfig(SourceConfig):
     """``type = "scim"``: an IdP pushing Users and Groups over SCIM 2.0 (no settings needed;

@@ -17,11 +17,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from tenure.connectors.scim import SOURCE_TYPE
+from tenure.connectors.scim import DEFAULT_SOURCE, SOURCE_TYPE
 from tenure.errors import ConfigError, NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.services.context import App
-from tenure.services.scim_types import DEFAULT_SOURCE
 from tenure.store import schema
 
 T = schema.scim_tokens

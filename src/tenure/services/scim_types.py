@@ -13,6 +13,8 @@ from typing import Generic, Literal, TypeVar
 
 from scim2_models import EnterpriseUser, Group, ScimPolicy, User
 
+from tenure.connectors import scim as scim_source
+
 ScimUser = User[EnterpriseUser]
 """The User resource Tenure serves: core schema plus the enterprise extension."""
 
@@ -30,8 +32,7 @@ POLICY = ScimPolicy(
 )
 """The tolerance every SCIM payload is read under."""
 
-DEFAULT_SOURCE = "scim"
-"""The source name SCIM tokens use when none is configured or given."""
+DEFAULT_SOURCE = scim_source.DEFAULT_SOURCE
 
 MAX_PAGE = 1000
 """Largest page a list request returns (announced as ``filter.maxResults``)."""
