@@ -61,7 +61,9 @@ def install_web(api: FastAPI, app: App) -> None:
     async def security_headers(request: Request,
                                call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
-        if not request.url.path.startswith("/scim/"):
+        # /api/docs is FastAPI's Swagger UI, loaded from a CDN; every other page is
+        # self-contained and gets the strict policy.
+        if not request.url.path.startswith(("/scim/", "/api/docs")):
             response.headers.setdefault("Content-Security-Policy", _CSP)
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Referrer-Policy", "same-origin")
