@@ -74,11 +74,13 @@ async def mute(request: Request, finding_id: str) -> Response:
 
 
 @router.get("/campaigns")
-def campaigns_page(request: Request) -> Response:
-    """Every campaign with its progress."""
+def campaigns_page(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """Campaigns with their progress, newest first."""
     principal = require_page(request, READ_ALL)
+    rows = sorted(reviews.list_campaigns(tenure_app(request)), key=lambda c: c.created_at,
+                  reverse=True)
     return render(request, "campaigns.html", principal,
-                  campaigns=reviews.list_campaigns(tenure_app(request)))
+                  page=web_views.paginate(rows, PAGE, offset))
 
 
 @router.get("/campaigns/{campaign_id}")

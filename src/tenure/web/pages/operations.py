@@ -3,7 +3,9 @@ purposes and manual tasks, and sources with their sync health."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tenure.services import inventory, lifecycle, revocation, web_views
@@ -11,15 +13,19 @@ from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_form, require_
 from tenure.web.render import flash, render
 
 router = APIRouter(include_in_schema=False)
+PAGE = 50
+LIST_CAP = 200  # purposes and tasks on the plans page; the API pages through all of them
 
 
 @router.get("/plans")
-def plans_page(request: Request) -> Response:
-    """Revocation plans, purposes and open manual tasks."""
+def plans_page(request: Request, offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    """Revocation plans (newest first, paged), purposes and open manual tasks."""
     principal = require_page(request, READ_ALL)
     app = tenure_app(request)
-    return render(request, "plans.html", principal, plans=revocation.list_plans(app),
-                  purposes=lifecycle.list_purposes(app), tasks=revocation.list_tasks(app))
+    return render(request, "plans.html", principal,
+                  page=web_views.paginate(revocation.list_plans(app), PAGE, offset),
+                  purposes=lifecycle.list_purposes(app)[:LIST_CAP],
+                  tasks=revocation.list_tasks(app)[:LIST_CAP], cap=LIST_CAP)
 
 
 @router.get("/plans/{plan_id}")
