@@ -8,6 +8,7 @@ random secret of that size and keeps every API call cheap.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -31,8 +32,13 @@ _TOKEN = re.compile(r"^tnr_api_([0-9a-f]{16})_([A-Za-z0-9_\-]{20,128})$")
 _EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
 MIN_PASSWORD = 12
 _hasher = PasswordHasher()
-# Checked when the email is unknown so a miss costs as much as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown emails, made on first use (not at import: it
+    costs as much as a real password check)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Role(StrEnum):
@@ -139,7 +145,7 @@ def check_password(app: App, email: str, password: str) -> WebUser | None:
     stored = row["password_hash"] if row is not None else None
     ok: bool
     try:
-        ok = _hasher.verify(stored or _DUMMY_HASH, password)
+        ok = _hasher.verify(stored or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or row is None or stored is None or row["disabled_at"] is not None:
