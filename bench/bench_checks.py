@@ -210,6 +210,8 @@ def main() -> None:
     with engine.connect() as conn:
         rollups = conn.execute(sa.text("SELECT count(*) FROM activity_daily")).scalar_one()
         activities = conn.execute(sa.text("SELECT count(*) FROM activities")).scalar_one()
+        people = conn.execute(sa.text("SELECT count(*) FROM people")).scalar_one()
+        keys = conn.execute(sa.text("SELECT count(*) FROM credentials")).scalar_one()
         states = source_states(conn, app.settings)
         per_check: list[dict[str, Any]] = []
         for _, check in load_builtin_checks().items():
@@ -224,8 +226,8 @@ def main() -> None:
     run_checks(app)
     rerun = time.perf_counter() - started
     result = {
-        "database": engine.dialect.name, "people": sizes.people,
-        "activities": activities, "activity_rollup_rows": rollups, "keys": sizes.keys,
+        "database": engine.dialect.name, "people": people,
+        "activities": activities, "activity_rollup_rows": rollups, "keys": keys,
         "checks": per_check, "evaluation_seconds": round(evaluation, 3),
         "first_run_seconds": round(first_run, 3), "findings_opened": len(first.opened),
         "rerun_seconds": round(rerun, 3),
