@@ -159,10 +159,15 @@ def decide(
     justification: Annotated[str, typer.Option(
         "--justification", help="Why (required by some campaigns and for keeping privileged "
         "access against a revoke recommendation).")] = "",
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Decide items assigned to you; every decision records what you saw and why."""
     advanced = reviews.decide(state(ctx).app(), item_ids, reviewer=reviewer, decision=decision,
                               justification=justification)
+    if fmt is not OutputFormat.TABLE:
+        render([{"item_id": i, "decision": str(decision), "reviewer": reviewer.lower(),
+                 "moved_to_stage_2": i in advanced} for i in item_ids], [], fmt)
+        return
     out = console()
     out.print(f"recorded {decision} on {len(item_ids)} item(s)")
     for item in advanced:
@@ -176,9 +181,14 @@ def delegate(
     reviewer: AsOption,
     to: Annotated[str, typer.Option("--to", help="The new reviewer's email.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the item is handed over.")],
+    fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Hand items assigned to you to another reviewer, with a reason."""
     reviews.delegate(state(ctx).app(), item_ids, reviewer=reviewer, to=to, reason=reason)
+    if fmt is not OutputFormat.TABLE:
+        render([{"item_id": i, "from": reviewer.lower(), "to": to.lower(), "reason": reason}
+                for i in item_ids], [], fmt)
+        return
     console().print(f"delegated {len(item_ids)} item(s) to {to}")
 
 
