@@ -32,7 +32,8 @@ def test_review_commands_end_to_end(config: Path, tmp_path: Path) -> None:
     preview = cli(config, "review", "create", "--name", "Q4", "--due", "2026-12-09",
                   "--fallback-reviewer", "secops@corp.io", "--scope", "kind:account",
                   "--dry-run", "--format", "json")
-    assert isinstance(preview, dict) and preview["dry_run"] is True
+    assert isinstance(preview, dict)
+    assert preview["dry_run"] is True
     assert cli(config, "review", "list", "--format", "json") == []
     created = cli(config, "review", "create", "--name", "Q4", "--due", "2026-12-09",
                   "--fallback-reviewer", "secops@corp.io", "--scope", "kind:account",
@@ -45,7 +46,8 @@ def test_review_commands_end_to_end(config: Path, tmp_path: Path) -> None:
     assert isinstance(queue, list)
     carol = next(i for i in queue if i["subject_id"] == "user_carol")
     alice = next(i for i in queue if i["subject_id"] == "user_alice")
-    assert carol["recommendation"] == "revoke" and carol["snapshot"]["usage"]
+    assert carol["recommendation"] == "revoke"
+    assert carol["snapshot"]["usage"]
     decided = cli(config, "review", "decide", carol["id"], "--as", "boss@corp.io",
                   "--decision", "revoke", "--justification", "left the team", "--format",
                   "json")
@@ -53,11 +55,13 @@ def test_review_commands_end_to_end(config: Path, tmp_path: Path) -> None:
                         "reviewer": "boss@corp.io", "moved_to_stage_2": False}]
     delegated = cli(config, "review", "delegate", alice["id"], "--as", "boss@corp.io", "--to",
                     "ceo@corp.io", "--reason", "vacation", "--format", "json")
-    assert isinstance(delegated, list) and delegated[0]["to"] == "ceo@corp.io"
+    assert isinstance(delegated, list)
+    assert delegated[0]["to"] == "ceo@corp.io"
     reminded = cli(config, "review", "remind", campaign, "--format", "json")
     assert isinstance(reminded, list)
     shown = cli(config, "review", "show", campaign, "--format", "json")
-    assert isinstance(shown, list) and shown[0]["pending"] == 5
+    assert isinstance(shown, list)
+    assert shown[0]["pending"] == 5
     plan_file = tmp_path / "plan.json"
     closed = cli(config, "review", "close", campaign, "--out", str(plan_file), "--format",
                  "json", when="2026-12-10T00:00:00Z")
