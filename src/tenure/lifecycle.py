@@ -54,6 +54,14 @@ def leaver_targets(conn: sa.Connection, now: datetime, config: LifecycleConfig) 
             who = owners.get((k.source, k.owner_id)) or owners.get((k.source, k.creator_id))
             if who is None:
                 continue
+            if k.owner_type == "service_account":
+                # The key serves a service account: its owner decides, it is not silently
+                # kept and not blindly archived.
+                targets.append(Target(k.source, str(k.tenant), "api_key", k.external_id,
+                                      k.name or k.external_id, "review",
+                                      f"leaver: {who} created this service-account key; "
+                                      "the service account's owner decides whether it stays"))
+                continue
             targets.append(Target(k.source, str(k.tenant), "api_key", k.external_id,
                                   k.name or k.external_id, "revoke",
                                   f"leaver: key owned or created by {who}"))

@@ -74,6 +74,14 @@ def test_mover_opens_one_micro_review_for_the_new_manager(org: Org) -> None:
     detail = reviews.show(org.app, review["campaign_id"])
     assert detail.settings["if_no_response"] == "revoke"
     assert lifecycle.run_lifecycle(org.app, ("mover",)).reviews == []  # not twice
+    # Nobody answers: after the grace period the review closes and revokes.
+    late = replace(org.app, clock=Clock(org.app.now() + timedelta(days=8)))
+    closed = lifecycle.run_lifecycle(late, ("mover",))
+    assert [p["trigger"] for p in closed.plans] == ["mover"] * len(report.reviews)
+    steps = json.loads(closed.plans[0]["document"])["steps"]
+    assert {s["target"]["subject_id"] for s in steps} == {i.subject_id for i in items}
+    assert all("no response: campaign rule revoke" in s["target"]["reason"] for s in steps)
+    assert reviews.show(org.app, review["campaign_id"]).summary.status == "closed"
 
 
 def test_unused_access_cold_start_reports_then_plans(org: Org) -> None:
@@ -121,6 +129,22 @@ def test_manual_task_when_the_api_cannot_revoke(org: Org, tmp_path: Path) -> Non
     assert json.loads(cli(org, "revoke", "tasks", "--format", "json")) == []
     status = json.loads(cli(org, "revoke", "status", plan.id, "--format", "json"))
     assert status["steps"][0]["status"] == "manual"
+
+
+def test_review_targets_become_manual_tasks(org: Org) -> None:
+    with org.app.engine.begin() as conn:
+        key = conn.execute(sa.select(schema.credentials.c.external_id,
+                                     schema.credentials.c.tenant).where(
+            schema.credentials.c.status == "active")).first()
+        assert key is not None
+        plan, _ = planner.build_plan(
+            conn, org.app.settings, [Target("claude", key.tenant, "api_key", key.external_id,
+                                            "svc key", "review", "owner decides")],
+            origin="test", created_by="planner@corp.io", now=org.app.now(),
+            task_owner="owner@corp.io")
+    (step,) = plan.steps
+    assert step.call is None
+    assert step.manual is not None and step.manual.why == "owner decides"
 
 
 def test_plan_from_a_closed_campaign_and_from_a_check(org: Org, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ class Target:
     subject_id: str
     label: str
     operation: str
-    """revoke | reduce"""
+    """revoke | reduce | review (a person decides: planned as a manual task)"""
     reason: str
     requires_confirmation: bool = False
 

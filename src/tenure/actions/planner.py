@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tenure.actions.plan import Plan, Step, Target
+from tenure.actions.plan import ManualTask, Plan, Step, Target
 from tenure.actions.providers import load_builtin_providers
 from tenure.config import Settings
 from tenure.errors import NotFound, TenureError
@@ -83,6 +83,11 @@ def build_plan(
             continue
         if already_revoked(target.kind, state):
             notes.append(f"{target.kind} {target.subject_id}: already revoked; skipped")
+            continue
+        if target.operation == "review":
+            steps.append(Step(index=len(steps), target=target, action="manual", args={},
+                              call=None, manual=ManualTask(owner=task_owner, due=due,
+                                                           why=target.reason), state=state))
             continue
         source_type = settings.source(target.source).type
         if source_type not in providers:

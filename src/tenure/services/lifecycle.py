@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -92,6 +93,7 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
         for trigger in triggers:
             if trigger == "mover":
                 report.reviews += _mover_reviews(app, conn, now)
+                report.plans += _close_overdue_mover_reviews(app, conn, now)
                 continue
             if trigger == "leaver":
                 targets = leaver_targets(conn, now, cfg)
@@ -146,3 +148,28 @@ def _mover_reviews(app: App, conn: sa.Connection, now: datetime) -> list[dict[st
         opened.append({"person": move.person_email, "campaign_id": campaign_id,
                        "reviewer": move.new_manager, "items": len(population.items)})
     return opened
+
+
+def _close_overdue_mover_reviews(app: App, conn: sa.Connection, now: datetime
+                                 ) -> list[dict[str, Any]]:
+    """Mover micro-reviews past their deadline close (no response revokes) into a plan."""
+    from tenure.reviews.closing import close
+
+    le, cmp = schema.ledger_entries, schema.campaigns
+    opened = [json.loads(p)["campaign_id"] for p in conn.execute(
+        sa.select(le.c.payload).where(le.c.kind == "lifecycle.mover_review")).scalars()]
+    overdue = conn.execute(sa.select(cmp.c.id).where(
+        cmp.c.id.in_(opened), cmp.c.status == "open", cmp.c.due_at <= now)).scalars().all()
+    rcfg = app.settings.revocation
+    plans = []
+    for campaign_id in overdue:
+        close(conn, campaign_id, now=now, actor=app.actor)
+        targets = planner.targets_from_campaign(conn, campaign_id)
+        if not targets:
+            continue
+        plan, notes = planner.build_plan(
+            conn, app.settings, targets, origin=f"campaign:{campaign_id}",
+            created_by=app.actor, now=now, task_owner=rcfg.task_owner, task_days=rcfg.task_days)
+        plans.append({"trigger": "mover", "plan_id": plan.id, "sha256": plan.sha256,
+                      "steps": len(plan.steps), "skipped": notes, "document": plan.to_json()})
+    return plans
