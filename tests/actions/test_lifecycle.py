@@ -144,7 +144,8 @@ def test_review_targets_become_manual_tasks(org: Org) -> None:
             task_owner="owner@corp.io")
     (step,) = plan.steps
     assert step.call is None
-    assert step.manual is not None and step.manual.why == "owner decides"
+    assert step.manual is not None
+    assert step.manual.why == "owner decides"
 
 
 def test_plan_from_a_closed_campaign_and_from_a_check(org: Org, tmp_path: Path) -> None:
