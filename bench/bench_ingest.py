@@ -149,6 +149,21 @@ def _fresh_store(work: Path, url: str | None, name: str) -> str:
     return target
 
 
+def _drop_store(target: str, url: str | None) -> None:
+    """PostgreSQL benchmark databases are dropped once measured (SQLite files go with the
+    temporary folder)."""
+    if url is None:
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.make_url(target).database}" '
+                             "WITH (FORCE)"))
+    admin.dispose()
+
+
 def phase_import(work: Path, url: str | None) -> dict[str, Any]:
     from tenure.config import load_settings
     from tenure.services.context import App
@@ -160,6 +175,7 @@ def phase_import(work: Path, url: str | None) -> dict[str, Any]:
     result = import_activity(app, work / "feed.jsonl", source="claude")
     seconds = time.perf_counter() - t0
     app.close()
+    _drop_store(target, url)
     return {"inserted": result.inserted, "seconds": round(seconds, 2)}
 
 
@@ -178,6 +194,7 @@ def phase_http(work: Path, url: str | None) -> dict[str, Any]:
         result = run_source(app, "claude")
         seconds = time.perf_counter() - t0
         app.close()
+    _drop_store(target, url)
     if result.error:
         raise SystemExit(f"http sync failed: {result.error}")
     return {"activities": result.written.get("activity", 0), "status": str(result.status),
