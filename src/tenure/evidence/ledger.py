@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -76,29 +76,53 @@ class LedgerEntry:
     entry_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry to append (see :func:`append_many`)."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    subject: str | None = None
+
+
 def append(
     conn: sa.Connection, *, kind: str, actor: str, payload: Mapping[str, Any],
     now: datetime, subject: str | None = None,
 ) -> LedgerEntry:
     """Append one entry in the caller's transaction and return it."""
+    return append_many(conn, [Pending(kind, payload, subject)], actor=actor, now=now)[0]
+
+
+def append_many(
+    conn: sa.Connection, pending: Sequence[Pending], *, actor: str, now: datetime
+) -> list[LedgerEntry]:
+    """Append entries in order, in the caller's transaction: one head read and one bulk
+    insert however many there are (the chain is the same as appending them one by one)."""
+    if not pending:
+        return []
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
     table = schema.ledger_entries
     head = conn.execute(
         sa.select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
     ).first()
-    seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+    seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
     ts = now.astimezone(UTC)
-    text = canonical_json(dict(payload))
-    p_hash = sha256_hex(text)
-    e_hash = entry_hash(seq=seq, ts=ts, actor=actor, kind=kind, subject=subject,
-                        payload_hash=p_hash, prev_hash=prev)
-    entry = LedgerEntry(seq, ts, actor, kind, subject, text, p_hash, prev, e_hash)
-    conn.execute(table.insert().values(
-        seq=seq, ts=ts, actor=actor, kind=kind, subject=subject, payload=text,
-        payload_hash=p_hash, prev_hash=prev, entry_hash=e_hash,
-    ))
-    return entry
+    entries = []
+    for item in pending:
+        seq += 1
+        text = canonical_json(dict(item.payload))
+        p_hash = sha256_hex(text)
+        e_hash = entry_hash(seq=seq, ts=ts, actor=actor, kind=item.kind, subject=item.subject,
+                            payload_hash=p_hash, prev_hash=prev)
+        entries.append(LedgerEntry(seq, ts, actor, item.kind, item.subject, text, p_hash, prev,
+                                   e_hash))
+        prev = e_hash
+    conn.execute(table.insert(), [
+        {"seq": e.seq, "ts": e.ts, "actor": e.actor, "kind": e.kind, "subject": e.subject,
+         "payload": e.payload, "payload_hash": e.payload_hash, "prev_hash": e.prev_hash,
+         "entry_hash": e.entry_hash} for e in entries])
+    return entries
 
 
 def iter_entries(

@@ -130,15 +130,14 @@ def persist_outcomes(
     if summary.resolved:
         conn.execute(F.update().where(F.c.id.in_(summary.resolved))
                      .values(status=str(FindingStatus.PASS), resolved_at=now, last_seen=now))
-    for kind, ids in (("finding.opened", summary.opened), ("finding.changed", summary.changed)):
-        for fid in ids:
-            ledger.append(conn, kind=kind, actor=actor, now=now, subject=fid,
-                          payload=_ledger_payload(current[fid]))
-    for fid in summary.resolved:
-        old = existing[fid]
-        ledger.append(conn, kind="finding.resolved", actor=actor, now=now, subject=fid,
-                      payload={"finding_id": fid, "check": old.check_id,
-                               "previous_status": old.status, "source": old.source})
+    entries = [ledger.Pending(kind, _ledger_payload(current[fid]), fid)
+               for kind, ids in (("finding.opened", summary.opened),
+                                 ("finding.changed", summary.changed)) for fid in ids]
+    entries += [ledger.Pending("finding.resolved", {
+        "finding_id": fid, "check": existing[fid].check_id,
+        "previous_status": existing[fid].status, "source": existing[fid].source}, fid)
+        for fid in summary.resolved]
+    ledger.append_many(conn, entries, actor=actor, now=now)
     return summary
 
 
