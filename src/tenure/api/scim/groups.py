@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from scim2_models import Context, PatchOp, SearchRequest
+from scim2_models import Context, PatchOp
 
 from tenure.api.deps import tenure_app
 from tenure.api.scim.auth import CallerDep
@@ -25,9 +25,10 @@ from tenure.api.scim.common import (
 )
 from tenure.api.scim.errors import ScimResponse
 from tenure.api.scim.filters import parse_filter
+from tenure.api.scim.search import search_query
 from tenure.services import scim_groups
 from tenure.services.context import App
-from tenure.services.scim_types import GROUP_FILTERABLE, POLICY, PageRequest, ScimGroup
+from tenure.services.scim_types import GROUP_FILTERABLE, POLICY, ScimGroup
 
 CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 AppDep = Annotated[App, Depends(tenure_app)]
@@ -65,15 +66,9 @@ def list_groups(request: Request, app: AppDep, caller: CallerDep) -> Response:
 def search_groups(request: Request, app: AppDep, caller: CallerDep,
                   body: BodyDep) -> Response:
     """RFC 7644 §3.4.3."""
-    search: SearchRequest[Any] = SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
-    criterion = parse_filter(str(search.filter) if search.filter else None, GROUP_FILTERABLE,
-                             CORE_GROUP)
-    default = page_request(request)
-    start = max(1, search.start_index or default.start_index)
-    count = max(0, min(search.count if search.count is not None else default.count, 1000))
-    page = scim_groups.list_groups(app, caller, criterion, PageRequest(start, count))
-    return ScimResponse(render_list(request, page, search if (
-        search.attributes or search.excluded_attributes) else None))
+    query = search_query(request, body, GROUP_FILTERABLE, CORE_GROUP)
+    page = scim_groups.list_groups(app, caller, query.criterion, query.page)
+    return ScimResponse(render_list(request, page, query.params))
 
 
 @router.get("/{group_id}", summary="Read a Group", openapi_extra=GET_DOC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from scim2_models import Context, PatchOp, SearchRequest
+from scim2_models import Context, PatchOp
 
 from tenure.api.deps import tenure_app
 from tenure.api.scim.auth import CallerDep
@@ -26,9 +26,10 @@ from tenure.api.scim.common import (
 from tenure.api.scim.errors import ScimResponse
 from tenure.api.scim.filters import parse_filter
 from tenure.api.scim.patch import normalize_resource, normalize_user_patch
+from tenure.api.scim.search import search_query
 from tenure.services import scim
 from tenure.services.context import App
-from tenure.services.scim_types import POLICY, USER_FILTERABLE, PageRequest, ScimUser
+from tenure.services.scim_types import POLICY, USER_FILTERABLE, ScimUser
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 AppDep = Annotated[App, Depends(tenure_app)]
@@ -65,15 +66,9 @@ def list_users(request: Request, app: AppDep, caller: CallerDep) -> Response:
                                     SEARCH_EXAMPLE))
 def search_users(request: Request, app: AppDep, caller: CallerDep, body: BodyDep) -> Response:
     """RFC 7644 §3.4.3: the query of a list, sent as a SearchRequest body."""
-    search: SearchRequest[Any] = SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
-    criterion = parse_filter(str(search.filter) if search.filter else None, USER_FILTERABLE,
-                             CORE_USER)
-    default = page_request(request)
-    start = max(1, search.start_index or default.start_index)
-    count = max(0, min(search.count if search.count is not None else default.count, 1000))
-    page = scim.list_users(app, caller, criterion, PageRequest(start, count))
-    return ScimResponse(render_list(request, page, search if (
-        search.attributes or search.excluded_attributes) else None))
+    query = search_query(request, body, USER_FILTERABLE, CORE_USER)
+    page = scim.list_users(app, caller, query.criterion, query.page)
+    return ScimResponse(render_list(request, page, query.params))
 
 
 @router.get("/{user_id}", summary="Read a User", openapi_extra=GET_DOC)
