@@ -132,15 +132,21 @@ def user_from_row(row: sa.RowMapping) -> StoredUser:
     return StoredUser(row["id"], user, meta)
 
 
-def _load(conn: sa.Connection, source: str, user_id: str, *,
-          lock: bool = False) -> sa.RowMapping:
-    query = sa.select(U).where(U.c.source == source, U.c.id == user_id)
+def load_resource(conn: sa.Connection, table: sa.Table, kind: str, source: str,
+                  resource_id: str, *, lock: bool = False) -> sa.RowMapping:
+    """A stored User or Group of ``source`` (another source's reads as not found)."""
+    query = sa.select(table).where(table.c.source == source, table.c.id == resource_id)
     if lock:  # concurrent writes to one resource apply one after the other (PostgreSQL)
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise NotFoundException(detail=f"User {user_id} not found")
+        raise NotFoundException(detail=f"{kind} {resource_id} not found")
     return row
+
+
+def _load(conn: sa.Connection, source: str, user_id: str, *,
+          lock: bool = False) -> sa.RowMapping:
+    return load_resource(conn, U, "User", source, user_id, lock=lock)
 
 
 def manager_email(conn: sa.Connection, source: str, ref: str | None) -> str:

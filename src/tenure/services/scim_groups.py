@@ -10,10 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from scim2_models import Context, GroupMember, InvalidValueException, NotFoundException, PatchOp
+from scim2_models import Context, GroupMember, InvalidValueException, PatchOp
 
 from tenure.services.context import App
-from tenure.services.scim import Caller, new_resource_id, new_write, record_push, resource_sha256
+from tenure.services.scim import (
+    Caller,
+    load_resource,
+    new_resource_id,
+    new_write,
+    record_push,
+    resource_sha256,
+)
 from tenure.services.scim_types import (
     POLICY,
     Criterion,
@@ -55,13 +62,7 @@ def _group_from_row(row: sa.RowMapping, members: list[GroupMember]) -> StoredGro
 
 def _load(conn: sa.Connection, source: str, group_id: str, *,
           lock: bool = False) -> sa.RowMapping:
-    query = sa.select(G).where(G.c.source == source, G.c.id == group_id)
-    if lock:  # concurrent writes to one resource apply one after the other (PostgreSQL)
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
-    if row is None:
-        raise NotFoundException(detail=f"Group {group_id} not found")
-    return row
+    return load_resource(conn, G, "Group", source, group_id, lock=lock)
 
 
 def _stored(conn: sa.Connection, source: str, group_id: str) -> StoredGroup:
