@@ -53,9 +53,9 @@ def _as_of_cutoffs(now: datetime) -> tuple[date, date, date]:
 def _subjects(conn: sa.Connection, scope: Scope) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     kinds = set(scope.kinds)
-    account_kinds = [k for k in ("user", "service_account")
-                     if (SubjectKind.ACCOUNT in kinds and k == "user")
-                     or (SubjectKind.SERVICE_ACCOUNT in kinds and k == "service_account")]
+    account_kinds = [stored for wanted, stored in ((SubjectKind.ACCOUNT, "user"),
+                                                   (SubjectKind.SERVICE_ACCOUNT,
+                                                    "service_account")) if wanted in kinds]
     if account_kinds:
         query = sa.select(A).where(A.c.removed_at.is_(None), A.c.kind.in_(account_kinds))
         if scope.sources:
