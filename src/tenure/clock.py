@@ -35,6 +35,27 @@ def parse_instant(text: str) -> datetime:
     return ensure_utc(value)
 
 
+def utc_text(text: str) -> str:
+    """An ISO/RFC 3339 instant as the canonical stored text ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC).
+
+    The ingest hot path's timestamp form: validated like :func:`parse_instant` (a bad
+    calendar value raises ``ValueError``), but several times cheaper than parsing to a datetime
+    and formatting it with ``strftime``. Naive values are taken as UTC.
+    """
+    text = text.strip()
+    if len(text) == 10:
+        return f"{date.fromisoformat(text).isoformat()} 00:00:00.000000"
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is not None and value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def from_utc_text(text: str) -> datetime:
+    """The aware UTC datetime of a :func:`utc_text` string."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
 def ensure_utc(value: datetime) -> datetime:
     """Return ``value`` as timezone-aware UTC (naive values are taken as UTC)."""
     if value.tzinfo is None:

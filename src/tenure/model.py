@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
+
+from tenure.clock import from_utc_text
 
 
 class PersonStatus(StrEnum):
@@ -203,6 +205,28 @@ class Activity:
     target_id: str | None = None
     workspace_id: str | None = None
     credential_id: str | None = None
+
+
+ActivityRow = tuple[str, str, str, str | None, str | None, str, str, str | None, str | None,
+                    str | None, str | None]
+"""An activity in its stored form, for the ingest hot path: the fields of :class:`Activity` in
+order, with ``occurred_at`` as canonical UTC text (``tenure.clock.utc_text``) and
+``actor_email`` lower-cased. A plain tuple because building a frozen dataclass per event costs
+more than everything else the import does to it."""
+
+
+def activity_row(activity: Activity) -> ActivityRow:
+    """``activity`` in its stored form."""
+    a = activity
+    return (a.external_id, a.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(
+        " ", "microseconds"), a.actor_kind, a.actor_id,
+        a.actor_email.lower() if a.actor_email else None, a.action, a.category,
+        a.target_type, a.target_id, a.workspace_id, a.credential_id)
+
+
+def activity_from_row(row: ActivityRow) -> Activity:
+    """The :class:`Activity` of a stored-form row."""
+    return Activity(row[0], from_utc_text(row[1]), *row[2:])
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -165,22 +166,45 @@ def write_usage(
     return len(usage)
 
 
+@dataclass(frozen=True, slots=True)
+class PackedPage:
+    """A raw vendor page compressed for storage, with the SHA-256 of its uncompressed bytes."""
+
+    compressed: bytes
+    sha256: str
+
+
+def pack_page(body: bytes, level: int = 6) -> PackedPage:
+    """Compress and hash ``body`` (pure CPU, no database: the import does it off-thread).
+
+    Bulk imports pass a low ``level``: speed matters more than ratio there."""
+    return PackedPage(zlib.compress(body, level), hashlib.sha256(body).hexdigest())
+
+
+def store_packed_page(
+    conn: sa.Connection, *, run_id: str, source: str, stream: str, locator: str,
+    page: PackedPage, now: datetime,
+) -> int:
+    """Keep a packed vendor page; returns its row id."""
+    result = conn.execute(
+        schema.raw_pages.insert().values(
+            sync_run_id=run_id, source=source, stream=stream, locator=locator,
+            sha256=page.sha256, fetched_at=now, body=page.compressed,
+        )
+    )
+    (page_id,) = result.inserted_primary_key or (0,)
+    return int(page_id)
+
+
 def store_raw_page(
     conn: sa.Connection, *, run_id: str, source: str, stream: str, locator: str, body: bytes,
     now: datetime, level: int = 6,
 ) -> tuple[int, str]:
-    """Keep a vendor page compressed; returns (row id, SHA-256 of the uncompressed body).
-
-    Bulk imports pass a low ``level``: speed matters more than ratio there."""
-    digest = hashlib.sha256(body).hexdigest()
-    result = conn.execute(
-        schema.raw_pages.insert().values(
-            sync_run_id=run_id, source=source, stream=stream, locator=locator, sha256=digest,
-            fetched_at=now, body=zlib.compress(body, level),
-        )
-    )
-    (page_id,) = result.inserted_primary_key or (0,)
-    return int(page_id), digest
+    """Keep a vendor page compressed; returns (row id, SHA-256 of the uncompressed body)."""
+    page = pack_page(body, level)
+    page_id = store_packed_page(conn, run_id=run_id, source=source, stream=stream,
+                                locator=locator, page=page, now=now)
+    return page_id, page.sha256
 
 
 def save_cursor(
