@@ -23,7 +23,7 @@ from hypothesis import settings as hypothesis_settings
 from tenure.clock import Clock
 from tenure.config import DatabaseConfig, Settings
 from tenure.services.context import App
-from tenure.store import schema
+from tenure.store import partitions, schema
 from tenure.store.db import make_engine, migrate, normalize_url
 
 PG_ADMIN_URL = os.environ.get(
@@ -96,6 +96,11 @@ def _truncate_all(url: str) -> None:
     names = ", ".join(f'"{t.name}"' for t in schema.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # A fresh store has no month partitions of activities (ingest creates them).
+        months = sorted(partitions.existing_months(conn))
+        if months:
+            conn.exec_driver_sql("DROP TABLE " + ", ".join(
+                f'"{partitions.partition_name(m)}"' for m in months))
     engine.dispose()
 
 

@@ -59,8 +59,8 @@ def user(uid: str, email: str | None, role: str = "user") -> Account:
 
 def rows(app: App, table: sa.Table) -> list[dict[str, object]]:
     with app.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(table).order_by(table.c[
-            table.primary_key.columns.keys()[0]])).mappings()]
+        return [dict(r) for r in conn.execute(sa.select(table).order_by(
+            *table.primary_key.columns)).mappings()]
 
 
 def test_upsert_stamps_runs_and_complete_run_retires_missing(platform: App) -> None:

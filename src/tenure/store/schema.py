@@ -207,11 +207,15 @@ grants = _snapshot_table(
 activities = sa.Table(
     "activities",
     metadata,
-    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
-    sa.Column("source", sa.String(128), nullable=False),
-    sa.Column("tenant", sa.String(128), nullable=False),
-    sa.Column("external_id", sa.String(256), nullable=False),
-    sa.Column("occurred_at", UTCDateTime(), nullable=False),
+    # The primary key is the dedup key. occurred_at is part of it so the table can be
+    # range-partitioned by month on PostgreSQL (a partitioned table's unique keys must include
+    # the partition key); vendor event timestamps are immutable, so this does not weaken dedup
+    # by vendor id. On SQLite this stays an ordinary rowid table (not WITHOUT ROWID): ingest
+    # relies on the implicit rowid growing monotonically.
+    sa.Column("source", sa.String(128), primary_key=True),
+    sa.Column("tenant", sa.String(128), primary_key=True),
+    sa.Column("external_id", sa.String(256), primary_key=True),
+    sa.Column("occurred_at", UTCDateTime(), primary_key=True),
     sa.Column("actor_kind", sa.String(32), nullable=False),
     sa.Column("actor_id", sa.String(256)),
     sa.Column("actor_email", sa.String(320)),
@@ -223,11 +227,9 @@ activities = sa.Table(
     sa.Column("credential_id", sa.String(256)),
     sa.Column("sync_run_id", sa.String(64), nullable=False),
     sa.Column("raw_page_id", BigIntId),
-    # occurred_at is part of the dedup key so the table can be range-partitioned by month on
-    # PostgreSQL (a partitioned table's unique keys must include the partition key). Vendor
-    # event timestamps are immutable, so this does not weaken dedup by vendor id.
-    sa.UniqueConstraint("source", "tenant", "external_id", "occurred_at"),
     sa.Index(None, "actor_id", "occurred_at"),
+    # One partition per calendar month (UTC): see tenure.store.partitions.
+    postgresql_partition_by="RANGE (occurred_at)",
 )
 
 activity_daily = sa.Table(
