@@ -153,6 +153,16 @@ class LifecycleConfig(BaseModel):
     """First evaluation: ``report`` lists unused access without planning revocation."""
 
 
+class RetentionConfig(BaseModel):
+    """``[retention]``: how long raw activity rows are kept (``tenure retention run``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    activity_months: int | None = Field(default=None, ge=1)
+    """Keep raw activities of this many whole months before the current one; older months
+    are removed. None (the default) keeps them forever. Daily rollups are always kept."""
+
+
 class OidcConfig(BaseModel):
     """``[web.oidc]``: single sign-on through an OpenID Connect provider (Okta, Entra, ...)."""
 
@@ -210,6 +220,7 @@ class Settings(BaseModel):
     reviews: ReviewsConfig = ReviewsConfig()
     revocation: RevocationConfig = RevocationConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
+    retention: RetentionConfig = RetentionConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     web: WebConfig = WebConfig()
     checks: dict[str, dict[str, int | float | str | list[str]]] = Field(default_factory=dict)

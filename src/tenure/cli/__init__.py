@@ -99,6 +99,8 @@ def _register() -> None:
     scim.register(app)
     from tenure.cli import webusers
     webusers.register(app)
+    from tenure.cli import retention
+    retention.register(app)
 
 
 _register()
