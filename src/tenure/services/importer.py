@@ -4,7 +4,8 @@ One line is one activity object exactly as ``/v1/compliance/activities`` returns
 is one transaction: a file with an invalid line is rejected whole (every bad line is listed
 with its number and reason) unless ``skip_invalid``; a crash leaves nothing half-written, and a
 re-run is harmless because activities dedup on the vendor id. Lines are read as a stream and
-written in batches (bounded memory); each batch's raw lines are kept compressed and hashed into
+written in batches (bounded memory; the next batch is parsed and packed in a background thread
+while this one is written); each batch's raw lines are kept compressed and hashed into
 the ledger, like a synced page.
 """
 
@@ -21,14 +22,15 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from tenure.connectors.anthropic.transform import compliance_activity
+from tenure.connectors.anthropic.transform import compliance_row
 from tenure.errors import InputProblem, InputRejected, SourceError, TenureError
 from tenure.evidence import ledger
-from tenure.model import Activity, RunStatus
+from tenure.model import ActivityRow, RunStatus
+from tenure.prefetch import prefetched
 from tenure.redact import redact_text
 from tenure.services.context import App
 from tenure.store import schema, writers
-from tenure.store.activity import write_activities
+from tenure.store.activity import write_activity_rows
 
 MAX_LINE_BYTES = 1024 * 1024
 BATCH_LINES = 20_000
@@ -51,10 +53,20 @@ class ImportResult:
     seconds: float = 0.0
 
 
-def _batches(path: Path, label: str, result: ImportResult, digest: Any
-             ) -> Iterator[tuple[list[Activity], list[bytes]]]:
-    activities: list[Activity] = []
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """One batch of lines, normalized and packed, ready to write."""
+
+    index: int
+    rows: list[ActivityRow]
+    page: writers.PackedPage
+
+
+def _batches(path: Path, label: str, result: ImportResult, digest: Any) -> Iterator[_Batch]:
+    """Read, parse, normalize and pack ``path`` in batches (no database: runs off-thread)."""
+    rows: list[ActivityRow] = []
     raw: list[bytes] = []
+    index = 0
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             digest.update(line)
@@ -70,7 +82,7 @@ def _batches(path: Path, label: str, result: ImportResult, digest: Any
                     obj = orjson.loads(stripped)
                     if not isinstance(obj, dict):
                         raise ValueError("not a JSON object")
-                    activities.append(compliance_activity(obj))
+                    rows.append(compliance_row(obj))
                     raw.append(stripped)
                 except (orjson.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
                     problem = redact_text(f"{type(exc).__name__}: {exc}")[:300]
@@ -78,11 +90,11 @@ def _batches(path: Path, label: str, result: ImportResult, digest: Any
                 result.problem_count += 1
                 if len(result.problems) < MAX_LISTED_PROBLEMS:
                     result.problems.append(InputProblem(label, number, problem))
-            if len(activities) >= BATCH_LINES:
-                yield activities, raw
-                activities, raw = [], []
-    if activities:
-        yield activities, raw
+            if len(rows) >= BATCH_LINES:
+                yield _Batch(index, rows, writers.pack_page(b"\n".join(raw), level=1))
+                rows, raw, index = [], [], index + 1
+    if rows:
+        yield _Batch(index, rows, writers.pack_page(b"\n".join(raw), level=1))
 
 
 def _tenant_of(conn: sa.Connection, source: str) -> str:
@@ -115,23 +127,22 @@ def import_activity(app: App, path: Path, *, source: str,
         with app.engine.begin() as conn:
             writers.start_run(conn, run_id=result.run_id, source=source,
                               source_type="import", now=now)
-            for index, (activities, raw) in enumerate(_batches(path, label, result, digest)):
+            for batch in prefetched(_batches(path, label, result, digest)):
                 if result.problem_count and not skip_invalid:
                     continue  # keep reading to list every bad line; nothing will be kept
-                body = b"\n".join(raw)
-                page_id, page_sha = writers.store_raw_page(
+                locator = f"{path.name}#batch{batch.index}"
+                page_id = writers.store_packed_page(
                     conn, run_id=result.run_id, source=source, stream="activity-import",
-                    locator=f"{path.name}#batch{index}", body=body, now=now, level=1)
-                inserted = write_activities(conn, activities, raw_page_id=page_id, **common)
+                    locator=locator, page=batch.page, now=now)
+                inserted = write_activity_rows(conn, batch.rows, raw_page_id=page_id, **common)
                 result.inserted += inserted
-                result.duplicates += len(activities) - inserted
+                result.duplicates += len(batch.rows) - inserted
                 ledger.append(conn, kind="sync.batch", actor=app.actor, now=now,
                               subject=result.run_id, payload={
                                   "run_id": result.run_id, "source": source, "tenant": tenant,
-                                  "stream": "activity-import", "records": len(activities),
+                                  "stream": "activity-import", "records": len(batch.rows),
                                   "written": {"activity": inserted},
-                                  "raw_page_sha256": page_sha,
-                                  "locator": f"{path.name}#batch{index}"})
+                                  "raw_page_sha256": batch.page.sha256, "locator": locator})
             result.sha256 = digest.hexdigest()
             if result.problem_count and not skip_invalid:
                 raise InputRejected(label, result.problems)
