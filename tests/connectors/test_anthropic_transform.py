@@ -150,9 +150,9 @@ def test_compliance_activities_normalized() -> None:
     assert (api.actor_kind, api.credential_id) == ("api_key", "apikey_01Rj2N8SVvo6BePZj99NhmiT")
     assert api.workspace_id == "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"
     assert api.category == "admin"
-    fail = acts["activity_05LoginFail0000000000"]
+    fail = acts["activity_05LoginFail0000000000"]  # the vendor sent "Mallory@evil.test"
     assert (fail.actor_kind, fail.actor_email, fail.category) == (
-        "unauthenticated", "Mallory@evil.test", "login")
+        "unauthenticated", "mallory@evil.test", "login")  # emails are matched lower-cased
     assert acts["activity_04Login00000000000000"].category == "login"
     chat = acts["activity_01XyDMpzjS89pFZXqSFUBDr6"]
     assert (chat.category, chat.target_type) == ("content", "chat")

@@ -175,6 +175,9 @@ def _people(org: Org, rng: random.Random, n: int) -> None:
             p.end_day = -rng.randint(40, 100)
         elif category == "leaver_noseat":
             p.end_day = -rng.randint(30, 400)
+        if p.end_day is not None:
+            # Nobody leaves before they join (consumes no randomness: other people unchanged).
+            p.start_day = min(p.start_day, p.end_day - 30)
         if category == "mover":
             p.moved_to = rng.choice([d for d in DEPARTMENTS if d != dept])
         org.people.append(p)

@@ -79,7 +79,7 @@ class AnthropicConnector:
         key = fetch.admin_key(cfg, ctx.env)
         with fetch.make_client(cfg, key, options=self.http) as admin:
             self._clients = [admin]
-            reader = fetch.AdminReader(admin, cfg.page_size)
+            reader = fetch.AdminReader(admin, cfg.page_size, cfg.usage_days_per_page)
             org_doc = reader.organization()
             org = _Org(org_id=str(org_doc["id"]))
             yield TenantInfo(org.org_id, str(org_doc.get("name") or ""))

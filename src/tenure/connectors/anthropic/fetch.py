@@ -34,7 +34,10 @@ USAGE_MESSAGES = "/v1/organizations/usage_report/messages"
 CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
 ACTIVITIES = "/v1/compliance/activities"
 
-USAGE_BUCKETS_PER_PAGE = 31  # the documented maximum for bucket_width=1d
+USAGE_DAYS_PER_PAGE = 7
+"""Daily buckets per usage page (the vendor allows 1–31). Each bucket holds one result per key,
+so a page's size is days × keys: at 31 days an organization with 5,000 keys gets ~35 MB pages
+and the sync peaks above 600 MB; at 7 it stays under half that."""
 LEGACY_MAX_LIMIT = 100  # older docs capped Admin list pages at 100 (vendor-apis.md §1.2)
 
 
@@ -80,9 +83,11 @@ def compliance_key(config: AnthropicConfig, env: Mapping[str, str]) -> str:
 class AdminReader:
     """Reads Admin API listings, falling back to the legacy page-size cap when refused."""
 
-    def __init__(self, client: HttpClient, page_size: int) -> None:
+    def __init__(self, client: HttpClient, page_size: int,
+                 usage_days_per_page: int = USAGE_DAYS_PER_PAGE) -> None:
         self.client = client
         self.page_size = page_size
+        self.usage_days_per_page = usage_days_per_page
 
     def organization(self) -> dict[str, Any]:
         """``GET /v1/organizations/me``."""
@@ -134,7 +139,7 @@ class AdminReader:
         """Daily per-key message usage for ``[start, end)``, from page token ``page``."""
         params: Params = [("starting_at", _rfc3339(start)), ("ending_at", _rfc3339(end)),
                           ("bucket_width", "1d"), ("group_by[]", "api_key_id"),
-                          ("limit", USAGE_BUCKETS_PER_PAGE)]
+                          ("limit", self.usage_days_per_page)]
         return paginate(self.client, USAGE_MESSAGES, params, paging=TOKEN_PAGING, start=page)
 
     def claude_code(self, day: date, page: str | None) -> Iterator[Page]:
