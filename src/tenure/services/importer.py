@@ -31,6 +31,7 @@ from tenure.redact import redact_text
 from tenure.services.context import App
 from tenure.store import schema, writers
 from tenure.store.activity import write_activity_rows
+from tenure.store.db import refresh_statistics
 
 MAX_LINE_BYTES = 1024 * 1024
 BATCH_LINES = 20_000
@@ -160,6 +161,8 @@ def import_activity(app: App, path: Path, *, source: str,
     except InputRejected as exc:
         _record_failure(app, result, str(exc))
         raise
+    if result.inserted:
+        refresh_statistics(app.engine)
     return result
 
 

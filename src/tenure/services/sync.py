@@ -48,6 +48,7 @@ from tenure.redact import redact_text
 from tenure.services.context import App
 from tenure.store import schema, writers
 from tenure.store.activity import write_activities
+from tenure.store.db import refresh_statistics
 from tenure.store.people import retire_missing_people, write_people
 
 ProgressCallback = Callable[[str, str, int], None]
@@ -214,6 +215,8 @@ def run_source(
     result.seconds = time.monotonic() - started
     with engine.begin() as conn:
         _finish(conn, app, result)
+    if sum(result.written.values()):
+        refresh_statistics(engine)
     return result
 
 

@@ -39,7 +39,7 @@ class AnthropicConfig(SourceConfig):
     page_size: int = Field(default=1000, ge=1, le=1000)
     activity_page_size: int = Field(default=1000, ge=1, le=5000)
     usage_days_per_page: int = Field(default=7, ge=1, le=31)
-    """Daily buckets per usage-report page; a page holds days × keys results, so organizations
+    """Daily buckets per usage-report page; a page holds days x keys results, so organizations
     with many keys keep memory bounded with fewer days per page."""
     activity_overlap_minutes: int = Field(default=10, ge=0, le=24 * 60)
     usage_overlap_days: int = Field(default=2, ge=0, le=31)
