@@ -255,10 +255,12 @@ def _usage_of(
         entry = activity.get((source, key))
         if entry is None:
             continue
+        # An event is rolled up by account id or, when it names no account, by email: the
+        # two never overlap, so they add up.
         for category, n in entry["n30"].items():
-            n30[category] = max(n30[category], n)
+            n30[category] += n
         for category, n in entry["n90"].items():
-            n90[category] = max(n90[category], n)
+            n90[category] += n
         last = _later(last, entry["last"])
     requests_30 = requests_90 = tokens_30 = tokens_90 = 0
     weekly: list[int] = []

@@ -12,10 +12,11 @@ form (``model.ActivityRow``), so nothing is converted again here.
   needs are created (``store.partitions``), then a single statement inserts with
   ``ON CONFLICT DO NOTHING … RETURNING`` and upserts the rollups from exactly the returned rows.
 
-An event counts in the rollups for each principal it names: the account (user or service
-account actor), the key it was made with, and the actor's email (so seats can be matched where
-the vendor gives only an email, as Claude Code analytics does). Only new events reach the
-rollups, so a re-read page never double counts.
+An event counts in the rollups once for each principal it names: the account (user or service
+account actor) and the key it was made with; its email only when it names no account (so seats
+can be matched where the vendor gives only an email, as Claude Code analytics does — and an
+account's events are never counted twice, once by id and once by email). Only new events
+reach the rollups, so a re-read page never double counts.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def _rollup(day: str, relation: str, greatest: str) -> str:
         "pid, day, category, n, last_at FROM g WHERE actor_id IS NOT NULL AND actor_kind IN "
         "('user', 'service_account') UNION ALL SELECT 'credential', credential_id, day, "
         "category, n, last_at FROM g WHERE credential_id IS NOT NULL UNION ALL SELECT "
-        "'email', actor_email, day, category, n, last_at FROM g WHERE actor_email IS NOT NULL"
+        "'email', actor_email, day, category, n, last_at FROM g WHERE actor_email IS NOT NULL "
+        "AND (actor_id IS NULL OR actor_kind NOT IN ('user', 'service_account'))"
         ") p WHERE true GROUP BY ptype, pid, day, category ON CONFLICT (source, tenant, "
         "principal_type, principal_id, day, category) DO UPDATE SET events = "
         "activity_daily.events + excluded.events, last_at = "
