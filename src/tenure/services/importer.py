@@ -162,7 +162,7 @@ def import_activity(app: App, path: Path, *, source: str,
         _record_failure(app, result, str(exc))
         raise
     if result.inserted:
-        refresh_statistics(app.engine)
+        refresh_statistics(app.engine, ("activities", "activity_daily"))
     return result
 
 
