@@ -211,9 +211,15 @@ def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime) -> list[It
     groups = _groups(conn)
     accounts = {(r["source"], r["external_id"]): dict(r)
                 for r in conn.execute(sa.select(A)).mappings()}
+    # Only the four fields a snapshot reads: an organization has grants in the hundreds of
+    # thousands (org admins hold a role in every workspace), and whole rows cost ~200 MB.
     grants_of: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for r in conn.execute(sa.select(G).where(G.c.removed_at.is_(None))).mappings():
-        grants_of[(r["source"], r["account_id"])].append(dict(r))
+    for source, account_id, entitlement_id, inherited, privileged, scope_type in conn.execute(
+            sa.select(G.c.source, G.c.account_id, G.c.entitlement_id, G.c.inherited,
+                      G.c.privileged, G.c.scope_type).where(G.c.removed_at.is_(None))):
+        grants_of[(source, account_id)].append({
+            "entitlement_id": entitlement_id, "inherited": inherited, "privileged": privileged,
+            "scope_type": scope_type})
     workspaces = {(r["source"], r["external_id"]): (r["name"], r["status"])
                   for r in conn.execute(sa.select(W.c.source, W.c.external_id, W.c.name,
                                                   W.c.status)).mappings()}
