@@ -45,7 +45,11 @@ def utc_text(text: str) -> str:
     text = text.strip()
     if len(text) == 10:
         return f"{date.fromisoformat(text).isoformat()} 00:00:00.000000"
-    value = datetime.fromisoformat(text)
+    return stored_text(datetime.fromisoformat(text))
+
+
+def stored_text(value: datetime) -> str:
+    """``value`` as the canonical stored text (see :func:`utc_text`); naive is taken as UTC."""
     if value.tzinfo is not None and value.utcoffset():
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from tenure.clock import from_utc_text
+from tenure.clock import from_utc_text, stored_text
 
 
 class PersonStatus(StrEnum):
@@ -218,8 +218,7 @@ more than everything else the import does to it."""
 def activity_row(activity: Activity) -> ActivityRow:
     """``activity`` in its stored form."""
     a = activity
-    return (a.external_id, a.occurred_at.astimezone(UTC).replace(tzinfo=None).isoformat(
-        " ", "microseconds"), a.actor_kind, a.actor_id,
+    return (a.external_id, stored_text(a.occurred_at), a.actor_kind, a.actor_id,
         a.actor_email.lower() if a.actor_email else None, a.action, a.category,
         a.target_type, a.target_id, a.workspace_id, a.credential_id)
 

@@ -124,11 +124,9 @@ def write_activity_rows(
     if conn.dialect.name == "postgresql":
         return _write_postgresql(conn, rows, source, tenant, run_id, raw_page_id)
     after = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM activities").scalar()
-    conn.execute(sa.text(_SQLITE_INSERT), {
+    inserted = conn.execute(sa.text(_SQLITE_INSERT), {
         "rows": orjson.dumps(rows).decode(), "source": source, "tenant": tenant,
-        "run_id": run_id, "raw_page_id": raw_page_id})
-    inserted = conn.exec_driver_sql("SELECT count(*) FROM activities WHERE rowid > ?",
-                                    (after,)).scalar_one()
+        "run_id": run_id, "raw_page_id": raw_page_id}).rowcount
     if inserted:
         conn.execute(sa.text(_SQLITE_ROLLUP), {"source": source, "tenant": tenant,
                                                "after": after})
@@ -147,5 +145,4 @@ def _write_postgresql(conn: sa.Connection, rows: Sequence[ActivityRow], source: 
     inserted = conn.execute(sa.text(_PG_INSERT_AND_ROLL_UP), {
         "source": source, "tenant": tenant, "run_id": run_id, "raw_page_id": raw_page_id,
     }).scalar_one()
-    conn.exec_driver_sql("TRUNCATE activity_stage")
     return int(inserted)

@@ -12,7 +12,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from tenure.errors import ConfigError
-from tenure.store import schema
 
 DEFAULT_DATABASE_URL = "sqlite:///tenure.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -79,9 +78,8 @@ def refresh_statistics(engine: sa.Engine, tables: tuple[str, ...] = INGEST_TABLE
     """
     if engine.dialect.name != "postgresql":
         return
-    known = [name for name in tables if name in schema.metadata.tables]
     with engine.begin() as conn:
-        conn.exec_driver_sql(f"ANALYZE {', '.join(known)}")
+        conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
 
 
 def _alembic_config(connection: sa.Connection) -> Config:

@@ -34,10 +34,6 @@ USAGE_MESSAGES = "/v1/organizations/usage_report/messages"
 CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
 ACTIVITIES = "/v1/compliance/activities"
 
-USAGE_DAYS_PER_PAGE = 7
-"""Daily buckets per usage page (the vendor allows 1-31). Each bucket holds one result per key,
-so a page's size is days x keys: at 31 days an organization with 5,000 keys gets ~35 MB pages
-and the sync peaks above 600 MB; at 7 it stays under half that."""
 LEGACY_MAX_LIMIT = 100  # older docs capped Admin list pages at 100 (vendor-apis.md §1.2)
 
 
@@ -83,8 +79,7 @@ def compliance_key(config: AnthropicConfig, env: Mapping[str, str]) -> str:
 class AdminReader:
     """Reads Admin API listings, falling back to the legacy page-size cap when refused."""
 
-    def __init__(self, client: HttpClient, page_size: int,
-                 usage_days_per_page: int = USAGE_DAYS_PER_PAGE) -> None:
+    def __init__(self, client: HttpClient, page_size: int, usage_days_per_page: int) -> None:
         self.client = client
         self.page_size = page_size
         self.usage_days_per_page = usage_days_per_page

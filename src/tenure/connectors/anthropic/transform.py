@@ -327,9 +327,7 @@ def actor_fields(actor: JSON) -> tuple[str, str | None, str | None, str | None]:
 
 def compliance_row(obj: JSON) -> ActivityRow:
     """One Compliance feed activity, normalized, in its stored form (the import hot path)."""
-    event_id = obj.get("id")
-    if not isinstance(event_id, str) or not event_id:
-        raise ValueError(f"activity without 'id': {dict(obj)!r:.200}")
+    event_id = _require(obj, "id", "activity")
     created = obj.get("created_at")
     if created is None or created == "":
         raise ValueError(f"activity {event_id} without created_at")
