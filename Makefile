@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Browser tests drive the system Chromium (/usr/bin/chromium); Playwright must not fetch its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint types pytest clean

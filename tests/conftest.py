@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -148,3 +149,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("!", "PostgreSQL suite SKIPPED", yellow=True)
         terminalreporter.write_line(_pg_skip_reason)
         terminalreporter.write_line("Set TENURE_REQUIRE_POSTGRES=1 to make this an error.")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright launches the system Chromium (Debian's), never a downloaded build;
+    absent means skip locally and fail in CI."""
+    from tests.browsing import find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    return {**browser_type_launch_args, "executable_path": binary, "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-quic",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--hide-scrollbars"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A desktop-sized page in UTC and English, downloads accepted."""
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900},
+            "timezone_id": "UTC", "locale": "en-US", "accept_downloads": True}

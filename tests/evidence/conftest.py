@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +15,6 @@ from tenure.evidence.ledger import GENESIS_HASH, LedgerEntry, canonical_json, en
 from tenure.services.context import App
 from tenure.store import schema
 from tests.conftest import FIXED_NOW, make_app
-
-from .browser import find_chromium
 
 KINDS = ("sync.batch", "sync_run.complete", "finding.opened", "finding.resolved",
          "review.decision", "action.outcome")
@@ -53,17 +50,6 @@ def insert_entries(engine: sa.Engine, entries: list[LedgerEntry], batch: int = 2
                  "subject": e.subject, "payload": e.payload, "payload_hash": e.payload_hash,
                  "prev_hash": e.prev_hash, "entry_hash": e.entry_hash}
                 for e in entries[i:i + batch]])
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """The browser binary; absent means skip locally and fail in CI."""
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
-        pytest.skip("chromium not installed (apt-get install -y chromium); CI installs it")
-    return binary
 
 
 @pytest.fixture

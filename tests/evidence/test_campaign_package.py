@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tenure.config import EvidenceConfig
 from tenure.errors import NotFound
@@ -17,12 +18,12 @@ from tenure.reviews.decisions import Decision
 from tenure.services import evidence as svc
 from tenure.services import reviews
 from tenure.services.context import App
+from tests.browsing import Watch, screenshot, violations
 from tests.reviews.conftest import org  # noqa: F401 - the reviews test organization fixture
 from tests.reviews.test_campaigns import by_subject, spec
 
-from .browser import Browser
 from .test_package import resign_files, rewrite
-from .test_report_browser import ARTIFACTS, SECTIONS
+from .test_report_browser import SECTIONS
 
 
 @pytest.fixture
@@ -103,19 +104,20 @@ def test_unknown_campaign_is_not_found(reviewed: tuple[App, str], tmp_path: Path
         svc.export_campaign(app, "cmp_missing", tmp_path)
 
 
-def test_campaign_report_in_chromium(reviewed: tuple[App, str], chromium: str,
+def test_campaign_report_in_chromium(reviewed: tuple[App, str], page: Page,
                                      tmp_path: Path) -> None:
     app, cid = reviewed
     package = svc.export_campaign(app, cid, tmp_path / "out").path
-    page = tmp_path / "report.html"
+    report = tmp_path / "report.html"
     with zipfile.ZipFile(package) as archive:
-        page.write_bytes(archive.read("report.html"))
-    with Browser(chromium, tmp_path / "profile") as browser:
-        browser.open(page.as_uri())
-        ids = browser.evaluate("[...document.querySelectorAll('section')].map(s => s.id)")
-        charts = browser.evaluate("document.querySelectorAll('#charts svg').length")
-        browser.screenshot(ARTIFACTS / "evidence-campaign-report.png")
-        problems = browser.problems()
+        report.write_bytes(archive.read("report.html"))
+    watch = Watch(page)
+    page.goto(report.as_uri())
+    ids = page.evaluate("[...document.querySelectorAll('section')].map(s => s.id)")
+    charts = page.locator("#charts svg").count()
+    found = violations(page)
+    screenshot(page, "evidence-campaign-report.png")
     assert ids == SECTIONS
     assert charts == 6
-    assert problems == []
+    assert found == []
+    assert watch.problems == []

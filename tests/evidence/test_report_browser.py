@@ -7,14 +7,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tenure.services import evidence as svc
 from tenure.services.context import App
+from tests.browsing import ARTIFACTS, Watch, screenshot, violations
 
-from .browser import Browser
 from .seed import seed
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECTIONS = ["summary", "charts", "integrity", "tables", "files"]
 
 
@@ -37,23 +37,18 @@ def report_html(sqlite_url: str, key_file: Path, tmp_path: Path) -> Path:
     return target
 
 
-def test_report_renders_offline_with_no_console_errors(
-    chromium: str, report_html: Path, tmp_path: Path,
-) -> None:
-    with Browser(chromium, tmp_path / "profile") as browser:
-        browser.open(report_html.as_uri())
-        ids = browser.evaluate("[...document.querySelectorAll('section')].map(s => s.id)")
-        headings = browser.evaluate(
-            "[...document.querySelectorAll('section h2')].map(h => h.textContent)")
-        charts = browser.evaluate("document.querySelectorAll('#charts svg rect').length")
-        cards = browser.evaluate("document.querySelectorAll('#summary .card').length")
-        rows = browser.evaluate("document.querySelectorAll('#tables tbody tr').length")
-        injected = browser.evaluate("document.querySelectorAll('body script').length")
-        width = browser.evaluate("document.querySelector('#charts svg').getBoundingClientRect()"
-                                 ".width")
-        browser.screenshot(ARTIFACTS / "evidence-report.png")
-        problems = browser.problems()
-        requests = browser.requests()
+def test_report_renders_offline_with_no_console_errors(page: Page, report_html: Path) -> None:
+    watch = Watch(page)
+    page.goto(report_html.as_uri())
+    ids = page.evaluate("[...document.querySelectorAll('section')].map(s => s.id)")
+    headings = page.locator("section h2").all_text_contents()
+    charts = page.locator("#charts svg rect").count()
+    cards = page.locator("#summary .card").count()
+    rows = page.locator("#tables tbody tr").count()
+    injected = page.locator("body script").count()
+    width = page.evaluate("document.querySelector('#charts svg').getBoundingClientRect().width")
+    found = violations(page)
+    screenshot(page, "evidence-report.png")
     assert ids == SECTIONS
     assert headings == ["Summary", "Charts", "Integrity", "Data", "Files and SHA-256"]
     assert cards >= 7
@@ -61,20 +56,9 @@ def test_report_renders_offline_with_no_console_errors(
     assert rows > 20
     assert width > 300
     assert injected == 0  # the hostile person name stayed text
-    assert problems == []
-    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert found == []
+    assert watch.problems == []
+    assert all(u.startswith(("file:", "data:")) for u in watch.requests), watch.requests
     shot = ARTIFACTS / "evidence-report.png"
     assert shot.stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_the_harness_does_see_console_errors(chromium: str, tmp_path: Path) -> None:
-    """Positive control: a page that logs an error and throws is reported as such."""
-    page = tmp_path / "bad.html"
-    page.write_text("<!DOCTYPE html><title>x</title><script>console.error('boom');"
-                    "undefinedFunction();</script>", encoding="utf-8")
-    with Browser(chromium, tmp_path / "profile") as browser:
-        browser.open(page.as_uri())
-        problems = browser.problems()
-    assert any("boom" in p for p in problems), problems
-    assert any(p.startswith("exception") for p in problems), problems

@@ -3,7 +3,6 @@ served by the real app in process (TestClient) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from tenure.services import findings, reviews, web_users
 from tenure.services.context import App
 from tenure.services.web_users import Role
 from tests.conftest import FIXED_NOW
-from tests.evidence.browser import find_chromium
 from tests.reviews.conftest import org  # noqa: F401  (fixture re-exported)
 
 PASSWORD = "correct horse battery staple"
@@ -102,17 +100,6 @@ def served(org: App, tmp_path: Path) -> Iterator[Org]:  # noqa: F811
     return Org(org, api, campaign_id, own.id, foreign.id,
               ("account", foreign.source, foreign.subject_id), finding.id, plan.id,
               plan.sha256, tokens)
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The browser binary; absent means skip locally and fail in CI."""
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI (apt-get install -y chromium)")
-        pytest.skip("chromium not installed (apt-get install -y chromium)")
-    return binary
 
 
 def all_routes(routes: list[Any], prefix: str = "") -> set[tuple[str, str]]:
