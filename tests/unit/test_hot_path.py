@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tenure.clock import from_utc_text, parse_instant, utc_text
-from tenure.connectors.anthropic.transform import compliance_activity, compliance_row
+from tenure.connectors.anthropic.feed import compliance_activity, compliance_row
 from tenure.model import activity_from_row, activity_row
 from tenure.prefetch import prefetched
 

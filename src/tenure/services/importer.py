@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from tenure.connectors.anthropic.transform import compliance_row
+from tenure.connectors.anthropic.feed import compliance_row
 from tenure.errors import InputProblem, InputRejected, SourceError, TenureError
 from tenure.evidence import ledger
 from tenure.model import ActivityRow, RunStatus

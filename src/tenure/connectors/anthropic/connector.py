@@ -2,25 +2,26 @@
 
 Streams, in order: organization, users (accounts + org-role grants), invites, workspaces,
 workspace members (explicit + inherited grants), API keys, per-key daily usage, Claude Code
-analytics, and the Compliance activity feed. Snapshot streams are re-listed each run (cheap,
-idempotent upserts) and marked complete only when listed to the end; the three time-based
-streams are windowed and resume from the cursor committed with their last page.
+analytics (``claude_code_sync``), and the Compliance activity feed (``feed_sync``). Snapshot
+streams are re-listed each run (cheap, idempotent upserts) and marked complete only when listed
+to the end; the three time-based streams are windowed and resume from the cursor committed with
+their last page.
 
-Data the organization does not have or this key may not read (403, 404, Compliance not
-enabled, no workspaces, an outage that outlasted the retries) becomes a ``Gap`` for that record
-type, and the other streams go on.
+Data the organization does not have or this key may not read (403, 404, Compliance not enabled,
+no workspaces, an outage that outlasted the retries) becomes a ``Gap`` for that record type, and
+the other streams go on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from tenure.connectors import pages
-from tenure.connectors.anthropic import fetch, transform
+from tenure.connectors.anthropic import claude_code_sync, feed_sync, fetch, transform
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.base import (
     Batch,
@@ -37,7 +38,7 @@ from tenure.connectors.http import (
     Page,
     RetriesExhausted,
 )
-from tenure.connectors.incremental import DescendingGuard, Window, next_window, resume_pages
+from tenure.connectors.incremental import Window, next_window, resume_pages
 from tenure.model import Gap, Grant
 
 GAP_STATUSES = frozenset({403, 404})
@@ -45,8 +46,6 @@ CHUNK = 5000
 DAY = timedelta(days=1)
 
 STREAM_USAGE = "usage"
-STREAM_CLAUDE_CODE = "claude_code"
-STREAM_ACTIVITIES = "activities"
 
 
 @dataclass
@@ -92,10 +91,11 @@ class AnthropicConnector:
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.claude_code:
-                yield from self._guard(("activity",), self._claude_code(reader, ctx),
+                yield from self._guard(("activity",),
+                                       claude_code_sync.claude_code_usage(cfg, reader, ctx),
                                        what="Claude Code analytics")
         if cfg.activities:
-            yield from self._activities(ctx)
+            yield from feed_sync.activities(cfg, self.http, ctx, self._clients)
         yield from self._retry_notes()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -233,115 +233,6 @@ class AnthropicConnector:
                 return
             state = done  # a resumed window is done: now read from its end to today
 
-    def _claude_code(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
-        """One request sequence per UTC day; ``Window.page`` is ``DAY`` or ``DAY|token``."""
-        cfg = self.config
-        tomorrow = transform.day_start(ctx.clock.today()) + DAY
-        state = self._state(ctx, STREAM_CLAUDE_CODE)
-        window = next_window(state, now=tomorrow, lookback=timedelta(days=cfg.lookback_days),
-                             overlap=timedelta(days=1))
-        if window is None:
-            return
-        start, _ = window.bounds()
-        window = Window(window.high_water, _midnight(start), tomorrow, window.page)
-        day, token = _day_token(window.page, start.date())
-        done = window.finished(tomorrow - DAY)
-        while transform.day_start(day) < tomorrow:
-            next_day = day + DAY
-            for page in resume_pages(partial(reader.claude_code, day), token):
-                seen: dict[str, Any] = {}
-                for act in self._transform(page, transform.claude_code_activity):
-                    if act is not None:
-                        seen.setdefault(act.external_id, act)
-                if page.next_cursor:
-                    cursor = window.at_page(f"{day.isoformat()}|{page.next_cursor}")
-                elif transform.day_start(next_day) < tomorrow:
-                    cursor = window.at_page(next_day.isoformat())
-                else:
-                    cursor = done
-                if not seen and cursor is not done:
-                    # An empty day commits nothing: after a crash it is simply asked again,
-                    # which spares one transaction per idle day on a long first sync.
-                    continue
-                yield Batch(STREAM_CLAUDE_CODE, list(seen.values()), cursor=cursor.to_cursor(),
-                            raw=self._raw(reader.client, page))
-            day, token = next_day, None
-
-    def _activities(self, ctx: SyncContext) -> Iterator[SyncItem]:
-        """The Compliance feed, with its own key and auth header when configured."""
-        cfg = self.config
-        key = fetch.compliance_key(cfg, ctx.env)
-        # The reference page shows "Authorization: Bearer", the guide shows "x-api-key" (both
-        # vendor material): in "auto" mode try x-api-key and fall back to Bearer on a 401.
-        schemes = {"auto": (False, True), "x-api-key": (False,), "bearer": (True,)}[
-            cfg.compliance_auth]
-        for index, bearer in enumerate(schemes):
-            client = fetch.make_client(cfg, key, bearer=bearer, options=self.http)
-            self._clients.append(client)
-            started = False
-            try:
-                for item in self._activity_windows(client, ctx):
-                    started = True
-                    yield item
-                return
-            except ApiError as exc:
-                if exc.status == 401 and not started and index + 1 < len(schemes):
-                    continue
-                if exc.status not in (*GAP_STATUSES, 401):
-                    raise
-                hint = " (is the Compliance API enabled for this organization, and does the " \
-                       "key carry read:compliance_activities?)"
-                yield Gap("activity", f"{exc.error_type} (HTTP {exc.status})", f"{exc}{hint}")
-                return
-            except RetriesExhausted as exc:
-                yield Gap("activity", "unavailable after retries", str(exc))
-                return
-            finally:
-                client.close()
-
-    def _activity_windows(self, client: HttpClient, ctx: SyncContext) -> Iterator[SyncItem]:
-        cfg = self.config
-        now = ctx.clock.now()
-        state = self._state(ctx, STREAM_ACTIVITIES)
-        filters = {"activity_types": sorted(cfg.activity_types),
-                   "organization_ids": sorted(cfg.organization_ids)}
-        committed = ctx.cursors.get(STREAM_ACTIVITIES) or {}
-        if committed and any(list(committed.get(k) or []) != v for k, v in filters.items()):
-            # A filter changed: the high-water mark says nothing about the events now
-            # wanted, so read the lookback again (stored events dedup).
-            state = Window()
-        for _ in range(2):  # an unfinished window from an earlier run, then the new one
-            window = next_window(state, now=now, lookback=timedelta(days=cfg.lookback_days),
-                                 overlap=timedelta(minutes=cfg.activity_overlap_minutes))
-            if window is None:
-                return
-            start, end = window.bounds()
-            guard = DescendingGuard(window, "compliance activity feed")
-            feed = partial(fetch.activity_pages, client, start, end,
-                           limit=cfg.activity_page_size, activity_types=cfg.activity_types,
-                           organization_ids=cfg.organization_ids)
-            for page in resume_pages(feed, window.page):
-                events = self._transform(page, transform.compliance_activity)
-                for event in events:
-                    guard.check(event.external_id, event.occurred_at)
-                cursor = window.at_page(page.next_cursor) if page.next_cursor else (
-                    window.finished())
-                yield Batch(STREAM_ACTIVITIES, events,
-                            cursor={**cursor.to_cursor(), **filters},
-                            raw=self._raw(client, page))
-            if not state.open:
-                return
-            # A resumed window is done; its newest part may have gained late-indexed events
-            # since it was read, so the overlap before its end is read again, up to now.
-            state = window.finished()
-
 
 def _midnight(value: datetime) -> datetime:
     return transform.day_start(value.date())
-
-
-def _day_token(page: str | None, default: date) -> tuple[date, str | None]:
-    if not page:
-        return default, None
-    day_text, _, token = page.partition("|")
-    return date.fromisoformat(day_text), token or None

@@ -1,8 +1,8 @@
 """The only I/O of the Anthropic connector: building clients and reading pages.
 
 Endpoints, headers and paging rules follow vendor-apis.md §1-3 to the letter: ``x-api-key`` +
-``anthropic-version``; ``after_id``/``last_id`` for Admin lists and the Compliance feed (whose
-``after_id`` goes back in time); ``page``/``next_page`` for usage reports.
+``anthropic-version``; ``after_id``/``last_id`` for Admin lists; ``page``/``next_page`` for usage
+reports. The Compliance feed is read by ``feed_sync``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ API_KEYS = "/v1/organizations/api_keys"
 ORG = "/v1/organizations/me"
 USAGE_MESSAGES = "/v1/organizations/usage_report/messages"
 CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
-ACTIVITIES = "/v1/compliance/activities"
 
 LEGACY_MAX_LIMIT = 100  # older docs capped Admin list pages at 100 (vendor-apis.md §1.2)
 
@@ -141,18 +140,6 @@ class AdminReader:
         """Claude Code analytics records of one UTC day."""
         params: Params = [("starting_at", day.isoformat()), ("limit", 1000)]
         return paginate(self.client, CLAUDE_CODE, params, paging=TOKEN_PAGING, start=page)
-
-
-def activity_pages(
-    client: HttpClient, start: datetime, end: datetime, after_id: str | None, *,
-    limit: int, activity_types: tuple[str, ...], organization_ids: tuple[str, ...] = (),
-) -> Iterator[Page]:
-    """The Compliance feed for ``[start, end)``, newest first, from ``after_id`` backwards."""
-    params: list[tuple[str, str | int | bool]] = [
-        ("created_at.gte", _rfc3339(start)), ("created_at.lt", _rfc3339(end)), ("limit", limit)]
-    params += [("activity_types[]", t) for t in activity_types]
-    params += [("organization_ids[]", o) for o in organization_ids]
-    return paginate(client, ACTIVITIES, params, start=after_id)
 
 
 def _rfc3339(value: datetime) -> str:

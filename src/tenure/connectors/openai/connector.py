@@ -2,11 +2,11 @@
 
 Streams, in order: users (accounts, org-role grants, last key use), invites, projects, then per
 project its users (grants), service accounts (accounts + grants) and API keys, then admin keys,
-per-key daily usage and the audit logs. Snapshot streams are re-listed each run and a record
-type is marked complete only when *every* listing that feeds it was read to the end (accounts
-come from users and from every project's service accounts; grants from users, project users
-and service accounts; credentials from every project's keys and the admin keys). Usage and
-audit logs are windowed and resume from the cursor committed with their last page.
+per-key daily usage and the audit logs (``audit_log_sync``). Snapshot streams are re-listed each
+run and a record type is marked complete only when *every* listing that feeds it was read to the
+end (accounts come from users and from every project's service accounts; grants from users,
+project users and service accounts; credentials from every project's keys and the admin keys).
+Usage and audit logs are windowed and resume from the cursor committed with their last page.
 
 Data this key may not read (403, 404, an outage that outlasted the retries) becomes a ``Gap``
 for that record type and the other streams go on.
@@ -20,7 +20,6 @@ from datetime import UTC, datetime, time, timedelta
 
 from tenure.connectors.base import (
     Batch,
-    Note,
     Record,
     StreamComplete,
     SyncContext,
@@ -28,17 +27,16 @@ from tenure.connectors.base import (
     TenantInfo,
 )
 from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted
-from tenure.connectors.incremental import DescendingGuard, Window, next_window
-from tenure.connectors.openai import fetch, transform
+from tenure.connectors.incremental import Window, next_window
+from tenure.connectors.openai import audit_log_sync, fetch, transform
 from tenure.connectors.openai.config import OpenAIConfig
 from tenure.connectors.pages import raw_page, retry_notes, transform_page
-from tenure.model import Activity, Gap
+from tenure.model import Gap
 
 GAP_STATUSES = frozenset({403, 404})
 DAY = timedelta(days=1)
 
 STREAM_USAGE = "usage"
-STREAM_AUDIT = "audit_logs"
 
 Listing = Generator[SyncItem, None, bool]
 """A guarded listing: yields items, returns True when it was read to the end."""
@@ -66,7 +64,7 @@ class OpenAIConnector:
         self.config = config
         self.http = http or fetch.HttpOptions()
         self._clients: list[HttpClient] = []
-        self._audit_filtered = True
+        self._audit = audit_log_sync.AuditLogStream(config)
 
     def sync(self, ctx: SyncContext) -> Iterator[SyncItem]:
         """Yield everything this organization shows, stream by stream."""
@@ -98,7 +96,7 @@ class OpenAIConnector:
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.audit_logs:
-                yield from self._guard(("activity",), self._audit(reader, ctx),
+                yield from self._guard(("activity",), self._audit.sync(client, ctx),
                                        what="audit logs (is audit logging turned on?)")
         yield from retry_notes(self._clients)
 
@@ -237,60 +235,6 @@ class OpenAIConnector:
             if not state.open:
                 return
             state = done  # a resumed window is done: now read from its end to today
-
-    def _audit(self, reader: fetch.AdminReader, ctx: SyncContext) -> Iterator[SyncItem]:
-        cfg = self.config
-        now = ctx.clock.now()
-        state = self._state(ctx, STREAM_AUDIT)
-        for _ in range(2):  # an unfinished window from an earlier run, then the new one
-            window = next_window(state, now=now, lookback=timedelta(days=cfg.lookback_days),
-                                 overlap=timedelta(minutes=cfg.audit_overlap_minutes))
-            if window is None:
-                return
-            yield from self._audit_window(reader, window)
-            if not state.open:
-                return
-            # A resumed window is done; its newest part may have gained late-indexed events
-            # since it was read, so the overlap before its end is read again, up to now.
-            state = window.finished()
-
-    def _audit_window(self, reader: fetch.AdminReader, window: Window) -> Iterator[SyncItem]:
-        """One window of the audit logs, newest first.
-
-        The bracket form ``effective_at[gte]=`` is the documented serialisation of the filter
-        but unverified: a 400 on the first page makes the connector read unfiltered instead,
-        keeping events inside the window itself and stopping at the first older one.
-        """
-        start, end = window.bounds()
-        guard = DescendingGuard(window, "OpenAI audit logs")
-        first = True
-        try:
-            pages = reader.audit_logs(start if self._audit_filtered else None, end, window.page)
-            for page in pages:
-                first = False
-                kept: list[Activity] = []
-                past = False
-                for event in transform_page(page, transform.audit_activity):
-                    if event.occurred_at >= end:
-                        continue  # newer than the window: only an unhonoured filter sends it
-                    if event.occurred_at < start:
-                        past = True
-                        break
-                    guard.check(event.external_id, event.occurred_at)
-                    kept.append(event)
-                cursor = window.finished() if past or not page.next_cursor else (
-                    window.at_page(page.next_cursor))
-                yield self._batch(STREAM_AUDIT, kept, reader.client, page, cursor)
-                if past:
-                    return
-        except ApiError as exc:
-            # A resumed page cursor is an event id, valid in the unfiltered listing too.
-            if not (first and exc.status == 400 and self._audit_filtered):
-                raise
-            self._audit_filtered = False
-            yield Note("audit_logs_filter", "effective_at[...] refused (HTTP 400); read "
-                       "unfiltered and windowed client-side")
-            yield from self._audit_window(reader, window)
 
 
 def _midnight(value: datetime) -> datetime:

@@ -2,8 +2,7 @@
 
 Endpoints, auth and paging follow vendor-apis.md §4 to the letter: ``Authorization: Bearer``
 with an Admin key; ``limit`` (1..100) + ``after`` with ``last_id``/``has_more`` on every list;
-audit logs filtered by ``effective_at[gte|lt]`` (Unix seconds) and paged newest first;
-``page``/``next_page`` on the usage API.
+``page``/``next_page`` on the usage API. The audit logs are read by ``audit_log_sync``.
 """
 
 from __future__ import annotations
@@ -129,12 +128,3 @@ class AdminReader:
             ("group_by[]", "api_key_id"), ("limit", USAGE_BUCKETS_PER_PAGE)]
         return paginate(self.client, USAGE_COMPLETIONS, params, paging=TOKEN_PAGING,
                         start=page)
-
-    def audit_logs(self, start: datetime | None, end: datetime | None, after: str | None
-                   ) -> Iterator[Page]:
-        """Audit logs, newest first, from ``after`` backwards; unfiltered when start is None."""
-        params: list[tuple[str, str | int | bool]] = []
-        if start is not None and end is not None:
-            params = [("effective_at[gte]", unix(start)), ("effective_at[lt]", unix(end))]
-        params.append(("limit", self.page_size))
-        return paginate(self.client, AUDIT_LOGS, params, paging=LIST_PAGING, start=after)
