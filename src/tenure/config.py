@@ -4,6 +4,7 @@ names the environment variable that holds each one (``api_key_env = "ANTHROPIC_A
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -199,7 +200,22 @@ class WebConfig(BaseModel):
     login_max_failures: int = Field(default=5, ge=1)
     """Failed sign-ins per email (and 4x that per client address) within the window."""
     login_window_seconds: int = Field(default=900, ge=1)
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses or networks (CIDR) of reverse proxies in front of ``tenure serve``. Only a
+    request arriving from one of them has its ``X-Forwarded-For`` read (right to left, the
+    first address that is not itself a trusted proxy is the client). Empty (the default):
+    ``X-Forwarded-For`` is ignored and the TCP peer is the client."""
     oidc: OidcConfig | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
 
     @field_validator("session_secret_env")
     @classmethod

@@ -64,3 +64,7 @@ class SourceError(TenureError):
 
 class NotFound(TenureError):
     """A named object (person, account, finding, ...) does not exist."""
+
+
+class Forbidden(TenureError):
+    """The acting user is not allowed to do this (e.g. not an enabled admin)."""

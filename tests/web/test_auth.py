@@ -61,10 +61,22 @@ def test_limiter_window_slides() -> None:
     now = [0.0]
     limiter = LoginLimiter(3, 60, clock=lambda: now[0])
     for _ in range(3):
-        limiter.failed("a@x.io", "1.2.3.4")
-    assert limiter.retry_after("a@x.io", "1.2.3.4") > 0
+        attempt = limiter.begin("a@x.io", "1.2.3.4")
+        assert not isinstance(attempt, int)
+        limiter.failed(attempt)
+    assert limiter.begin("a@x.io", "1.2.3.4") == 61
     now[0] = 61
-    assert limiter.retry_after("a@x.io", "1.2.3.4") == 0
+    assert not isinstance(limiter.begin("a@x.io", "1.2.3.4"), int)
+
+
+def test_limiter_counts_attempts_in_flight() -> None:
+    limiter = LoginLimiter(3, 60, clock=lambda: 0.0)
+    reserved = [limiter.begin("a@x.io", "1.2.3.4") for _ in range(5)]
+    assert [isinstance(r, int) for r in reserved] == [False, False, False, True, True]
+    first = reserved[0]
+    assert not isinstance(first, int)
+    limiter.succeeded(first)  # a success frees its place and forgets the email's failures
+    assert not isinstance(limiter.begin("a@x.io", "1.2.3.4"), int)
 
 
 def test_passwords_are_argon2_and_tokens_hashed_at_rest(served: Org) -> None:

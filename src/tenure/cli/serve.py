@@ -27,8 +27,10 @@ def serve(
     typer.echo(f"tenure: serving on http://{host}:{port} (web app at /, REST API at /api, "
                "SCIM at /scim/v2)", err=True)
     # Access logs carry paths only (never headers): the bearer token cannot reach them.
+    # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback peer
+    # as the client address; Tenure reads it only from [web] trusted_proxies.
     uvicorn.run(create_app(application), host=host, port=port, log_level="warning",
-                server_header=False)
+                server_header=False, proxy_headers=False)
 
 
 def register(app: typer.Typer) -> None:

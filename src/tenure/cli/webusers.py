@@ -1,4 +1,4 @@
-"""Commands: users add | list | disable, tokens create | list | revoke (web sign-in)."""
+"""Commands: users add | set-password | list | disable, tokens create | list | revoke."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import typer
 
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
-from tenure.errors import TenureError
+from tenure.errors import Forbidden, TenureError
 from tenure.services import web_users
-from tenure.services.web_users import Role
+from tenure.services.context import App
+from tenure.services.web_users import Role, WebUser
+
+TOKEN_ENV = "TENURE_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 
 users_app = typer.Typer(help="Web app users: local accounts and single-sign-on roles.",
                         no_args_is_help=True)
@@ -33,7 +36,7 @@ def add(
     sso_only: Annotated[bool, typer.Option(
         "--sso-only", help="No local password: the user signs in through OIDC only.")] = False,
 ) -> None:
-    """Add a user (or change an existing user's role and password)."""
+    """Add a new user (an existing user is refused: see `users set-password`)."""
     password: str | None = None
     if password_env:
         password = os.environ.get(password_env, "")
@@ -45,6 +48,44 @@ def add(
     console().print(f"user {user.email}: role {user.role}, "
                     f"{'local password set' if password else 'single sign-on only'}",
                     markup=False)
+
+
+def _read_password(password_env: str | None) -> str:
+    if password_env:
+        password = os.environ.get(password_env, "")
+        if not password:
+            raise TenureError(f"environment variable {password_env} is not set or empty")
+        return password
+    return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+
+
+def acting_user(app: App) -> WebUser | None:
+    """The Tenure user this CLI acts as: the owner of the API token in ``TENURE_TOKEN``."""
+    token = os.environ.get(TOKEN_ENV, "")
+    if not token:
+        return None
+    user = web_users.authenticate_token(app, token)
+    if user is None:
+        raise TenureError(f"{TOKEN_ENV} is not a valid, unrevoked API token of an enabled user")
+    return user
+
+
+@users_app.command("set-password")
+def set_password(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user whose password changes.")],
+    password_env: Annotated[str | None, typer.Option(
+        "--password-env", help="Read the new password from this environment variable instead "
+        "of prompting.")] = None,
+) -> None:
+    """Change a user's password (admins only) and end every session of that user."""
+    app = state(ctx).app()
+    acting = acting_user(app)
+    if acting is None:
+        raise Forbidden(f"changing a password needs an admin: set {TOKEN_ENV} to an admin's "
+                        "API token")
+    ended = web_users.set_password(app, acting, email, _read_password(password_env))
+    console().print(f"password of {email} changed; {ended} session(s) ended", markup=False)
 
 
 @users_app.command("list")

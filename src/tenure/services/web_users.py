@@ -21,12 +21,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tenure.errors import NotFound, TenureError
+from tenure.errors import Forbidden, NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.services.context import App
 from tenure.store import schema
 
-U, TK = schema.web_users, schema.web_tokens
+U, TK, S = schema.web_users, schema.web_tokens, schema.web_sessions
 TOKEN_PREFIX = "tnr_api_"  # noqa: S105  (a format prefix, not a secret)
 _TOKEN = re.compile(r"^tnr_api_([0-9a-f]{16})_([A-Za-z0-9_\-]{20,128})$")
 _EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
@@ -84,30 +84,70 @@ def _user(row: sa.RowMapping) -> WebUser:
                    row["created_at"], row["disabled_at"] is not None)
 
 
-def add_user(app: App, email: str, role: Role, password: str | None = None) -> WebUser:
-    """Create a user (no password: single sign-on only) or update an existing one's role and
-    password; recorded in the ledger (never the password)."""
-    email = normalize_email(email)
-    if password is not None and len(password) < MIN_PASSWORD:
+def _check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
         raise TenureError(f"the password must be at least {MIN_PASSWORD} characters")
-    hashed = _hasher.hash(password) if password is not None else None
+    return _hasher.hash(password)
+
+
+def add_user(app: App, email: str, role: Role, password: str | None = None) -> WebUser:
+    """Create a user (no password: single sign-on only); recorded in the ledger (never the
+    password). An existing user is refused: ``add`` never replaces a password or a role
+    (that is ``set_password``, which needs an admin and ends the user's sessions)."""
+    email = normalize_email(email)
+    hashed = _check_password(password) if password is not None else None
     now = app.now()
     with app.engine.begin() as conn:
-        exists = conn.execute(sa.select(U.c.email).where(U.c.email == email)).first()
-        if exists:
-            values: dict[str, object] = {"role": str(role), "disabled_at": None}
-            if hashed is not None:
-                values["password_hash"] = hashed
-            conn.execute(U.update().where(U.c.email == email).values(**values))
-        else:
+        if conn.execute(sa.select(U.c.email).where(U.c.email == email)).first():
+            raise TenureError(f"user {email} already exists: `tenure users add` never changes "
+                              "an existing user (use `tenure users set-password` to change "
+                              "the password)")
+        try:
             conn.execute(U.insert().values(email=email, role=str(role), password_hash=hashed,
                                            created_at=now, created_by=app.actor))
-        ledger.append(conn, kind="web.user.updated" if exists else "web.user.added",
-                      actor=app.actor, now=now, subject=f"user:{email}",
+        except sa.exc.IntegrityError:  # added at the same moment by another process
+            raise TenureError(f"user {email} already exists") from None
+        ledger.append(conn, kind="web.user.added", actor=app.actor, now=now,
+                      subject=f"user:{email}",
                       payload={"email": email, "role": str(role),
                                "password_set": hashed is not None})
         row = conn.execute(sa.select(U).where(U.c.email == email)).mappings().one()
     return _user(row)
+
+
+def require_admin(app: App, acting: WebUser | None) -> WebUser:
+    """``acting`` as an enabled admin, re-read from the store (not trusted as passed)."""
+    if acting is None:
+        raise Forbidden("this needs an authenticated admin (sign in, or an admin's API token)")
+    current = get_user(app, acting.email)
+    if current is None or current.role is not Role.ADMIN:
+        raise Forbidden(f"{acting.email} is not an enabled admin")
+    return current
+
+
+def set_password(app: App, acting: WebUser | None, email: str, password: str) -> int:
+    """Change ``email``'s password (``acting`` must be an admin) and end every session of
+    that user; returns how many sessions ended. Recorded in the ledger (never the password)."""
+    admin = require_admin(app, acting)
+    email = normalize_email(email)
+    hashed = _check_password(password)
+    now = app.now()
+    actor = f"web:{admin.email}"
+    with app.engine.begin() as conn:
+        if conn.execute(U.update().where(U.c.email == email)
+                        .values(password_hash=hashed)).rowcount == 0:
+            raise NotFound(f"no user {email!r} (see `tenure users add`)")
+        ended = end_user_sessions(conn, email, now, "password-changed")
+        ledger.append(conn, kind="web.user.password_changed", actor=actor, now=now,
+                      subject=f"user:{email}",
+                      payload={"email": email, "by": admin.email, "sessions_ended": ended})
+    return ended
+
+
+def end_user_sessions(conn: sa.Connection, email: str, now: datetime, reason: str) -> int:
+    """End every open session of ``email`` (in the caller's transaction)."""
+    return int(conn.execute(S.update().where(S.c.user_email == email, S.c.ended_at.is_(None))
+                            .values(ended_at=now, end_reason=reason)).rowcount)
 
 
 def disable_user(app: App, email: str) -> None:
@@ -117,6 +157,7 @@ def disable_user(app: App, email: str) -> None:
         if conn.execute(U.update().where(U.c.email == email)
                         .values(disabled_at=app.now())).rowcount == 0:
             raise NotFound(f"no user {email!r}")
+        end_user_sessions(conn, email, app.now(), "disabled")
         ledger.append(conn, kind="web.user.disabled", actor=app.actor, now=app.now(),
                       subject=f"user:{email}", payload={"email": email})
 

@@ -607,3 +607,18 @@ web_tokens = sa.Table(
     sa.Column("revoked_at", UTCDateTime()),
     sa.Index(None, "user_email"),
 )
+
+# A signed-in browser session, server-side so that sign-out, a password change or disabling
+# the user ends it even when the cookie was copied. The cookie carries a random id; only its
+# SHA-256 is stored.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_sha256", sa.String(64), primary_key=True),
+    sa.Column("user_email", sa.String(320), sa.ForeignKey("web_users.email"), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("ended_at", UTCDateTime()),
+    sa.Column("end_reason", sa.String(32)),
+    sa.Index(None, "user_email"),
+)

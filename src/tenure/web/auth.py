@@ -5,11 +5,12 @@ visibility rules (a reviewer's item query is filtered by reviewer), never in tem
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, replace
 
 from fastapi import HTTPException, Request
 
-from tenure.services import web_users
+from tenure.services import web_sessions, web_users
 from tenure.services.context import App
 from tenure.services.web_users import Role, WebUser
 from tenure.web import csrf
@@ -61,6 +62,38 @@ def acting(request: Request, principal: Principal) -> App:
     return replace(app, actor=f"web:{principal.email}")
 
 
+def client_address(request: Request) -> str:
+    """The client's IP address for this request (see ``resolve_client``)."""
+    return resolve_client(request.client.host if request.client else "?",
+                          request.headers.getlist("x-forwarded-for"),
+                          tenure_app(request).settings.web.trusted_proxies)
+
+
+def resolve_client(peer: str, forwarded: list[str], trusted_proxies: tuple[str, ...]) -> str:
+    """The TCP ``peer``, unless it is one of ``trusted_proxies`` — then ``X-Forwarded-For``
+    is read from the right, skipping trusted proxies. A header from anyone else is ignored,
+    so a client cannot choose its own address."""
+    trusted = [ipaddress.ip_network(n, strict=False) for n in trusted_proxies]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in trusted)
+
+    if not is_trusted(peer):
+        return peer
+    hops = [h.strip() for h in ",".join(forwarded).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not is_trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a garbled hop: the proxy itself is the best we know
+    return peer
+
+
 def identify(request: Request) -> Principal | None:
     """The principal behind this request, or None (anonymous)."""
     app = tenure_app(request)
@@ -71,12 +104,13 @@ def identify(request: Request) -> Principal | None:
             raise HTTPException(401, "invalid or revoked API token",
                                 headers={"WWW-Authenticate": "Bearer"})
         return Principal(user, "token")
-    email = request.session.get("u")
-    if isinstance(email, str):
-        user = web_users.get_user(app, email)
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        user = web_sessions.user_of(app, session_id)
         if user is not None:
             return Principal(user, "session")
-        request.session.clear()  # disabled or deleted since: the session ends now
+        # Signed out, password changed, user disabled or expired: the session is over.
+        request.session.clear()
     return None
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tenure.services import web_users
+from tenure.services import web_sessions, web_users
 from tenure.web import csrf
-from tenure.web.auth import identify, tenure_app
+from tenure.web.auth import client_address, identify, tenure_app
 from tenure.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +26,8 @@ def safe_next(target: str | None) -> str:
 def start_session(request: Request, email: str) -> None:
     """A fresh session for ``email`` (a new CSRF token; nothing kept from before sign-in)."""
     request.session.clear()
-    request.session["u"] = email
+    app = tenure_app(request)
+    request.session["sid"] = web_sessions.start(app, email, app.settings.web.session_hours)
     csrf.session_token(request)
 
 
@@ -46,20 +47,23 @@ def login(request: Request, email: Annotated[str, Form(max_length=320)],
     """Check the password (rate-limited per email and per client address)."""
     csrf.verify(request, csrf_token)
     email = email.strip().lower()
-    address = request.client.host if request.client else "?"
     limiter = request.app.state.login_limiter
-    wait = limiter.retry_after(email, address)
-    if wait:
+    attempt = limiter.begin(email, client_address(request))
+    if isinstance(attempt, int):
         response = render(request, "login.html", None, http_status=429, next=safe_next(next),
-                          error=f"Too many failed sign-ins. Try again in {wait} seconds.")
-        response.headers["Retry-After"] = str(wait)
+                          error=f"Too many failed sign-ins. Try again in {attempt} seconds.")
+        response.headers["Retry-After"] = str(attempt)
         return response
-    user = web_users.check_password(tenure_app(request), email, password)
+    try:
+        user = web_users.check_password(tenure_app(request), email, password)
+    except BaseException:
+        limiter.failed(attempt)
+        raise
     if user is None:
-        limiter.failed(email, address)
+        limiter.failed(attempt)
         return render(request, "login.html", None, http_status=401, next=safe_next(next),
                       error="Wrong email or password.", email=email)
-    limiter.succeeded(email)
+    limiter.succeeded(attempt)
     start_session(request, user.email)
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -70,5 +74,9 @@ def logout(request: Request, csrf_token: Annotated[str, Form(max_length=256)] = 
     csrf.verify(request, csrf_token)
     if identify(request) is None:
         raise HTTPException(401, "not signed in")
+    # Ended in the store, not only in this browser: a copy of the cookie stops working too.
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        web_sessions.end(tenure_app(request), session_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
