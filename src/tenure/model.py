@@ -36,6 +36,30 @@ class CredentialKind(StrEnum):
     ADMIN_KEY = "admin_key"
 
 
+class ScopeType(StrEnum):
+    """Where an entitlement or a key applies: the whole organization or one workspace.
+
+    OpenAI projects are workspaces here (the checks read one scope for both platforms).
+    Every layer (connectors, store, checks, reviews, actions) compares with these members,
+    never with string literals; the store refuses any other value (a CHECK constraint).
+    """
+
+    ORGANIZATION = "organization"
+    WORKSPACE = "workspace"
+
+
+class OwnerKind(StrEnum):
+    """Who owns a key: a person's seat, a service account, or nobody Tenure can name.
+
+    A key owned by a service account is never an orphan: the service account is the owner and
+    its sponsor is the accountable person. An owner shape the vendor sent that Tenure cannot
+    read falls back to the key's creator, and the run records a note saying so.
+    """
+
+    USER = "user"
+    SERVICE_ACCOUNT = "service_account"
+
+
 class RecordStatus(StrEnum):
     """Lifecycle of a stored record relative to the source."""
 
@@ -132,11 +156,11 @@ class Credential:
     kind: CredentialKind
     name: str
     status: str
-    owner_type: str | None = None
+    owner_type: OwnerKind | None = None
     owner_id: str | None = None
     creator_id: str | None = None
     workspace_id: str | None = None
-    scope: str = "workspace"
+    scope: ScopeType = ScopeType.WORKSPACE
     partial_hint: str | None = None
     created_at: datetime | None = None
     expires_at: datetime | None = None
@@ -150,10 +174,15 @@ class Credential:
 class Entitlement:
     """Something that can be granted: an org role or a role inside a workspace/project."""
 
-    scope_type: str
+    scope_type: ScopeType
     scope_id: str
     role: str
     privileged: bool
+
+    def __post_init__(self) -> None:
+        # Coerce (and so validate) at the boundary: "org" or any other spelling fails here,
+        # not as a silently unmatched comparison three layers later.
+        object.__setattr__(self, "scope_type", ScopeType(self.scope_type))
 
     @property
     def external_id(self) -> str:

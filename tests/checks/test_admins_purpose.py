@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tenure.model import Activity, Workspace
+from tenure.model import Activity, ScopeType, Workspace
 from tenure.services.context import App
 from tests.checks.builder import (
     Store,
@@ -97,7 +97,8 @@ def test_mover_stale_access(app: App) -> None:
     store.platform(accounts=[user("user_mo", "mo@acme.test"), user("user_fresh", "fresh@acme.test"),
                              user("user_ok", "ok@acme.test"), user("user_stay", "stay@acme.test")],
                    grants=[grant("user_mo", "workspace_developer", granted=ago(90)),
-                           grant("user_mo", "user", scope_type="org", scope_id="org",
+                           grant("user_mo", "user", scope_type=ScopeType.ORGANIZATION,
+                                 scope_id="org",
                                  inherited=True),
                            grant("user_fresh", "workspace_developer", granted=ago(90)),
                            grant("user_ok", "workspace_developer", granted=ago(90)),

@@ -22,6 +22,7 @@ from tenure.model import (
     Person,
     PersonStatus,
     RunStatus,
+    ScopeType,
     Usage,
 )
 from tenure.services.context import App
@@ -165,12 +166,12 @@ def test_usage_rereads_replace_the_days_figures(platform: App) -> None:
 
 
 def test_grants_record_their_entitlements(platform: App) -> None:
-    admin = Entitlement("org", "org-1", "admin", privileged=True)
+    admin = Entitlement(ScopeType.ORGANIZATION, "org-1", "admin", privileged=True)
     ws = Entitlement("workspace", "wrkspc_1", "workspace_admin", privileged=True)
     run(platform, "claude", [TenantInfo("org-1"), Batch("grants", [
         Grant("u1", admin), Grant("u1", ws, inherited=True), Grant("u2", ws)])])
     assert {r["external_id"] for r in rows(platform, schema.entitlements)} == {
-        "org:org-1:admin", "workspace:wrkspc_1:workspace_admin"}
+        "organization:org-1:admin", "workspace:wrkspc_1:workspace_admin"}
     grants = {r["external_id"]: r for r in rows(platform, schema.grants)}
     assert grants["u1@workspace:wrkspc_1:workspace_admin"]["inherited"] is True
 

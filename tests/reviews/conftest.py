@@ -19,6 +19,7 @@ from tenure.model import (
     Grant,
     Person,
     PersonStatus,
+    ScopeType,
     Usage,
     Workspace,
 )
@@ -66,7 +67,7 @@ PEOPLE = [
     _person("erin@corp.io"),  # new seat
     _person("frank@corp.io", manager="alice@corp.io"),  # active admin
 ]
-ORG_ADMIN = Entitlement("org", "org-1", "admin", privileged=True)
+ORG_ADMIN = Entitlement(ScopeType.ORGANIZATION, "org-1", "admin", privileged=True)
 
 
 def platform_items() -> list[object]:

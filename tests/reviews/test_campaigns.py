@@ -59,7 +59,7 @@ def test_snapshot_carries_usage_context_and_is_hashed(org: App) -> None:
     frank = items["user_frank"].snapshot
     assert frank["usage"]["admin_actions_90d"] == 1
     assert frank["person"]["manager_email"] == "alice@corp.io"
-    assert frank["grants"] == ["org:org-1:admin"]
+    assert frank["grants"] == ["organization:org-1:admin"]
     with org.engine.connect() as conn:
         stored = conn.execute(sa.select(schema.campaigns.c.population_hash)).scalar_one()
         entry = conn.execute(sa.select(schema.ledger_entries.c.payload).where(
@@ -153,3 +153,13 @@ def test_group_scope_uses_identity_provider_groups(org: App) -> None:
     population = reviews.preview(org, spec("kind:account,group:ai platform admins"))
     assert [i.snapshot.subject_id for i in population.items] == ["user_frank"]
     assert population.items[0].snapshot.groups == ["AI Platform Admins"]
+
+
+def test_org_grants_are_reviewed_once_with_the_seat(org: App) -> None:
+    """An org role is reviewed on the seat that holds it; it is never a second grant item
+    (the scope type is one enum, so the grant filter matches what the connectors write)."""
+    campaign_id, _ = reviews.create(org, spec("source:claude,kind:account,kind:grant"))
+    items = reviews.items(org, campaign_id)
+    assert not [i.subject_id for i in items if "@organization:" in i.subject_id]
+    assert {i.subject_id for i in items if i.subject_id.startswith("user_")} >= {
+        "user_dave", "user_frank"}

@@ -22,6 +22,7 @@ from tenure.checks.base import (
 from tenure.checks.registry import define
 from tenure.checks.sql import AD, PU, A, G, same_source, valid_purpose
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
+from tenure.model import ScopeType
 
 
 def _overactive_admin(ctx: EvalContext) -> list[Hit]:
@@ -87,7 +88,7 @@ define(Check(
 def _granted(account: Any, roles: tuple[str, ...]) -> sa.ColumnElement[bool]:
     return sa.and_(G.c.source == account.c.source, G.c.tenant == account.c.tenant,
                    G.c.account_id == account.c.external_id, G.c.removed_at.is_(None),
-                   G.c.scope_type == "workspace", G.c.role.in_(roles))
+                   G.c.scope_type == ScopeType.WORKSPACE.value, G.c.role.in_(roles))
 
 
 def _has_valid_purpose(now: datetime) -> sa.ColumnElement[bool]:

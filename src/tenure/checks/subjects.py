@@ -180,7 +180,7 @@ subjects.add("grant", PolicySubject(
     base=_grant_base,
     attributes=_attrs(
         Attribute("account_id", _T, G.c.account_id, "The holder's account id."),
-        Attribute("scope_type", _T, G.c.scope_type, "org or workspace."),
+        Attribute("scope_type", _T, G.c.scope_type, "organization or workspace."),
         Attribute("scope_id", _T, G.c.scope_id, "Org or workspace id."),
         Attribute("role", _T, G.c.role, "Role held."),
         Attribute("privileged", _B, G.c.privileged, "Whether the role is privileged."),

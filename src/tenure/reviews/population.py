@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tenure.model import RunStatus
+from tenure.model import RunStatus, ScopeType
 from tenure.reviews.context import (
     FindingRef,
     ItemSnapshot,
@@ -72,7 +72,7 @@ def _subjects(conn: sa.Connection, scope: Scope) -> list[dict[str, Any]]:
                 for row in conn.execute(query).mappings()]
     if SubjectKind.GRANT in kinds:
         query = sa.select(G).where(G.c.removed_at.is_(None), G.c.inherited.is_(False),
-                                   G.c.scope_type != "org")
+                                   G.c.scope_type != ScopeType.ORGANIZATION.value)
         if scope.sources:
             query = query.where(G.c.source.in_(scope.sources))
         out += [{**row, "subject_kind": SubjectKind.GRANT}
@@ -324,12 +324,12 @@ def _snapshot(
             account_id=owner_id, email=owner_row["email"] if owner_row else None,
             org_role=owner_row["role"] if owner_row else None,
             workspace_roles=sorted(g["entitlement_id"] for g in owner_grants
-                                   if g["scope_type"] != "org"),
+                                   if g["scope_type"] != ScopeType.ORGANIZATION),
             groups=groups.get(owner_person.email, []) if owner_person else [],
             present=bool(owner_row and owner_row["removed_at"] is None), person=owner_person)
         email = owner.email
         label = f"{row['name'] or subject_id} ({row['partial_hint'] or subject_id})"
-        privileged = row["kind"] == "admin_key" or row["scope"] == "organization"
+        privileged = row["kind"] == "admin_key" or row["scope"] == ScopeType.ORGANIZATION
         workspace_id = row["workspace_id"]
     else:
         subject_id, role, status = row["external_id"], row["role"], "active"
@@ -338,7 +338,7 @@ def _snapshot(
         person = people.get(holder["person_email"] or "") if holder else None
         label = f"{email or row['account_id']} → {row['scope_id']}:{row['role']}"
         privileged = bool(row["privileged"])
-        workspace_id = row["scope_id"] if row["scope_type"] == "workspace" else None
+        workspace_id = row["scope_id"] if row["scope_type"] == ScopeType.WORKSPACE else None
         grants = [row["entitlement_id"]]
     ws = workspaces.get((source, workspace_id)) if workspace_id else None
     return ItemSnapshot(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tenure.store.types import BigIntId, JSONType, UTCDateTime
+from tenure.model import OwnerKind, ScopeType
+from tenure.store.types import BigIntId, EnumText, JSONType, UTCDateTime, enum_check
 
 metadata = sa.MetaData(
     naming_convention={
@@ -18,7 +19,8 @@ metadata = sa.MetaData(
 )
 
 
-def _snapshot_table(name: str, *columns: sa.Column[object] | sa.Index) -> sa.Table:
+def _snapshot_table(name: str, *columns: sa.Column[object] | sa.Index | sa.CheckConstraint
+                    ) -> sa.Table:
     """A table of records whose full listing is the current state of a source.
 
     Every row is keyed by (source, tenant, external_id), stamped with the last sync run that
@@ -162,11 +164,11 @@ credentials = _snapshot_table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("name", sa.String(256), nullable=False, default=""),
     sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("owner_type", sa.String(32)),
+    sa.Column("owner_type", EnumText(OwnerKind)),
     sa.Column("owner_id", sa.String(256)),
     sa.Column("creator_id", sa.String(256)),
     sa.Column("workspace_id", sa.String(256)),
-    sa.Column("scope", sa.String(32), nullable=False, default="workspace"),
+    sa.Column("scope", EnumText(ScopeType), nullable=False, default=ScopeType.WORKSPACE),
     sa.Column("partial_hint", sa.String(128)),
     sa.Column("created_at", UTCDateTime()),
     sa.Column("expires_at", UTCDateTime()),
@@ -174,6 +176,8 @@ credentials = _snapshot_table(
     sa.Column("owner_access", sa.String(16)),
     sa.Index(None, "owner_id"),
     sa.Index(None, "creator_id"),
+    enum_check("scope", ScopeType),
+    enum_check("owner_type", OwnerKind),
 )
 
 entitlements = sa.Table(
@@ -183,25 +187,27 @@ entitlements = sa.Table(
     sa.Column("source", sa.String(128), nullable=False),
     sa.Column("tenant", sa.String(128), nullable=False),
     sa.Column("external_id", sa.String(512), nullable=False),
-    sa.Column("scope_type", sa.String(32), nullable=False),
+    sa.Column("scope_type", EnumText(ScopeType), nullable=False),
     sa.Column("scope_id", sa.String(256), nullable=False),
     sa.Column("role", sa.String(64), nullable=False),
     sa.Column("privileged", sa.Boolean(), nullable=False),
     sa.Column("first_seen_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("source", "tenant", "external_id"),
+    enum_check("scope_type", ScopeType),
 )
 
 grants = _snapshot_table(
     "grants",
     sa.Column("account_id", sa.String(256), nullable=False),
     sa.Column("entitlement_id", sa.String(512), nullable=False),
-    sa.Column("scope_type", sa.String(32), nullable=False),
+    sa.Column("scope_type", EnumText(ScopeType), nullable=False),
     sa.Column("scope_id", sa.String(256), nullable=False),
     sa.Column("role", sa.String(64), nullable=False),
     sa.Column("privileged", sa.Boolean(), nullable=False),
     sa.Column("inherited", sa.Boolean(), nullable=False, default=False),
     sa.Column("granted_at", UTCDateTime()),
     sa.Index(None, "account_id"),
+    enum_check("scope_type", ScopeType),
 )
 
 activities = sa.Table(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -43,3 +44,35 @@ JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 BigIntId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 """A 64-bit surrogate key; SQLite needs INTEGER for its rowid alias."""
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(sa.types.TypeDecorator[E]):
+    """A domain enum stored as its text value; read back as the enum member.
+
+    Binding validates (``ScopeType("org")`` raises), so no layer can write a spelling the
+    others would not match; the tables add a CHECK constraint for writers outside Python.
+    """
+
+    impl = sa.String(32)
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 32) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return str(self.enum(value).value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+
+def enum_check(column: str, enum: type[StrEnum]) -> sa.CheckConstraint:
+    """``column IN (<every value of enum>)``, named after the column."""
+    values = ", ".join(f"'{m.value}'" for m in enum)
+    return sa.CheckConstraint(f"{column} IN ({values})", name=f"{column}_enum")

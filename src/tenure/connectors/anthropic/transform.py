@@ -23,6 +23,8 @@ from tenure.model import (
     Entitlement,
     Grant,
     Invite,
+    OwnerKind,
+    ScopeType,
     Usage,
     Workspace,
 )
@@ -70,7 +72,7 @@ def _require(obj: JSON, key: str, what: str) -> str:
 
 def org_entitlement(org_id: str, role: str) -> Entitlement:
     """The org-role entitlement an account holds."""
-    return Entitlement(scope_type="organization", scope_id=org_id, role=role,
+    return Entitlement(scope_type=ScopeType.ORGANIZATION, scope_id=org_id, role=role,
                        privileged=role in PRIVILEGED_ORG_ROLES)
 
 
@@ -121,7 +123,7 @@ def workspace(obj: JSON) -> Workspace:
 
 def workspace_entitlement(workspace_id: str, role: str) -> Entitlement:
     """A workspace-role entitlement."""
-    return Entitlement(scope_type="workspace", scope_id=workspace_id, role=role,
+    return Entitlement(scope_type=ScopeType.WORKSPACE, scope_id=workspace_id, role=role,
                        privileged=role in PRIVILEGED_WORKSPACE_ROLES)
 
 
@@ -170,21 +172,23 @@ def api_key(obj: JSON) -> Credential:
     created_by = obj.get("created_by") if isinstance(obj.get("created_by"), Mapping) else None
     principal = obj.get("principal") if isinstance(obj.get("principal"), Mapping) else None
     scope_obj = obj.get("scope") if isinstance(obj.get("scope"), Mapping) else None
-    owner_type: str | None = None
+    owner_type: OwnerKind | None = None
     owner_id: str | None = None
     if principal is not None:
         if principal.get("type") == "service_account_actor":
-            owner_type, owner_id = "service_account", principal.get("service_account_id")
+            owner_type, owner_id = OwnerKind.SERVICE_ACCOUNT, principal.get("service_account_id")
         else:
-            owner_type, owner_id = "user", principal.get("user_id")
+            owner_type, owner_id = OwnerKind.USER, principal.get("user_id")
     elif created_by is not None:
-        owner_type, owner_id = str(created_by.get("type") or "user"), created_by.get("id")
+        owner_type = (OwnerKind.SERVICE_ACCOUNT if created_by.get("type") == "service_account"
+                      else OwnerKind.USER)
+        owner_id = created_by.get("id")
     creator_id = created_by.get("id") if created_by is not None else None
-    scope = "workspace"
+    scope = ScopeType.WORKSPACE
     workspace_id = obj.get("workspace_id")
     if scope_obj is not None:
         if scope_obj.get("type") == "organization":
-            scope, workspace_id = "organization", None
+            scope, workspace_id = ScopeType.ORGANIZATION, None
         else:
             workspace_id = scope_obj.get("workspace_id") or workspace_id
     return Credential(

@@ -25,6 +25,8 @@ from tenure.model import (
     Entitlement,
     Grant,
     Invite,
+    OwnerKind,
+    ScopeType,
     Usage,
     Workspace,
 )
@@ -65,7 +67,7 @@ def _obj(value: Any) -> JSON:
 
 def org_entitlement(org_id: str, role: str) -> Entitlement:
     """The org-role entitlement a user holds."""
-    return Entitlement(scope_type="organization", scope_id=org_id, role=role,
+    return Entitlement(scope_type=ScopeType.ORGANIZATION, scope_id=org_id, role=role,
                        privileged=role in PRIVILEGED_ORG_ROLES)
 
 
@@ -130,7 +132,7 @@ def project(obj: JSON) -> Workspace:
 
 def project_entitlement(project_id: str, role: str) -> Entitlement:
     """A project-role entitlement (scope type ``workspace``, like Anthropic's)."""
-    return Entitlement(scope_type="workspace", scope_id=project_id, role=role,
+    return Entitlement(scope_type=ScopeType.WORKSPACE, scope_id=project_id, role=role,
                        privileged=role in PRIVILEGED_PROJECT_ROLES)
 
 
@@ -159,15 +161,15 @@ def service_account_records(obj: JSON, project_id: str) -> tuple[Account, Grant 
 # -- keys --------------------------------------------------------------------------------------
 
 
-def _owner(obj: JSON) -> tuple[str | None, str | None]:
+def _owner(obj: JSON) -> tuple[OwnerKind | None, str | None]:
     owner = _obj(obj.get("owner"))
     kind = owner.get("type")
     if kind == "service_account":
-        return "service_account", _obj(owner.get("service_account")).get("id") or None
+        return OwnerKind.SERVICE_ACCOUNT, _obj(owner.get("service_account")).get("id") or None
     if kind == "user":
         # Project keys nest the user; admin keys put the user's fields on the owner itself.
         user = _obj(owner.get("user"))
-        return "user", user.get("id") or owner.get("id") or None
+        return OwnerKind.USER, user.get("id") or owner.get("id") or None
     return None, None
 
 
@@ -179,7 +181,7 @@ def project_api_key(obj: JSON, project_id: str) -> Credential:
         external_id=_require(obj, "id", "api key"), kind=CredentialKind.API_KEY,
         name=str(obj.get("name") or ""), status="active",
         owner_type=owner_type if owner_id else None, owner_id=owner_id,
-        workspace_id=project_id, scope="workspace",
+        workspace_id=project_id, scope=ScopeType.WORKSPACE,
         partial_hint=obj.get("redacted_value") or None, created_at=ts(obj.get("created_at")),
         last_used_at=ts(obj.get("last_used_at")),
         owner_access=str(access) if isinstance(access, str) and access else None,
@@ -192,7 +194,8 @@ def admin_api_key(obj: JSON) -> Credential:
     return Credential(
         external_id=_require(obj, "id", "admin api key"), kind=CredentialKind.ADMIN_KEY,
         name=str(obj.get("name") or ""), status="active",
-        owner_type=owner_type if owner_id else None, owner_id=owner_id, scope="organization",
+        owner_type=owner_type if owner_id else None, owner_id=owner_id,
+        scope=ScopeType.ORGANIZATION,
         partial_hint=obj.get("redacted_value") or None, created_at=ts(obj.get("created_at")),
         expires_at=ts(obj.get("expires_at")), last_used_at=ts(obj.get("last_used_at")),
     )
