@@ -10,8 +10,11 @@ the auth headers and the names of the pagination fields; this module supplies
 - an injectable ``sleep`` and clocks, so tests assert every wait without sleeping;
 - secret redaction of every message it raises or logs;
 - counters of retries taken, which connectors report as a ``Note`` in the sync summary;
-- iterative pagination that refuses to loop: a repeated cursor, an empty page that claims more,
-  ``has_more`` without a cursor or a malformed envelope raise ``PaginationError``.
+- one pager per pagination family (vendor-apis-nhi.md §1.2, §7.1): Anthropic id cursor, page
+  cursor (no ``has_more``), Compliance directory, Compliance feed; OpenAI ``after``/``last_id``
+  (``last_id`` optional) and ``next`` cursor. Optional envelope fields left out never end a
+  listing early; a repeated cursor, an empty page that claims more, more without any cursor
+  or a malformed envelope raise ``PaginationError``.
 """
 
 from __future__ import annotations
@@ -348,18 +351,55 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Paging:
-    """Names a platform uses for cursor pagination."""
+    """How one pagination family names and ends its pages.
+
+    ``has_more_field`` None: the family has no ``has_more`` (Anthropic page cursors, the SDK's
+    ``SyncPageCursor``): a page is the last when it carries no next cursor, whatever else it
+    says. Otherwise ``has_more`` decides, and when a page omits it the next cursor's presence
+    does (an optional field left out never aborts a listing). ``item_id_fallback``: when a
+    page says there is more but omits the cursor field, the last item's ``id`` is the cursor
+    (OpenAI lists, whose ``last_id`` is optional).
+    """
 
     cursor_param: str = "after_id"
     next_field: str = "last_id"
     items_field: str = "data"
-    has_more_field: str = "has_more"
+    has_more_field: str | None = "has_more"
+    item_id_fallback: bool = False
+    family: str = "id cursor"
 
 
-ID_PAGING = Paging()
-"""Anthropic Admin API / Compliance feed / OpenAI lists: ``after_id``+``last_id``."""
-TOKEN_PAGING = Paging(cursor_param="page", next_field="next_page")
-"""Anthropic usage reports: ``page`` + ``next_page``."""
+ID_PAGING = Paging(item_id_fallback=True)
+"""Anthropic id cursor (family A: users, invites, workspaces, members, api_keys): ``after_id``
+← ``last_id``, stop on ``has_more: false``. ``after_id`` takes an object id, so a page that
+says there is more but leaves ``last_id`` null continues after its last item's ``id`` rather
+than ending the listing early (which would retire every record after it)."""
+FEED_PAGING = Paging(family="Compliance feed")
+"""Compliance feed (family E): ``after_id`` ← ``last_id`` (opaque: never guessed)."""
+PAGE_CURSOR_PAGING = Paging(cursor_param="page", next_field="next_page", has_more_field=None,
+                            family="page cursor")
+"""Anthropic page cursor (family B: service accounts, federation, RBAC, agents…):
+``page`` ← ``next_page``, no ``has_more`` in the SDK model: stop on ``next_page`` alone."""
+DIRECTORY_PAGING = Paging(cursor_param="page", next_field="next_page",
+                          family="Compliance directory")
+"""Compliance directory (family D) and the usage reports: ``page`` ← ``next_page``, stop on
+``has_more: false``."""
+TOKEN_PAGING = DIRECTORY_PAGING
+"""Anthropic and OpenAI usage reports: ``page`` + ``next_page`` + ``has_more``."""
+OPENAI_LIST_PAGING = Paging(cursor_param="after", next_field="last_id", item_id_fallback=True,
+                            family="OpenAI after/last_id")
+"""OpenAI lists (users, projects, project users, service accounts, keys, audit logs, admin
+keys): ``after`` ← ``last_id``, which may be absent: then the last item's id."""
+OPENAI_NEXT_PAGING = Paging(cursor_param="after", next_field="next", item_id_fallback=True,
+                            family="OpenAI next cursor")
+"""OpenAI ``next``-cursor lists (groups, group users, roles, role assignments): ``after`` ←
+``next``; the spec says "the last ID", so a missing ``next`` falls back to the last item's id."""
+
+
+def _fallback_cursor(items: list[Any]) -> str | None:
+    last = items[-1] if items else None
+    value = last.get("id") if isinstance(last, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def paginate(
@@ -383,15 +423,24 @@ def paginate(
             raise MalformedResponse(
                 f"GET {resp.locator}: expected a JSON object with a {paging.items_field!r} list")
         items: list[Any] = doc[paging.items_field]
-        has_more = bool(doc.get(paging.has_more_field))
-        nxt = doc.get(paging.next_field)
+        raw_next = doc.get(paging.next_field)
+        nxt = raw_next if isinstance(raw_next, str) and raw_next else None
+        flag = doc.get(paging.has_more_field) if paging.has_more_field else None
+        if paging.has_more_field is None or not isinstance(flag, bool):
+            # No has_more (family B, or a page that left the optional field out): a cursor
+            # means more, unless the page is empty (nothing to advance past: the end).
+            has_more = nxt is not None and bool(items)
+        else:
+            has_more = flag
+        if has_more and nxt is None and paging.item_id_fallback:
+            nxt = _fallback_cursor(items)
         pages += 1
         if has_more:
             if not items:
                 raise PaginationError(
                     f"GET {resp.locator}: empty page says has_more=true; stopping instead of "
                     "looping")
-            if not isinstance(nxt, str) or not nxt:
+            if nxt is None:
                 raise PaginationError(
                     f"GET {resp.locator}: has_more=true but no {paging.next_field!r} cursor")
             if nxt in seen or nxt == cursor:
@@ -406,3 +455,40 @@ def paginate(
         if not has_more:
             return
         cursor = nxt
+
+
+def id_cursor_pages(client: HttpClient, path: str, params: Params = (), *,
+                    start: str | None = None) -> Iterator[Page]:
+    """Anthropic family A: ``after_id`` ← ``last_id`` until ``has_more`` is false."""
+    return paginate(client, path, params, paging=ID_PAGING, start=start)
+
+
+def feed_pages(client: HttpClient, path: str, params: Params = (), *,
+               start: str | None = None) -> Iterator[Page]:
+    """Compliance feed (family E): ``after_id`` ← ``last_id`` (backwards in time)."""
+    return paginate(client, path, params, paging=FEED_PAGING, start=start)
+
+
+def page_cursor_pages(client: HttpClient, path: str, params: Params = (), *,
+                      start: str | None = None) -> Iterator[Page]:
+    """Anthropic family B: ``page`` ← ``next_page`` until there is no ``next_page``."""
+    return paginate(client, path, params, paging=PAGE_CURSOR_PAGING, start=start)
+
+
+def directory_pages(client: HttpClient, path: str, params: Params = (), *,
+                    start: str | None = None) -> Iterator[Page]:
+    """Compliance directory (family D) and usage reports: ``page`` ← ``next_page``, stop on
+    ``has_more: false``."""
+    return paginate(client, path, params, paging=DIRECTORY_PAGING, start=start)
+
+
+def openai_list_pages(client: HttpClient, path: str, params: Params = (), *,
+                      start: str | None = None) -> Iterator[Page]:
+    """OpenAI ``after`` ← ``last_id`` (or the last item's id when ``last_id`` is absent)."""
+    return paginate(client, path, params, paging=OPENAI_LIST_PAGING, start=start)
+
+
+def openai_next_pages(client: HttpClient, path: str, params: Params = (), *,
+                      start: str | None = None) -> Iterator[Page]:
+    """OpenAI ``after`` ← ``next`` (groups, group users, roles, role assignments)."""
+    return paginate(client, path, params, paging=OPENAI_NEXT_PAGING, start=start)

@@ -15,7 +15,7 @@ from tenure.connectors import pages
 from tenure.connectors.anthropic import feed, fetch
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.base import Batch, SyncContext, SyncItem
-from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted, paginate
+from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted, feed_pages
 from tenure.connectors.incremental import DescendingGuard, Window, next_window, resume_pages
 from tenure.model import Gap
 
@@ -33,7 +33,7 @@ def activity_pages(
         ("created_at.gte", _rfc3339(start)), ("created_at.lt", _rfc3339(end)), ("limit", limit)]
     params += [("activity_types[]", t) for t in activity_types]
     params += [("organization_ids[]", o) for o in organization_ids]
-    return paginate(client, ACTIVITIES, params, start=after_id)
+    return feed_pages(client, ACTIVITIES, params, start=after_id)
 
 
 def activities(config: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncContext,

@@ -15,7 +15,14 @@ from typing import Any
 import httpx
 
 from tenure.config import secret_from_env
-from tenure.connectors.http import TOKEN_PAGING, ApiError, HttpClient, Page, Paging, paginate
+from tenure.connectors.http import (
+    OPENAI_LIST_PAGING,
+    TOKEN_PAGING,
+    ApiError,
+    HttpClient,
+    Page,
+    paginate,
+)
 from tenure.connectors.openai.config import OpenAIConfig
 
 ORG = "/v1/organization"
@@ -26,8 +33,8 @@ ADMIN_KEYS = f"{ORG}/admin_api_keys"
 AUDIT_LOGS = f"{ORG}/audit_logs"
 USAGE_COMPLETIONS = f"{ORG}/usage/completions"
 
-LIST_PAGING = Paging(cursor_param="after", next_field="last_id")
-"""OpenAI lists: ``after`` (an object id) + ``last_id``/``has_more``."""
+LIST_PAGING = OPENAI_LIST_PAGING
+"""OpenAI lists: ``after`` (an object id) ← ``last_id``, or the last item's id without it."""
 USAGE_BUCKETS_PER_PAGE = 31  # the documented maximum for bucket_width=1d
 
 
