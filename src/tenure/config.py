@@ -136,6 +136,13 @@ class RevocationConfig(BaseModel):
     task_owner: str = "security@localhost"
     """Owner of manual tasks where the platform's API cannot revoke."""
     task_days: int = Field(default=7, ge=1)
+    anthropic_archive_keys: bool = False
+    """Anthropic key revocation sets ``inactive`` (reversible); when true the plan adds a
+    second step that archives the key (irreversible: an archived key never works again)."""
+    reduce_roles: dict[str, str] = Field(default_factory=dict)
+    """The role a ``reduce`` sets when the reviewer named none, per ``<platform>.<scope>``
+    (``anthropic.organization``, ``anthropic.workspace``, ``openai.organization``,
+    ``openai.workspace``); by default the least privileged role that keeps the seat."""
 
 
 class LifecycleConfig(BaseModel):

@@ -22,14 +22,15 @@ from tenure.actions.plan import Target
 from tenure.config import LifecycleConfig
 from tenure.store import schema
 
-A, C, G, P, PU, W = (schema.accounts, schema.credentials, schema.grants, schema.people,
-                     schema.purposes, schema.workspaces)
+A, C, G, INV, P, PU, W = (schema.accounts, schema.credentials, schema.grants, schema.invites,
+                        schema.people, schema.purposes, schema.workspaces)
 PRIVILEGED_ROLES = ("admin", "owner", "primary_owner", "membership_admin", "developer")
 TRIGGERS = ("leaver", "mover", "purpose", "unused")
 
 
 def leaver_targets(conn: sa.Connection, now: datetime, config: LifecycleConfig) -> list[Target]:
-    """Seats of terminated people (end date + grace passed) and the keys they own or made."""
+    """Seats of terminated people (end date + grace passed), the keys they own or made, and
+    invitations still open to them (an invite a leaver can accept is a seat in waiting)."""
     cutoff = (now - timedelta(days=config.leaver_grace_days)).date()
     leavers = sa.select(P.c.email, P.c.end_date).where(
         P.c.removed_at.is_(None), P.c.status == "terminated", P.c.end_date <= cutoff
@@ -41,6 +42,14 @@ def leaver_targets(conn: sa.Connection, now: datetime, config: LifecycleConfig) 
         .where(A.c.removed_at.is_(None)).order_by(A.c.source, A.c.external_id)).all()
     targets = [Target(r.source, str(r.tenant), "account", r.external_id, r.email or r.external_id,
                       "revoke", f"leaver: {r.email} left on {r.end_date}") for r in seats]
+    invites = conn.execute(
+        sa.select(INV.c.source, INV.c.tenant, INV.c.external_id, INV.c.email, leavers.c.end_date)
+        .join(leavers, leavers.c.email == sa.func.lower(INV.c.email))
+        .where(INV.c.removed_at.is_(None), INV.c.status == "pending")
+        .order_by(INV.c.source, INV.c.external_id)).all()
+    targets += [Target(r.source, str(r.tenant), "invite", r.external_id, r.email, "revoke",
+                       f"leaver: invitation open to {r.email}, who left on {r.end_date}")
+                for r in invites]
     owners = {(r.source, r.external_id): r.email for r in seats}
     if owners:
         keys = conn.execute(

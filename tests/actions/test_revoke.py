@@ -47,7 +47,8 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
     some_seat = next(s for s in document["steps"] if s["target"]["kind"] == "account")
     assert some_seat["call"]["method"] == "DELETE"
     assert some_seat["call"]["path"].endswith(some_seat["target"]["subject_id"])
-    assert all(s["call"]["body"] == {"status": "archived"} for s in document["steps"]
+    # inactive first (reversible); archiving is a configured second step, off here
+    assert all(s["call"]["body"] == {"status": "inactive"} for s in document["steps"]
                if s["target"]["kind"] == "api_key")
     before = len(org.sim.mutations())
     feed_before = _feed_types(org)
@@ -76,7 +77,7 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
     with org.app.engine.begin() as conn:
         conn.execute(accounts.update().where(accounts.c.external_id == seat).values(role=old))
     altered = tmp_path / "altered.json"
-    altered.write_text(path.read_text().replace('"archived"', '"inactive"'), encoding="utf-8")
+    altered.write_text(path.read_text().replace('"inactive"', '"archived"'), encoding="utf-8")
     with pytest.raises(ApplyRefused, match="PlanAltered"):
         revocation.apply(org.app, altered, approve_hash=sha)
     assert len(org.sim.mutations()) == before
@@ -85,7 +86,7 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
             schema.ledger_entries.c.kind == "plan.refused")).scalar_one()
     assert refusals == 6
 
-    # Apply: seats removed, keys archived, the platform shows it, each verified.
+    # Apply: seats removed, keys deactivated, the platform shows it, each verified.
     report = revocation.apply(org.app, path, approve_hash=sha)
     assert report.count("failed") == 0
     assert all(s.get("verified") for s in report.steps if s["status"] != "manual")

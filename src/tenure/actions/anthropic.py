@@ -1,4 +1,14 @@
-"""Revocation on Anthropic: seats, workspace memberships, org roles and API keys."""
+"""Revocation on Anthropic: seats, org and workspace roles, invites and API keys.
+
+Every target plans the Admin API call that really exists (vendor-apis.md §1.6-1.9) rather
+than a manual task: remove a seat (``DELETE /users/{id}``), downgrade its org role (``POST
+/users/{id}``), remove a workspace member or downgrade its workspace role (``DELETE``/``POST
+…/workspaces/{ws}/members/{user}``), withdraw a pending invite (``DELETE /invites/{id}``).
+Keys have no delete: they are set ``inactive`` (reversible) and, when the policy says so, then
+``archived`` as a second step of the same plan. What the API cannot do stays a manual task:
+Admin keys (Console only), inherited workspace roles (they end with the org role), service
+accounts (not read by this connector yet).
+"""
 
 from __future__ import annotations
 
@@ -8,56 +18,102 @@ from typing import Any
 
 from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction, providers
-from tenure.config import SourceConfig
+from tenure.config import RevocationConfig, SourceConfig
 from tenure.connectors.anthropic import actions as vendor
 from tenure.connectors.anthropic import fetch
 from tenure.connectors.anthropic.config import AnthropicConfig
+from tenure.model import ScopeType
+
+LEAST_ORG_ROLE = "user"
+"""The least privileged org role that keeps a seat (Workbench only; valid on Console and
+Enterprise orgs alike)."""
+LEAST_WORKSPACE_ROLE = "workspace_user"
+"""The least privileged workspace role that keeps the membership."""
 
 
-def _planned(action: VendorAction, args: dict[str, Any]) -> Planned:
+def _planned(action: VendorAction, args: dict[str, Any],
+             then: tuple[Planned, ...] = ()) -> Planned:
     call = action.call()
-    return Planned(action.kind, args, Call(call.method, call.path, call.body))
+    return Planned(action.kind, args, Call(call.method, call.path, call.body), then=then)
 
 
 def _manual(why: str, owner: str, due: str) -> Planned:
     return Planned("manual", {}, None, ManualTask(owner=owner, due=due, why=why))
 
 
+def reduce_role(target: Target, scope: ScopeType, policy: RevocationConfig) -> str:
+    """The role a reduce sets: the reviewer's choice, else the policy's, else the least."""
+    default = LEAST_ORG_ROLE if scope is ScopeType.ORGANIZATION else LEAST_WORKSPACE_ROLE
+    return target.target_role or policy.reduce_roles.get(f"anthropic.{scope}", default)
+
+
 class AnthropicProvider:
     """Maps targets to the Admin API's revocation calls."""
 
     def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
-             task_due: str) -> Planned:
-        """Seat → remove (or downgrade); key → archive; workspace grant → remove member."""
+             task_due: str, policy: RevocationConfig | None = None) -> Planned:
+        """Seat → remove (or downgrade); key → deactivate (then archive, if configured);
+        workspace grant → remove member (or downgrade); org grant → downgrade; invite →
+        delete."""
+        policy = policy or RevocationConfig()
         if target.kind == "account":
             if target.operation == "reduce":
-                return _planned(vendor.DowngradeOrgRole(target.subject_id, "user"),
-                                {"user_id": target.subject_id, "role": "user"})
+                role = reduce_role(target, ScopeType.ORGANIZATION, policy)
+                return _planned(vendor.DowngradeOrgRole(target.subject_id, role),
+                                {"user_id": target.subject_id, "role": role})
             return _planned(vendor.RemoveOrgUser(target.subject_id),
                             {"user_id": target.subject_id})
         if target.kind == "api_key":
-            if state.get("kind") == "admin_key":
-                return _manual("the Admin API cannot change admin keys: delete it in Console → "
-                               "Settings → Admin keys", task_owner, task_due)
-            return _planned(vendor.SetKeyStatus(target.subject_id, "archived"),
-                            {"api_key_id": target.subject_id, "status": "archived"})
+            return self._key(target, state, policy, task_owner, task_due)
+        if target.kind == "invite":
+            return _planned(vendor.DeleteInvite(target.subject_id),
+                            {"invite_id": target.subject_id})
         if target.kind == "grant":
-            account_id = str(state.get("account_id", ""))
-            if state.get("inherited"):
-                return _manual("an inherited workspace role ends with the org role that grants "
-                               "it: downgrade or remove the member instead", task_owner,
-                               task_due)
-            if state.get("scope_type") == "workspace" and target.operation == "revoke":
-                workspace_id = str(state.get("scope_id", ""))
-                return _planned(vendor.RemoveWorkspaceMember(workspace_id, account_id),
-                                {"workspace_id": workspace_id, "user_id": account_id})
-            if state.get("scope_type") == "org":
-                return _planned(vendor.DowngradeOrgRole(account_id, "user"),
-                                {"user_id": account_id, "role": "user"})
-            return _manual("reducing a workspace role has no single revocation call: set the "
-                           "member's workspace role in Console", task_owner, task_due)
+            return self._grant(target, state, policy, task_owner, task_due)
         return _manual(f"no Admin API revocation for a {target.kind}: remove it in Console",
                        task_owner, task_due)
+
+    @staticmethod
+    def _key(target: Target, state: Mapping[str, Any], policy: RevocationConfig, owner: str,
+             due: str) -> Planned:
+        if state.get("kind") == "admin_key":
+            return _manual("the Admin API cannot change admin keys: delete it in Console → "
+                           "Settings → Admin keys", owner, due)
+        key_id = target.subject_id
+        archive: tuple[Planned, ...] = ()
+        if policy.anthropic_archive_keys:
+            archive = (_planned(vendor.SetKeyStatus(key_id, "archived"),
+                                {"api_key_id": key_id, "status": "archived",
+                                 "reversible": False,
+                                 "why": "second step ([revocation] anthropic_archive_keys): "
+                                        "an archived key can never be re-activated"}),)
+        return _planned(vendor.SetKeyStatus(key_id, "inactive"),
+                        {"api_key_id": key_id, "status": "inactive", "reversible": True,
+                         "then": "archived" if archive else None}, then=archive)
+
+    @staticmethod
+    def _grant(target: Target, state: Mapping[str, Any], policy: RevocationConfig, owner: str,
+               due: str) -> Planned:
+        account_id = str(state.get("account_id", ""))
+        if state.get("inherited"):
+            return _manual("an inherited workspace role ends with the org role that grants "
+                           "it: downgrade or remove the member instead", owner, due)
+        scope = ScopeType(str(state.get("scope_type")))
+        if scope is ScopeType.ORGANIZATION:
+            # The org role is the seat's: revoking the role leaves the seat with the least
+            # role (removing the seat is an ``account`` target).
+            role = reduce_role(target, scope, policy) if target.operation == "reduce" else (
+                LEAST_ORG_ROLE)
+            return _planned(vendor.DowngradeOrgRole(account_id, role),
+                            {"user_id": account_id, "role": role})
+        workspace_id = str(state.get("scope_id", ""))
+        if target.operation == "reduce":
+            role = reduce_role(target, scope, policy)
+            return _planned(vendor.SetWorkspaceRole(workspace_id, account_id, role),
+                            {"workspace_id": workspace_id, "user_id": account_id,
+                             "role": role})
+        return _planned(vendor.RemoveWorkspaceMember(workspace_id, account_id),
+                        {"workspace_id": workspace_id, "user_id": account_id})
 
     def action(self, name: str, args: Mapping[str, Any]) -> VendorAction:
         """Rebuild a connector action from a plan step."""
@@ -65,10 +121,13 @@ class AnthropicProvider:
             "anthropic.remove_org_user": lambda: vendor.RemoveOrgUser(str(args["user_id"])),
             "anthropic.remove_workspace_member": lambda: vendor.RemoveWorkspaceMember(
                 str(args["workspace_id"]), str(args["user_id"])),
+            "anthropic.set_workspace_role": lambda: vendor.SetWorkspaceRole(
+                str(args["workspace_id"]), str(args["user_id"]), str(args["role"])),
             "anthropic.downgrade_org_role": lambda: vendor.DowngradeOrgRole(
                 str(args["user_id"]), str(args["role"])),
             "anthropic.set_key_status": lambda: vendor.SetKeyStatus(
                 str(args["api_key_id"]), args["status"]),
+            "anthropic.delete_invite": lambda: vendor.DeleteInvite(str(args["invite_id"])),
         }
         if name not in builders:
             raise KeyError(f"unknown Anthropic action {name!r}")

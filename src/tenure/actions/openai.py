@@ -1,11 +1,12 @@
 """Revocation on OpenAI: org users, project memberships, project keys, service accounts,
 invites and admin keys.
 
-Where the Admin API cannot do what a target asks, the plan says so rather than failing at
-apply time: a key owned by a service account cannot be deleted on its own, so revoking it plans
-the deletion of its service account (which takes its keys with it) and says why; a key with no
-known project, or an org-role reduction (the API only sets ``owner``/``reader``), is a manual
-task.
+A ``reduce`` plans the role change the Admin API has: an org owner → ``reader`` (``POST
+/organization/users/{id}``), a project owner → ``member`` (``POST …/projects/{p}/users/{u}``),
+or the role the reviewer or the policy chose. Where the Admin API cannot do what a target asks,
+the plan says so rather than failing at apply time: a key owned by a service account cannot be
+deleted on its own, so revoking it plans the deletion of its service account (which takes its
+keys with it) and says why; a key with no known project is a manual task.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction, providers
-from tenure.config import SourceConfig
+from tenure.config import RevocationConfig, SourceConfig
 from tenure.connectors.openai import actions as vendor
 from tenure.connectors.openai import fetch
 from tenure.connectors.openai.config import OpenAIConfig
+from tenure.model import ScopeType
 
 
 def _planned(action: VendorAction, args: dict[str, Any], note: str = "") -> Planned:
@@ -27,6 +29,18 @@ def _planned(action: VendorAction, args: dict[str, Any], note: str = "") -> Plan
     if note:  # the reason travels in args (hashed with the plan), never in the vendor call
         args = {**args, "note": note}
     return Planned(action.kind, args, Call(call.method, call.path, call.body))
+
+
+LEAST_ORG_ROLE = "reader"
+"""The least privileged org role that keeps a seat."""
+LEAST_PROJECT_ROLE = "member"
+"""The least privileged project role that keeps the membership."""
+
+
+def reduce_role(target: Target, scope: ScopeType, policy: RevocationConfig) -> str:
+    """The role a reduce sets: the reviewer's choice, else the policy's, else the least."""
+    default = LEAST_ORG_ROLE if scope is ScopeType.ORGANIZATION else LEAST_PROJECT_ROLE
+    return target.target_role or policy.reduce_roles.get(f"openai.{scope}", default)
 
 
 def _manual(why: str, owner: str, due: str) -> Planned:
@@ -37,16 +51,17 @@ class OpenAIProvider:
     """Maps targets to the OpenAI Admin API's DELETE calls."""
 
     def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
-             task_due: str) -> Planned:
-        """Seat → delete user; service account → delete it; key → delete it (a service
-        account's key → delete the service account); project grant → remove project user;
-        invite → delete it."""
+             task_due: str, policy: RevocationConfig | None = None) -> Planned:
+        """Seat → delete user (reduce: owner → reader); service account → delete it; key →
+        delete it (a service account's key → delete the service account); project grant →
+        remove project user (reduce: owner → member); invite → delete it."""
+        policy = policy or RevocationConfig()
         if target.kind in ("account", "service_account"):
-            return self._account(target, state, task_owner, task_due)
+            return self._account(target, state, policy, task_owner, task_due)
         if target.kind == "api_key":
             return self._key(target, state, task_owner, task_due)
         if target.kind == "grant":
-            return self._grant(target, state, task_owner, task_due)
+            return self._grant(target, state, policy)
         if target.kind == "invite":
             return _planned(vendor.DeleteInvite(target.subject_id),
                             {"invite_id": target.subject_id})
@@ -54,7 +69,8 @@ class OpenAIProvider:
                        "OpenAI dashboard", task_owner, task_due)
 
     @staticmethod
-    def _account(target: Target, state: Mapping[str, Any], owner: str, due: str) -> Planned:
+    def _account(target: Target, state: Mapping[str, Any], policy: RevocationConfig,
+                 owner: str, due: str) -> Planned:
         if state.get("kind") == "service_account":
             project_id = str(state.get("project_id") or "")
             if not project_id:
@@ -64,8 +80,9 @@ class OpenAIProvider:
                             {"project_id": project_id,
                              "service_account_id": target.subject_id})
         if target.operation == "reduce":
-            return _manual("the Admin API sets only owner or reader: change the user's role "
-                           "(or custom role) in the dashboard, or remove the user", owner, due)
+            role = reduce_role(target, ScopeType.ORGANIZATION, policy)
+            return _planned(vendor.SetOrgRole(target.subject_id, role),
+                            {"user_id": target.subject_id, "role": role})
         return _planned(vendor.DeleteUser(target.subject_id), {"user_id": target.subject_id})
 
     @staticmethod
@@ -93,16 +110,23 @@ class OpenAIProvider:
                         {"project_id": project_id, "api_key_id": target.subject_id})
 
     @staticmethod
-    def _grant(target: Target, state: Mapping[str, Any], owner: str, due: str) -> Planned:
+    def _grant(target: Target, state: Mapping[str, Any], policy: RevocationConfig) -> Planned:
         account_id = str(state.get("account_id", ""))
-        if state.get("scope_type") == "workspace" and target.operation == "revoke":
-            project_id = str(state.get("scope_id", ""))
-            return _planned(vendor.DeleteProjectUser(project_id, account_id),
-                            {"project_id": project_id, "user_id": account_id})
-        if state.get("scope_type") == "organization" and target.operation == "revoke":
-            return _planned(vendor.DeleteUser(account_id), {"user_id": account_id})
-        return _manual("reducing a role has no single Admin API call: set the member's role "
-                       "in the dashboard", owner, due)
+        scope = ScopeType(str(state.get("scope_type")))
+        if scope is ScopeType.ORGANIZATION:
+            # The org role is the seat's: revoking the role leaves the seat as a reader
+            # (removing the seat is an ``account`` target).
+            role = reduce_role(target, scope, policy) if target.operation == "reduce" else (
+                LEAST_ORG_ROLE)
+            return _planned(vendor.SetOrgRole(account_id, role),
+                            {"user_id": account_id, "role": role})
+        project_id = str(state.get("scope_id", ""))
+        if target.operation == "reduce":
+            role = reduce_role(target, scope, policy)
+            return _planned(vendor.SetProjectRole(project_id, account_id, role),
+                            {"project_id": project_id, "user_id": account_id, "role": role})
+        return _planned(vendor.DeleteProjectUser(project_id, account_id),
+                        {"project_id": project_id, "user_id": account_id})
 
     def action(self, name: str, args: Mapping[str, Any]) -> VendorAction:
         """Rebuild a connector action from a plan step."""
@@ -116,6 +140,10 @@ class OpenAIProvider:
                 str(args["project_id"]), str(args["service_account_id"])),
             "openai.delete_invite": lambda: vendor.DeleteInvite(str(args["invite_id"])),
             "openai.delete_admin_key": lambda: vendor.DeleteAdminKey(str(args["key_id"])),
+            "openai.set_org_role": lambda: vendor.SetOrgRole(str(args["user_id"]),
+                                                             str(args["role"])),
+            "openai.set_project_role": lambda: vendor.SetProjectRole(
+                str(args["project_id"]), str(args["user_id"]), str(args["role"])),
         }
         if name not in builders:
             raise KeyError(f"unknown OpenAI action {name!r}")

@@ -36,6 +36,9 @@ class Target:
     """revoke | reduce | review (a person decides: planned as a manual task)"""
     reason: str
     requires_confirmation: bool = False
+    target_role: str | None = None
+    """For ``reduce``: the role to set, when the reviewer or the policy chose one; otherwise
+    the platform's least privileged role that keeps the seat."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,14 @@ from tenure.errors import NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.store import schema
 
-A, C, G = schema.accounts, schema.credentials, schema.grants
+A, C, G, INV = schema.accounts, schema.credentials, schema.grants, schema.invites
 StateKey = tuple[str, str, str]
 
 
 def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
     """The stored state of each (source, kind, subject_id), one query per subject kind."""
-    wanted: dict[str, set[str]] = {"account": set(), "api_key": set(), "grant": set()}
+    wanted: dict[str, set[str]] = {"account": set(), "api_key": set(), "grant": set(),
+                                   "invite": set()}
     for _, kind, subject in keys:
         wanted.setdefault("account" if kind == "service_account" else kind, set()).add(subject)
     out: dict[StateKey, dict[str, Any]] = {}
@@ -49,13 +50,21 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
                 "account_id": r["account_id"], "scope_type": r["scope_type"],
                 "scope_id": r["scope_id"], "role": r["role"], "inherited": r["inherited"],
                 "removed": r["removed_at"] is not None}
+    if wanted["invite"]:
+        for r in conn.execute(sa.select(INV).where(INV.c.external_id.in_(wanted["invite"])))\
+                .mappings():
+            out[(r["source"], "invite", r["external_id"])] = {
+                "email": r["email"], "role": r["role"], "status": r["status"],
+                "removed": r["removed_at"] is not None}
     return out
 
 
 def already_revoked(kind: str, state: dict[str, Any]) -> bool:
-    """Nothing left to revoke: removed from the platform, or an inactive key."""
+    """Nothing left to revoke: removed from the platform, an inactive key, or an invite that
+    can no longer be accepted."""
     return bool(state.get("removed")) or (kind == "api_key" and state.get("status") in (
-        "inactive", "archived", "expired"))
+        "inactive", "archived", "expired")) or (kind == "invite"
+                                                and state.get("status") == "expired")
 
 
 def build_plan(
@@ -94,10 +103,10 @@ def build_plan(
             raise TenureError(f"source {target.source!r} ({source_type}) has no revocation "
                               "support yet")
         planned = providers.get(source_type).plan(target, state, task_owner=task_owner,
-                                                 task_due=due)
-        steps.append(Step(index=len(steps), target=target, action=planned.action,
-                          args=planned.args, call=planned.call, manual=planned.manual,
-                          state=state))
+                                                 task_due=due, policy=settings.revocation)
+        for one in (planned, *planned.then):
+            steps.append(Step(index=len(steps), target=target, action=one.action,
+                              args=one.args, call=one.call, manual=one.manual, state=state))
     plan = Plan(id="plan_" + uuid.uuid4().hex[:16], created_at=now, created_by=created_by,
                 origin=origin, steps=steps)
     conn.execute(schema.revocation_plans.insert().values(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tenure.actions.plan import Call, ManualTask, Target
-from tenure.config import SourceConfig
+from tenure.config import RevocationConfig, SourceConfig
 from tenure.registry import Registry
 
 
@@ -46,14 +46,16 @@ class Planned:
     args: dict[str, Any]
     call: Call | None
     manual: ManualTask | None = None
+    then: tuple[Planned, ...] = ()
+    """Further steps on the same target, run after this one (e.g. archive after deactivate)."""
 
 
 class Provider(Protocol):
     """Revocation support of one source type."""
 
     def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
-             task_due: str) -> Planned:
-        """The step for ``target`` given its stored state."""
+             task_due: str, policy: RevocationConfig) -> Planned:
+        """The step for ``target`` given its stored state and the revocation policy."""
         ...
 
     def action(self, name: str, args: Mapping[str, Any]) -> VendorAction:

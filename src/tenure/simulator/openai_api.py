@@ -200,6 +200,14 @@ def get_project_user(call: Call) -> dict[str, Any]:
     raise oai_error(404, f"No such project user: {call.params['user_id']}", "not_found")
 
 
+def update_project_user(call: Call) -> dict[str, Any]:
+    """``POST /organization/projects/{id}/users/{user_id}`` with ``{"role"}``."""
+    role = call.body.get("role") if isinstance(call.body, dict) else None
+    _state(call).update_project_role(call.params["project_id"], call.params["user_id"],
+                                     str(role))
+    return get_project_user(call)
+
+
 def delete_project_user(call: Call) -> dict[str, Any]:
     """``DELETE /organization/projects/{id}/users/{user_id}``."""
     _state(call).delete_project_user(call.params["project_id"], call.params["user_id"])
@@ -459,6 +467,7 @@ ROUTES: tuple[Route, ...] = (
     _r("POST", "/projects/{project_id}/archive", archive_project),
     _r("GET", "/projects/{project_id}/users", list_project_users),
     _r("GET", "/projects/{project_id}/users/{user_id}", get_project_user),
+    _r("POST", "/projects/{project_id}/users/{user_id}", update_project_user),
     _r("DELETE", "/projects/{project_id}/users/{user_id}", delete_project_user),
     _r("GET", "/projects/{project_id}/service_accounts", list_service_accounts),
     _r("GET", "/projects/{project_id}/service_accounts/{sa_id}", get_service_account),

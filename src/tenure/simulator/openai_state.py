@@ -180,6 +180,20 @@ class OpenAIState:
             self.log("user.updated", user_id, changes_requested={"role": role})
             return user
 
+    def update_project_role(self, project_id: str, user_id: str, role: str) -> None:
+        """Set a project member's role (``owner`` or ``member``)."""
+        if role not in ("owner", "member"):
+            raise oai_error(400, f"Invalid role: {role!r}; expected owner or member",
+                            "invalid_value")
+        with self.lock:
+            self.project(project_id)
+            if user_id not in self.members[project_id]:
+                raise not_found("project user", user_id)
+            self.members[project_id][user_id]["role"] = role
+            self.log("role.assignment.created", None, principal_id=user_id,
+                     principal_type="user", resource_id=project_id,
+                     resource_type="api.project")
+
     def delete_project_user(self, project_id: str, user_id: str) -> None:
         """Remove a user from a project."""
         with self.lock:

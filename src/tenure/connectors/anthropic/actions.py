@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tenure.connectors.anthropic.fetch import API_KEYS, USERS, WORKSPACES
+from tenure.connectors.anthropic.fetch import API_KEYS, INVITES, USERS, WORKSPACES
 from tenure.connectors.http import HttpClient
 from tenure.connectors.vendor_actions import (
     Action,
@@ -26,14 +26,19 @@ from tenure.connectors.vendor_actions import (
     send,
 )
 
-__all__ = ["Action", "ActionResult", "DowngradeOrgRole", "Outcome", "RemoveOrgUser",
-           "RemoveWorkspaceMember", "SetKeyStatus", "VendorCall"]
+__all__ = ["Action", "ActionResult", "DeleteInvite", "DowngradeOrgRole", "Outcome",
+           "RemoveOrgUser", "RemoveWorkspaceMember", "SetKeyStatus", "SetWorkspaceRole",
+           "VendorCall"]
 
 ASSIGNABLE_ORG_ROLES = frozenset({"user", "developer", "billing", "claude_code_user", "managed"})
 """Roles the Update-user endpoint accepts (Console: user/developer/billing/claude_code_user;
 Enterprise: user/managed). ``admin`` cannot be assigned through the API (vendor-apis.md §1.6)."""
 
 KeyStatus = Literal["inactive", "archived"]
+
+ASSIGNABLE_WORKSPACE_ROLES = frozenset({"workspace_user", "workspace_developer",
+                                        "workspace_restricted_developer", "workspace_admin"})
+"""Roles the member update accepts; ``workspace_billing`` is never assignable (§1.8)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +118,77 @@ class DowngradeOrgRole:
         """The user reads back with the target role (or is gone, which is stronger)."""
         current = read_object(client, self.call().path)
         return current is None or current.get("role") == self.role
+
+
+@dataclass(frozen=True, slots=True)
+class SetWorkspaceRole:
+    """Set a member's workspace role (``POST .../workspaces/{ws}/members/{user}``)."""
+
+    workspace_id: str
+    user_id: str
+    role: str
+    kind: str = "anthropic.set_workspace_role"
+
+    def __post_init__(self) -> None:
+        if self.role not in ASSIGNABLE_WORKSPACE_ROLES:
+            raise ValueError(f"workspace role {self.role!r} cannot be assigned through the "
+                             f"Admin API (assignable: "
+                             f"{', '.join(sorted(ASSIGNABLE_WORKSPACE_ROLES))})")
+
+    def call(self) -> VendorCall:
+        """The POST call."""
+        return VendorCall("POST", f"{WORKSPACES}/{self.workspace_id}/members/{self.user_id}",
+                          {"workspace_role": self.role})
+
+    def execute(self, client: HttpClient) -> ActionResult:
+        """Change the role unless it already is the target (or the member is gone)."""
+        current = read_object(client, self.call().path)
+        if current is None:
+            return ActionResult(Outcome.ALREADY_DONE, self.call(), "not a member")
+        if current.get("workspace_role") == self.role:
+            return ActionResult(Outcome.ALREADY_DONE, self.call(),
+                                f"workspace role is already {self.role}")
+        if not send(client, self.call()):
+            return ActionResult(Outcome.ALREADY_DONE, self.call(), "not a member")
+        return ActionResult(Outcome.APPLIED, self.call(),
+                            f"{current.get('workspace_role')} -> {self.role}")
+
+    def verify(self, client: HttpClient) -> bool:
+        """The membership reads back with the target role (or is gone, which is stronger)."""
+        current = read_object(client, self.call().path)
+        return current is None or current.get("workspace_role") == self.role
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteInvite:
+    """Withdraw an invitation (``DELETE /v1/organizations/invites/{id}``)."""
+
+    invite_id: str
+    kind: str = "anthropic.delete_invite"
+
+    def call(self) -> VendorCall:
+        """The DELETE call."""
+        return VendorCall("DELETE", f"{INVITES}/{self.invite_id}")
+
+    def execute(self, client: HttpClient) -> ActionResult:
+        """Delete the invite unless it is gone or can no longer be accepted."""
+        current = read_object(client, self.call().path)
+        if current is None or current.get("status") in _DEAD_INVITE:
+            return ActionResult(Outcome.ALREADY_DONE, self.call(),
+                                f"invite is {current.get('status') if current else 'gone'}")
+        if not send(client, self.call()):
+            return ActionResult(Outcome.ALREADY_DONE, self.call(), "invite gone")
+        return ActionResult(Outcome.APPLIED, self.call())
+
+    def verify(self, client: HttpClient) -> bool:
+        """The invite no longer reads back as one that can be accepted."""
+        current = read_object(client, self.call().path)
+        return current is None or current.get("status") in _DEAD_INVITE
+
+
+_DEAD_INVITE = frozenset({"deleted", "expired"})
+"""Invite statuses that grant nothing any more (an accepted invite became a seat, which is
+revoked as a seat)."""
 
 
 # An archived key cannot be re-activated, so it already satisfies "inactive".

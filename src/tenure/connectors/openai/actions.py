@@ -20,10 +20,17 @@ from tenure.connectors.vendor_actions import (
     VendorCall,
     read_object,
     remove,
+    send,
 )
 
 __all__ = ["ActionResult", "DeleteAdminKey", "DeleteInvite", "DeleteProjectKey",
-           "DeleteProjectUser", "DeleteServiceAccount", "DeleteUser", "Outcome", "VendorCall"]
+           "DeleteProjectUser", "DeleteServiceAccount", "DeleteUser", "Outcome", "SetOrgRole",
+           "SetProjectRole", "VendorCall"]
+
+ORG_ROLES = frozenset({"owner", "reader"})
+"""The legacy org role the Admin API sets (custom roles are role assignments)."""
+PROJECT_ROLES = frozenset({"owner", "member"})
+"""Project roles the project-user update accepts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +164,73 @@ class DeleteAdminKey:
     def verify(self, client: HttpClient) -> bool:
         """The admin key no longer reads back."""
         return read_object(client, self.call().path) is None
+
+
+def _set_role(client: HttpClient, call: VendorCall, role: str, what: str) -> ActionResult:
+    current = read_object(client, call.path)
+    if current is None:
+        return ActionResult(Outcome.ALREADY_DONE, call, f"{what} gone")
+    if current.get("role") == role:
+        return ActionResult(Outcome.ALREADY_DONE, call, f"role is already {role}")
+    if not send(client, call):
+        return ActionResult(Outcome.ALREADY_DONE, call, f"{what} gone")
+    return ActionResult(Outcome.APPLIED, call, f"{current.get('role')} -> {role}")
+
+
+def _has_role(client: HttpClient, path: str, role: str) -> bool:
+    current = read_object(client, path)
+    return current is None or current.get("role") == role
+
+
+@dataclass(frozen=True, slots=True)
+class SetOrgRole:
+    """Set a user's org role, e.g. owner → reader (``POST /v1/organization/users/{id}``)."""
+
+    user_id: str
+    role: str
+    kind: str = "openai.set_org_role"
+
+    def __post_init__(self) -> None:
+        if self.role not in ORG_ROLES:
+            raise ValueError(f"org role must be one of {sorted(ORG_ROLES)}, not {self.role!r}")
+
+    def call(self) -> VendorCall:
+        """The POST call."""
+        return VendorCall("POST", f"{USERS}/{self.user_id}", {"role": self.role})
+
+    def execute(self, client: HttpClient) -> ActionResult:
+        """Change the role unless it already is the target (or the user is gone)."""
+        return _set_role(client, self.call(), self.role, "user")
+
+    def verify(self, client: HttpClient) -> bool:
+        """The user reads back with the target role (or is gone)."""
+        return _has_role(client, self.call().path, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class SetProjectRole:
+    """Set a project member's role, e.g. owner → member
+    (``POST /v1/organization/projects/{p}/users/{u}``)."""
+
+    project_id: str
+    user_id: str
+    role: str
+    kind: str = "openai.set_project_role"
+
+    def __post_init__(self) -> None:
+        if self.role not in PROJECT_ROLES:
+            raise ValueError(f"project role must be one of {sorted(PROJECT_ROLES)}, "
+                             f"not {self.role!r}")
+
+    def call(self) -> VendorCall:
+        """The POST call."""
+        return VendorCall("POST", f"{PROJECTS}/{self.project_id}/users/{self.user_id}",
+                          {"role": self.role})
+
+    def execute(self, client: HttpClient) -> ActionResult:
+        """Change the role unless it already is the target (or the member is gone)."""
+        return _set_role(client, self.call(), self.role, "project member")
+
+    def verify(self, client: HttpClient) -> bool:
+        """The membership reads back with the target role (or is gone)."""
+        return _has_role(client, self.call().path, self.role)
