@@ -1,4 +1,4 @@
-"""Migration 0009: scope types and key owner kinds are one spelling, enforced by the store."""
+"""Migration 0010: scope types and key owner kinds are one spelling, enforced by the store."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ def _insert_legacy(conn: sa.Connection) -> None:
         "'api_key', 'k', 'active', 'robot', 'u', 'org', :at, :at, 'r')"), {"at": stamp})
 
 
-def test_0009_normalises_legacy_spellings_and_enforces_the_enum(database_url: str) -> None:
+def test_0010_normalises_legacy_spellings_and_enforces_the_enum(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        _alembic(engine, "downgrade", "0008")
+        _alembic(engine, "downgrade", "0009")
         with engine.begin() as conn:
             _insert_legacy(conn)
         migrate(engine)
@@ -50,7 +50,7 @@ def test_0009_normalises_legacy_spellings_and_enforces_the_enum(database_url: st
         # and the Python layer refuses before SQL is sent
         with engine.connect() as conn, pytest.raises(sa.exc.StatementError):
             conn.execute(schema.grants.update().values(scope_type="org"))
-        _alembic(engine, "downgrade", "0008")
+        _alembic(engine, "downgrade", "0009")
         with engine.begin() as conn:  # the constraint is gone again
             conn.execute(sa.text("UPDATE credentials SET owner_type = 'robot'"))
             conn.execute(sa.text("DELETE FROM credentials"))

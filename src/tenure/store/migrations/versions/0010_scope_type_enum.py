@@ -5,8 +5,8 @@ any row spelled ``org`` is normalised, and key owner types outside the owner-kin
 owner shape an older connector copied verbatim) are cleared, so the constraints can hold.
 The key keeps its ``creator_id``, which is what an unreadable owner falls back to.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
