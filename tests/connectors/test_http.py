@@ -21,8 +21,8 @@ from tenure.connectors.http import (
     PaginationError,
     RetriesExhausted,
     RetryPolicy,
-    might_hold_secret,
     feed_pages,
+    might_hold_secret,
     paginate,
     parse_retry_after,
 )
