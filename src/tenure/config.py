@@ -159,6 +159,14 @@ class LifecycleConfig(BaseModel):
     unused_days: int = Field(default=90, ge=1)
     unused_cold_start: str = Field(default="report", pattern="^(report|act)$")
     """First evaluation: ``report`` lists unused access without planning revocation."""
+    mass_change_percent: float = Field(default=10.0, ge=0, le=100)
+    """An HR import that would retire (remove or terminate) more than this share of the
+    source's people, or a SCIM burst deactivating more than this share within
+    ``scim_burst_window_minutes``, is refused (HR) or held for an admin (SCIM)."""
+    mass_change_floor: int = Field(default=2, ge=0)
+    """A change of at most this many people is never a mass change (a small company's single
+    leaver is not a broken HR job)."""
+    scim_burst_window_minutes: int = Field(default=60, ge=1)
 
 
 class RetentionConfig(BaseModel):

@@ -68,3 +68,8 @@ class NotFound(TenureError):
 
 class Forbidden(TenureError):
     """The acting user is not allowed to do this (e.g. not an enabled admin)."""
+
+
+class MassChangeRefused(TenureError):
+    """An identity source would retire too many people at once (a broken export or a
+    deprovisioning storm): nothing was written; ``--allow-mass-change`` accepts it."""

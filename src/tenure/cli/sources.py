@@ -78,6 +78,9 @@ def sync(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Import the valid rows of an identity file and list the bad "
         "ones, instead of rejecting the file whole.")] = False,
+    allow_mass_change: Annotated[bool, typer.Option(
+        "--allow-mass-change", help="Accept an identity listing that retires more than "
+        "[lifecycle] mass_change_percent of people at once, or lists nobody.")] = False,
     then_lifecycle: Annotated[bool, typer.Option(
         "--then-lifecycle", help="Evaluate lifecycle triggers after a successful sync "
         "(plans are written to ./plans; nothing is applied).")] = False,
@@ -85,7 +88,7 @@ def sync(
 ) -> None:
     """Sync sources into the store; exits non-zero when a source failed."""
     app = state(ctx).app()
-    options = SyncOptions(skip_invalid=skip_invalid)
+    options = SyncOptions(skip_invalid=skip_invalid, allow_mass_change=allow_mass_change)
     err = console(stderr=True)
     if fmt is OutputFormat.TABLE:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),

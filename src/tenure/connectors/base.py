@@ -7,7 +7,8 @@ A connector yields, in order:
   the raw page it came from),
 - ``Gap`` for data it could not read (403, feature absent, outage after retries),
 - ``StreamComplete`` when a snapshot record type was listed to the end, which is what allows
-  the engine to retire records no longer listed.
+  the engine to retire records no longer listed,
+- ``Population`` (identity sources, before any batch) so the engine can refuse a mass change.
 """
 
 from __future__ import annotations
@@ -65,7 +66,21 @@ class Note:
     value: Any
 
 
-SyncItem = TenantInfo | Batch | Gap | StreamComplete | Note
+@dataclass(frozen=True, slots=True)
+class Population:
+    """The whole listing of an identity source, announced before its first batch: who is
+    listed (``listed``; ``complete`` when everyone not listed is gone) and who is marked as
+    leaving (``leaving``). The engine weighs it against the store and refuses a mass change
+    before anything is written."""
+
+    record_type: str
+    listed: frozenset[str]
+    leaving: frozenset[str]
+    complete: bool
+    label: str
+
+
+SyncItem = TenantInfo | Batch | Gap | StreamComplete | Note | Population
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,9 @@ class SyncOptions:
 
     skip_invalid: bool = False
     full: bool = False
+    allow_mass_change: bool = False
+    """Accept an identity listing that would retire more than ``[lifecycle]
+    mass_change_percent`` of people, or lists nobody."""
 
 
 @dataclass(frozen=True, slots=True)

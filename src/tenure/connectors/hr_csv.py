@@ -19,6 +19,7 @@ from tenure.config import SourceConfig
 from tenure.connectors.base import (
     Batch,
     Note,
+    Population,
     SourceType,
     StreamComplete,
     SyncContext,
@@ -209,6 +210,10 @@ class HrCsvConnector:
         if parsed.problems and not ctx.options.skip_invalid:
             raise InputRejected(str(path), parsed.problems)
         yield TenantInfo("hr", f"HR export {path.name}")
+        yield Population(
+            "person", frozenset(p.email for p in parsed.people),
+            frozenset(p.email for p in parsed.people if p.status is PersonStatus.TERMINATED),
+            complete=not parsed.problems, label=str(path))
         if parsed.problems:
             yield Note("rejected_rows", [p.as_dict() for p in parsed.problems])
         for start in range(0, len(parsed.people), BATCH_SIZE):

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from tenure.connectors.base import (
     Batch,
     Note,
+    Population,
     SourceType,
     StreamComplete,
     SyncContext,
@@ -28,7 +29,7 @@ from tenure.connectors.base import (
     TenantInfo,
     load_builtin_connectors,
 )
-from tenure.errors import InputRejected, TenureError
+from tenure.errors import InputRejected, MassChangeRefused, TenureError
 from tenure.evidence import ledger
 from tenure.identity import resolve_identities
 from tenure.model import (
@@ -45,6 +46,7 @@ from tenure.model import (
     Workspace,
 )
 from tenure.redact import redact_text
+from tenure.services import massguard
 from tenure.services.context import App
 from tenure.store import schema, writers
 from tenure.store.activity import write_activities
@@ -160,7 +162,8 @@ def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
                       "retired": dict(result.retired), "changes": dict(result.changes),
                       "gaps": [g.record_type for g in result.gaps],
                       "complete_types": sorted(result.complete_types),
-                      "raw_pages": result.notes.get("raw_pages", 0), "error": result.error})
+                      "raw_pages": result.notes.get("raw_pages", 0), "error": result.error,
+                      "mass_change_allowed": result.notes.get("mass_change_allowed")})
 
 
 def run_source(
@@ -198,6 +201,16 @@ def run_source(
                 result.complete_types.add(item.record_type)
             elif isinstance(item, TenantInfo):
                 result.tenant = item.tenant_id
+            elif isinstance(item, Population) and item.record_type == "person":
+                try:
+                    with engine.connect() as conn:
+                        massguard.check_population(conn, app.settings.lifecycle, source=name,
+                                                   tenant=result.tenant, listing=item)
+                except MassChangeRefused as refused:
+                    if not ctx.options.allow_mass_change:
+                        raise
+                    # Accepted on purpose: the run (and its ledger entry) says so.
+                    result.notes["mass_change_allowed"] = str(refused)
             elif isinstance(item, Note):
                 if item.key == "rejected_rows":
                     result.problems = list(item.value)
