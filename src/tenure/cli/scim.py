@@ -1,4 +1,5 @@
-"""Commands: scim token create | list | revoke (bearer tokens for IdP provisioning)."""
+"""Commands: scim token create | list | revoke (bearer tokens for IdP provisioning); scim
+bursts | confirm-burst | dismiss-burst (deactivations held by the mass-change guard)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import typer
 
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
+from tenure.cli.webusers import acting_user
+from tenure.services import scim_burst
 from tenure.services.scim_tokens import create_token, list_tokens, revoke_token
 
 scim_app = typer.Typer(help="SCIM 2.0 receiver: bearer tokens for Okta / Entra provisioning.",
@@ -53,6 +56,33 @@ def revoke(
     """Revoke a SCIM token: requests presenting it get 401 from then on."""
     info = revoke_token(state(ctx).app(), token_id)
     console().print(f"revoked SCIM token {info.id} (source {info.source!r})", markup=False)
+
+
+@scim_app.command("bursts")
+def bursts(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
+    """List deactivations held by the burst guard (people still active, no leaver trigger)."""
+    rows = [asdict(h) for h in scim_burst.held(state(ctx).app())]
+    render(rows, ["source", "email", "user_name", "user_id", "held_at"], fmt,
+           title="Held SCIM deactivations", empty="no held deactivations")
+
+
+@scim_app.command("confirm-burst")
+def confirm_burst(ctx: typer.Context, source: Annotated[str, typer.Argument(
+        help="The SCIM source whose held deactivations are real.")]) -> None:
+    """Apply the held deactivations of SOURCE (admins only): each person becomes a leaver."""
+    app = state(ctx).app()
+    changes = scim_burst.confirm(app, acting_user(app), source)
+    leavers = sum(1 for c in changes if c.field == "status")
+    console().print(f"confirmed: {leavers} people of {source} are now leavers", markup=False)
+
+
+@scim_app.command("dismiss-burst")
+def dismiss_burst(ctx: typer.Context, source: Annotated[str, typer.Argument(
+        help="The SCIM source whose held deactivations were a mistake.")]) -> None:
+    """Drop the held deactivations of SOURCE (admins only): the people stay active."""
+    app = state(ctx).app()
+    count = scim_burst.dismiss(app, acting_user(app), source)
+    console().print(f"dismissed {count} held deactivation(s) of {source}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

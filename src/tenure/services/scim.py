@@ -19,7 +19,7 @@ import re
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from scim2_models import (
 from tenure.evidence import ledger
 from tenure.identity import resolve_identities
 from tenure.model import ChangeKind, Person, PersonStatus, RunStatus
+from tenure.services import scim_burst
 from tenure.services.context import App
 from tenure.services.scim_types import (
     POLICY,
@@ -211,16 +212,40 @@ class PushWrite:
     run_id: str
     now: datetime
     changes: list[PersonChange]
+    guard: App | None = None
+    """Set for the pushed user's own projection: deactivations go through the burst guard."""
+    actor: str = ""
+    user_id: str = ""
+    held: list[str] = field(default_factory=list)
 
 
 def _project(conn: sa.Connection, source: str, user: ScimUser, email: str | None,
-             old_email: str | None, write: PushWrite, *, active: bool | None = None) -> None:
+             old_email: str | None, write: PushWrite, *, active: bool | None = None,
+             guarded: bool = False) -> None:
     if old_email and old_email != email:
         write.changes += _retire_person(conn, source, old_email, write.run_id, write.now)
     if email:
         person = person_of(conn, source, user, email, write.now, active=active)
+        if person.status is PersonStatus.ACTIVE:
+            scim_burst.release_for(conn, source=source, email=email, now=write.now)
+        elif guarded and write.guard is not None and _is_deactivation(conn, source, email) and (
+                scim_burst.should_hold(conn, write.guard, source, write.now)):
+            # Part of a burst: the resource is stored, the person stays active until an
+            # admin confirms (no leaver trigger meanwhile).
+            scim_burst.hold(conn, source=source, actor=write.actor, user_id=write.user_id,
+                            email=email, user_name=user.user_name or email,
+                            run_id=write.run_id, now=write.now)
+            write.held.append(email)
+            person = person_of(conn, source, user, email, write.now, active=True)
         write.changes += write_people(conn, [person], source=source, tenant=source,
                                       run_id=write.run_id, now=write.now)
+
+
+def _is_deactivation(conn: sa.Connection, source: str, email: str) -> bool:
+    status = conn.execute(sa.select(P.c.status).where(
+        P.c.source == source, P.c.tenant == source, P.c.email == email,
+        P.c.removed_at.is_(None))).scalar()
+    return status == str(PersonStatus.ACTIVE)
 
 
 def _refresh_reports(conn: sa.Connection, source: str, user_id: str,
@@ -269,11 +294,13 @@ def record_push(conn: sa.Connection, app: App, caller: Caller, *, kind: str, sub
     conn.execute(schema.sync_runs.insert().values(
         id=write.run_id, source=caller.source, source_type=SOURCE_TYPE, tenant=caller.source,
         started_at=write.now, finished_at=write.now, status=str(RunStatus.COMPLETE),
-        complete_types=[], stats={"scim": kind, "changes": counts}, error=None,
+        complete_types=[], stats={"scim": kind, "changes": counts,
+                                  **({"held": write.held} if write.held else {})}, error=None,
     ))
     ledger.append(conn, kind=kind, actor=caller.actor, now=write.now, subject=subject,
                   payload={**payload, "source": caller.source, "run_id": write.run_id,
-                           "changes": changes})
+                           "changes": changes,
+                           **({"held_deactivations": write.held} if write.held else {})})
 
 
 def new_write(app: App) -> PushWrite:
@@ -300,6 +327,7 @@ def _save(conn: sa.Connection, app: App, caller: Caller, user_id: str, user: Sci
         # unchanged resource is acknowledged without a new version, run or ledger entry.
         return user_from_row(previous)
     write = new_write(app)
+    write.guard, write.actor, write.user_id = app, caller.actor, user_id
     values = {"external_id": user.external_id, "user_name": user_name, "user_name_key": key,
               "email": email, "active": user.active is not False, "manager_ref": manager_ref,
               "resource": resource, "updated_at": write.now}
@@ -309,7 +337,8 @@ def _save(conn: sa.Connection, app: App, caller: Caller, user_id: str, user: Sci
     else:
         conn.execute(U.update().where(U.c.id == user_id)
                      .values(version=previous["version"] + 1, **values))
-    _project(conn, caller.source, user, email, previous["email"] if previous else None, write)
+    _project(conn, caller.source, user, email, previous["email"] if previous else None, write,
+             guarded=True)
     _refresh_reports(conn, caller.source, user_id, user.external_id, write)
     record_push(conn, app, caller, kind=kind, subject=email or f"scim:{caller.source}:{user_id}",
                 payload={"resource_type": "User", "id": user_id,
@@ -383,7 +412,9 @@ def delete_user(app: App, caller: Caller, user_id: str) -> None:
         row = _load(conn, caller.source, user_id, lock=True)
         user = user_from_row(row).resource
         write = new_write(app)
-        _project(conn, caller.source, user, row["email"], row["email"], write, active=False)
+        write.guard, write.actor, write.user_id = app, caller.actor, user_id
+        _project(conn, caller.source, user, row["email"], row["email"], write, active=False,
+                 guarded=True)
         conn.execute(M.delete().where(M.c.user_id == user_id))
         conn.execute(U.delete().where(U.c.id == user_id))
         record_push(conn, app, caller, kind="scim.user.deleted",

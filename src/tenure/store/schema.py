@@ -587,6 +587,25 @@ manual_tasks = sa.Table(
     sa.UniqueConstraint("plan_id", "step_index"),
 )
 
+# A SCIM deactivation held back by the burst guard: the SCIM resource says inactive (the
+# identity provider was answered), the person stays active (no leaver trigger) until an admin
+# confirms or dismisses the burst.
+scim_held_deactivations = sa.Table(
+    "scim_held_deactivations",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("user_name", sa.Text(), nullable=False),
+    sa.Column("held_at", UTCDateTime(), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("resolved_at", UTCDateTime()),
+    sa.Column("resolved_by", sa.String(320)),
+    sa.Column("resolution", sa.String(16)),
+    sa.Index(None, "source", "resolved_at"),
+)
+
 # --- web app: local and single-sign-on users, API tokens ----------------------------------
 
 web_users = sa.Table(
