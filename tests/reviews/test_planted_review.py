@@ -58,6 +58,23 @@ def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
         elif check in ("dormant-account", "dormant-key", "never-used-key"):
             assert by_subject[subject].reason.startswith("dormant")
 
+    # Open high findings raise the recommendation (docs/reviews.md table), are named in the
+    # reason and put the item above every plain keep.
+    plain_keep = max((i.risk for i in items if i.recommendation == "keep"
+                      and not i.snapshot["findings"] and not i.privileged), default=0)
+    escalated = {"overactive-admin": {"reduce", "investigate"},
+                 "unmatched-account": {"investigate"}, "key-usage-spike": {"investigate"}}
+    seen = set()
+    for check, subject in planted:
+        if check in escalated and subject in by_subject:
+            item = by_subject[subject]
+            assert item.recommendation in escalated[check] | {"revoke"}, (check, item.reason)
+            assert f"{check} (high)" in item.reason
+            assert item.risk > plain_keep
+            assert any(f["check"] == check and f["summary"] for f in item.snapshot["findings"])
+            seen.add(check)
+    assert seen == set(escalated)
+
     # Two reviewers decide their own queues.
     queues: dict[str, list[reviews.ItemRow]] = {}
     for item in items:

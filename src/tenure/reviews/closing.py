@@ -107,6 +107,8 @@ def _no_response(rule: str, recommendation: str) -> tuple[str, str]:
     if rule == "recommendation":
         if recommendation in ("revoke", "reduce", "keep"):
             return recommendation, f"no response: followed the recommendation ({recommendation})"
+        if recommendation == "investigate":
+            return "keep", "no response to an investigate recommendation: no change"
         return "keep", "no response and no recommendation: no change"
     return rule, f"no response: campaign rule {rule}"
 

@@ -66,6 +66,10 @@ class FindingRef:
     id: str
     check: str
     severity: str
+    muted: bool = False
+    """An accepted risk (muted with a reason until a date): shown, but it does not escalate."""
+    summary: str = ""
+    """The finding's evidence in plain words, as the reviewer reads it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.checks.plain import describe
 from tenure.model import RunStatus, ScopeType
 from tenure.reviews.context import (
     FindingRef,
@@ -143,16 +144,18 @@ def _people(conn: sa.Connection) -> dict[str, PersonContext]:
     }
 
 
-def _open_findings(conn: sa.Connection) -> dict[tuple[str, str], list[FindingRef]]:
-    f = schema.metadata.tables.get("findings")
-    if f is None:
-        return {}
+def _open_findings(conn: sa.Connection, now: datetime) -> dict[tuple[str, str], list[FindingRef]]:
+    """Failing findings per (source, subject id), muted ones flagged, evidence in words."""
+    f, m = schema.findings, schema.finding_mutes
+    muted = set(conn.execute(
+        sa.select(m.c.finding_id).where(m.c.expired_at.is_(None), m.c.until > now)).scalars())
     out: dict[tuple[str, str], list[FindingRef]] = defaultdict(list)
-    for fid, check, severity, source, subject_id in conn.execute(
-        sa.select(f.c.id, f.c.check_id, f.c.severity, f.c.source, f.c.subject_id)
-        .where(f.c.status == "fail")
+    for fid, check, severity, source, subject_id, evidence in conn.execute(
+        sa.select(f.c.id, f.c.check_id, f.c.severity, f.c.source, f.c.subject_id, f.c.evidence)
+        .where(f.c.status == "fail").order_by(f.c.id)
     ):
-        out[(source, subject_id)].append(FindingRef(fid, check, severity))
+        out[(source, subject_id)].append(FindingRef(fid, check, severity, fid in muted,
+                                                    describe(check, evidence or {})))
     return out
 
 
@@ -205,7 +208,7 @@ def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime) -> list[It
     activity = _activity(conn, c30, c90)
     usage = _usage(conn, c30, c90, weeks_from, now.date())
     people = _people(conn)
-    findings = _open_findings(conn)
+    findings = _open_findings(conn, now)
     purposes = _purposes(conn, now)
     blind = _activity_gaps(conn)
     groups = _groups(conn)
@@ -304,6 +307,7 @@ def _snapshot(
     person: PersonContext | None = None
     grants: list[str] = []
     workspace_id: str | None = None
+    extra_findings: list[FindingRef] = []
     if kind in (SubjectKind.ACCOUNT, SubjectKind.SERVICE_ACCOUNT):
         label, email, role = row["email"] or row["name"] or row["external_id"], row["email"], \
             row["role"]
@@ -336,10 +340,14 @@ def _snapshot(
         holder = accounts.get((source, row["account_id"]))
         email = holder["email"] if holder else None
         person = people.get(holder["person_email"] or "") if holder else None
-        label = f"{email or row['account_id']} → {row['scope_id']}:{row['role']}"
+        scope_ws = workspaces.get((source, row["scope_id"]))
+        label = (f"{email or row['account_id']} → "
+                 f"{scope_ws[0] if scope_ws else row['scope_id']}: {row['role']}")
         privileged = bool(row["privileged"])
         workspace_id = row["scope_id"] if row["scope_type"] == ScopeType.WORKSPACE else None
         grants = [row["entitlement_id"]]
+        # What the holder's account did wrong is part of the story of each of its grants.
+        extra_findings = findings.get((source, row["account_id"]), [])
     ws = workspaces.get((source, workspace_id)) if workspace_id else None
     return ItemSnapshot(
         kind=str(kind), source=source, tenant=row["tenant"], subject_id=subject_id,
@@ -347,7 +355,7 @@ def _snapshot(
         created_at=row.get("created_at") or row.get("granted_at") or row.get("first_seen_at"),
         privileged=privileged, grants=grants, workspace=ws[0] if ws else workspace_id,
         workspace_status=ws[1] if ws else None, person=person, owner=owner, usage=usage_ctx,
-        findings=findings.get((source, subject_id), []),
+        findings=findings.get((source, subject_id), []) + extra_findings,
         purpose=purposes.get(subject_id), groups=groups.get(person.email, []) if person else [],
     )
 
