@@ -94,12 +94,15 @@ def test_justification_rules_and_bulk_is_all_or_nothing(org: App) -> None:
                    justification="quarterly cleanup")
     assert {by_subject(org, cid)[s].decision for s in ("user_alice", "user_carol")} == {
         "revoke"}
-    # keep on privileged access against a revoke recommendation always needs a reason
+    # overriding a revoke recommendation (keep or reduce) always needs a reason
     cid, _ = reviews.create(org, spec())
     bob = by_subject(org, cid)["user_bob"]
     assert bob.recommendation == "revoke"
+    with pytest.raises(DecisionRefused, match="overriding a revoke recommendation"):
+        reviews.decide(org, [bob.id], reviewer="boss@corp.io", decision=Decision.KEEP,
+                       justification="")
     reviews.decide(org, [bob.id], reviewer="boss@corp.io", decision=Decision.KEEP,
-                   justification="")  # not privileged: allowed
+                   justification="back from leave next week")
     with pytest.raises(DecisionRefused, match="reduce applies to privileged"):
         reviews.decide(org, [by_subject(org, cid)["user_carol"].id], reviewer="boss@corp.io",
                        decision=Decision.REDUCE, justification="x")

@@ -79,10 +79,10 @@ def decide(
                                   "grants only")
         if not justification and row["require_justification"]:
             raise DecisionRefused(f"{row['id']}: this campaign requires a justification")
-        if not justification and decision is Decision.KEEP and row["privileged"] \
+        if not justification and decision in (Decision.KEEP, Decision.REDUCE) \
                 and row["recommendation"] == "revoke":
-            raise DecisionRefused(f"{row['id']}: keeping privileged access against a revoke "
-                                  f"recommendation ({row['recommendation_reason']}) needs a "
+            raise DecisionRefused(f"{row['id']}: overriding a revoke recommendation "
+                                  f"({row['recommendation_reason']}) with {decision} needs a "
                                   "justification")
     advanced = []
     for row in loaded:
