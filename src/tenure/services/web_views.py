@@ -144,6 +144,8 @@ class Subject:
     findings: list[dict[str, Any]]
     activity: list[tuple[str, float]]
     decisions: list[dict[str, Any]]
+    tokens: list[tuple[str, float]]
+    """Input + output tokens per day (keys; empty for people and accounts)."""
 
 
 SUBJECT_KINDS = ("person", "account", "api_key")
@@ -220,6 +222,7 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
                       f.c.subject_id, f.c.first_seen).where(fwhere)
             .order_by(f.c.first_seen)).mappings()]
         per_day: dict[date, float] = {}
+        tokens_per_day: dict[date, float] = {}
         ad, ud = schema.activity_daily, schema.usage_daily
         for src, ext in principals:
             for day, n in conn.execute(
@@ -227,11 +230,13 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
                         ad.c.source == src, ad.c.principal_id == ext, ad.c.day >= since)
                     .group_by(ad.c.day)):
                 per_day[day] = per_day.get(day, 0.0) + float(n)
-            for day, n in conn.execute(
-                    sa.select(ud.c.day, sa.func.sum(ud.c.requests)).where(
+            for day, n, t in conn.execute(
+                    sa.select(ud.c.day, sa.func.sum(ud.c.requests),
+                              sa.func.sum(ud.c.input_tokens + ud.c.output_tokens)).where(
                         ud.c.source == src, ud.c.subject_id == ext, ud.c.day >= since)
                     .group_by(ud.c.day)):
                 per_day[day] = per_day.get(day, 0.0) + float(n)
+                tokens_per_day[day] = tokens_per_day.get(day, 0.0) + float(t or 0)
         iwhere = (ITEMS.c.person_email == subject_id.lower() if kind == "person"
                   else sa.and_(ITEMS.c.source == (source or ""),
                                ITEMS.c.subject_id == subject_id))
@@ -240,10 +245,12 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
                       DEC.c.decision, DEC.c.justification, DEC.c.decided_at)
             .join(ITEMS, ITEMS.c.id == DEC.c.item_id).where(iwhere)
             .order_by(DEC.c.decided_at)).mappings()]
-    activity = [((since + timedelta(days=i)).isoformat()[5:],
-                 per_day.get(since + timedelta(days=i), 0.0)) for i in range(days)]
+    days_ = [since + timedelta(days=i) for i in range(days)]
+    activity = [(d.isoformat(), per_day.get(d, 0.0)) for d in days_]
+    tokens = ([(d.isoformat(), tokens_per_day.get(d, 0.0)) for d in days_]
+              if kind == "api_key" else [])
     return Subject(kind, source, subject_id, _clean(found), entitlements, accounts, owner,
-                   purposes, findings, activity, decisions)
+                   purposes, findings, activity, decisions, tokens)
 
 
 def _plan_file(app: App, plan_id: str, folder: Path) -> Path:

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tenure.web import csrf
 from tenure.web.auth import Principal
+from tenure.web.humane import ago, compact
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -30,6 +31,8 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = _when
+    env.filters["ago"] = ago
+    env.filters["compact"] = compact
     return env
 
 
@@ -45,5 +48,6 @@ def render(request: Request, template: str, principal: Principal | None, *,
     messages = request.session.pop("flash", [])
     html = env.get_template(template).render(
         request=request, user=principal, csrf_token=csrf.session_token(request),
-        messages=messages, oidc=request.app.state.tenure.settings.web.oidc, **context)
+        messages=messages, oidc=request.app.state.tenure.settings.web.oidc,
+        now=request.app.state.tenure.now(), **context)
     return HTMLResponse(html, status_code=http_status)

@@ -96,4 +96,5 @@ def subject(request: Request, kind: Annotated[str, Path(pattern="^(person|accoun
     found = web_views.subject(app, kind, source, id)
     data: dict[str, Any] = plain(found)
     data["activity"] = [{"day": d, "count": n} for d, n in found.activity]
+    data["tokens"] = [{"day": d, "tokens": n} for d, n in found.tokens]
     return data
