@@ -341,8 +341,9 @@ def _snapshot(
         email = holder["email"] if holder else None
         person = people.get(holder["person_email"] or "") if holder else None
         scope_ws = workspaces.get((source, row["scope_id"]))
-        label = (f"{email or row['account_id']} → "
-                 f"{scope_ws[0] if scope_ws else row['scope_id']}: {row['role']}")
+        org_wide = row["scope_type"] in ("org", "organization")
+        where = scope_ws[0] if scope_ws else ("organization" if org_wide else row["scope_id"])
+        label = f"{email or row['account_id']} → {where}: {row['role']}"
         privileged = bool(row["privileged"])
         workspace_id = row["scope_id"] if row["scope_type"] == ScopeType.WORKSPACE else None
         grants = [row["entitlement_id"]]

@@ -134,7 +134,8 @@ def _from_state(snap: ItemSnapshot, now: datetime) -> Advice:
         return Advice(Recommendation.KEEP, f"new: created {age} days ago, inside the "
                                            f"{DORMANT_DAYS}-day window")
     purpose = f"; purpose valid: {snap.purpose.reason}" if snap.purpose else ""
-    return Advice(Recommendation.KEEP, f"active: last activity {idle} days ago{purpose}")
+    ago = "today" if idle == 0 else f"{idle} day{'s' if idle != 1 else ''} ago"
+    return Advice(Recommendation.KEEP, f"active: last activity {ago}{purpose}")
 
 
 def risk_score(snap: ItemSnapshot, advice: Advice) -> int:

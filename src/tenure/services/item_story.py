@@ -163,7 +163,8 @@ def _holds(conn: sa.Connection, item: ItemRow) -> list[Access]:
         out.append(Access("organization", "organization role", str(snap.get("role") or ""),
                           bool(snap.get("privileged")), "direct", snap.get("created_at")))
     for g in rows:
-        label = names.get(g.scope_id, g.scope_id) if g.scope_type != "org" else "organization"
+        label = ("organization" if g.scope_type in ("org", "organization")
+                 else names.get(g.scope_id, g.scope_id))
         out.append(Access(str(g.scope_type), str(label), str(g.role), bool(g.privileged),
                           "inherited from the org role" if g.inherited else "direct",
                           g.granted_at))

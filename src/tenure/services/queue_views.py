@@ -137,6 +137,15 @@ def _has_finding(dialect: str) -> sa.ColumnElement[bool]:
         "json_array_length(review_items.snapshot, '$.findings')", sa.Integer) > 0
 
 
+def _group_key(dialect: str) -> sa.ColumnElement[str]:
+    """A person's email; else the account's email the item names (an unmatched account and
+    its grants stay together); else the item itself."""
+    email = (sa.literal_column("review_items.snapshot->>'email'", sa.String)
+             if dialect == "postgresql" else
+             sa.literal_column("json_extract(review_items.snapshot, '$.email')", sa.String))
+    return sa.func.coalesce(ITEMS.c.person_email, email, ITEMS.c.id)
+
+
 def _where(f: QueueFilters, reviewer: str | None, dialect: str) -> list[Any]:
     where: list[Any] = [CMP.c.status == "open", ITEMS.c.status == f.status]
     if reviewer is not None:
@@ -167,8 +176,8 @@ def grouped_queue(app: App, reviewer: str | None, filters: QueueFilters, *, limi
     """The reviewer's items in open campaigns grouped by person, one page of groups."""
     limit, offset = clamp(limit, offset)
     joined = ITEMS.join(CMP, CMP.c.id == ITEMS.c.campaign_id)
-    key = sa.func.coalesce(ITEMS.c.person_email, ITEMS.c.id)
     with app.engine.connect() as conn:
+        key = _group_key(conn.dialect.name)
         where = _where(filters, reviewer, conn.dialect.name)
         groups = (sa.select(key.label("k"), sa.func.max(ITEMS.c.risk).label("risk"),
                             sa.func.min(ITEMS.c.label).label("label"),
@@ -199,7 +208,7 @@ def grouped_queue(app: App, reviewer: str | None, filters: QueueFilters, *, limi
     by_key: dict[str, list[QueueItem]] = defaultdict(list)
     for r in rows:
         snap = r["snapshot"]
-        by_key[r["person_email"] or r["id"]].append(QueueItem(
+        by_key[r["person_email"] or snap.get("email") or r["id"]].append(QueueItem(
             _item(r), r["c_name"], r["c_due"],
             _when((snap.get("usage") or {}).get("last_activity_at")),
             list(snap.get("findings") or [])))
