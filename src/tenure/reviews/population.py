@@ -341,7 +341,7 @@ def _snapshot(
         email = holder["email"] if holder else None
         person = people.get(holder["person_email"] or "") if holder else None
         scope_ws = workspaces.get((source, row["scope_id"]))
-        org_wide = row["scope_type"] in ("org", "organization")
+        org_wide = row["scope_type"] == ScopeType.ORGANIZATION
         where = scope_ws[0] if scope_ws else ("organization" if org_wide else row["scope_id"])
         label = f"{email or row['account_id']} → {where}: {row['role']}"
         privileged = bool(row["privileged"])

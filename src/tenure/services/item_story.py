@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.model import ScopeType
 from tenure.services.context import App
 from tenure.services.reviews import ItemRow
 from tenure.store import schema
@@ -148,7 +149,7 @@ def _holds(conn: sa.Connection, item: ItemRow) -> list[Access]:
         if row is None:
             return []
         where = (names.get(row.workspace_id or "", row.workspace_id or "organization")
-                 if row.scope != "organization" else "whole organization")
+                 if row.scope != ScopeType.ORGANIZATION else "whole organization")
         return [Access(str(row.scope), where, str(row.kind).replace("_", " "),
                        bool(snap.get("privileged")), "the key itself", row.created_at)]
     if item.kind == "grant":
@@ -163,7 +164,7 @@ def _holds(conn: sa.Connection, item: ItemRow) -> list[Access]:
         out.append(Access("organization", "organization role", str(snap.get("role") or ""),
                           bool(snap.get("privileged")), "direct", snap.get("created_at")))
     for g in rows:
-        label = ("organization" if g.scope_type in ("org", "organization")
+        label = ("organization" if g.scope_type == ScopeType.ORGANIZATION
                  else names.get(g.scope_id, g.scope_id))
         out.append(Access(str(g.scope_type), str(label), str(g.role), bool(g.privileged),
                           "inherited from the org role" if g.inherited else "direct",
