@@ -129,10 +129,11 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 def make_app(database_url: str, settings: Settings | None = None,
              now: datetime = FIXED_NOW) -> App:
-    """An App on ``database_url`` with a fixed clock."""
+    """An App on ``database_url`` with a fixed clock (evaluation and wall alike; the ledger
+    still stamps the real time)."""
     base = settings or Settings()
     base = base.model_copy(update={"database": DatabaseConfig(url=database_url)})
-    return App(settings=base, clock=Clock(now), actor="test")
+    return App(settings=base, clock=Clock(now), actor="test", wall_clock=Clock(now))
 
 
 @pytest.fixture
@@ -173,3 +174,43 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     """A desktop-sized page in UTC and English, downloads accepted."""
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900},
             "timezone_id": "UTC", "locale": "en-US", "accept_downloads": True}
+
+
+def ensure_user(app: App, email: str, role: str = "admin") -> None:
+    """A real, enabled Tenure user ``email`` with ``role`` in the store (test set-up writes the
+    row directly; the product creates users through ``tenure users add``)."""
+    u = schema.web_users
+    with app.engine.begin() as conn:
+        if conn.execute(sa.select(u.c.email).where(u.c.email == email)).first() is None:
+            conn.execute(u.insert().values(email=email, role=role, password_hash=None,
+                                           created_at=FIXED_NOW, created_by="test"))
+
+
+def signed_in(app: App, email: str, role: str = "admin") -> App:
+    """``app`` acting as the authenticated user ``email`` (created with ``role`` if new), as
+    the web session or a CLI token would make it."""
+    from tenure.services.principal import as_user
+    from tenure.services.web_users import get_user
+
+    email = email.strip().lower()
+    ensure_user(app, email, role)
+    user = get_user(app, email)
+    assert user is not None, f"{email} is disabled"
+    return as_user(app, user, via="cli")
+
+
+def user_token(app: App, email: str, role: str = "admin") -> str:
+    """A personal API token of ``email`` (created with ``role`` if new), for CLI tests that
+    set ``TENURE_TOKEN``."""
+    from tenure.services.web_users import create_token
+
+    return create_token(signed_in(app, email, role), email, "test")[1]
+
+
+@pytest.fixture(autouse=True)
+def _no_stored_cli_token(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test acts as whoever ran ``tenure login`` on this machine: the CLI's credentials
+    file lives in a fresh directory and ``TENURE_TOKEN`` is unset unless a test sets it."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("TENURE_TOKEN", raising=False)

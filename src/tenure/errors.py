@@ -73,3 +73,11 @@ class Forbidden(TenureError):
 class MassChangeRefused(TenureError):
     """An identity source would retire too many people at once (a broken export or a
     deprovisioning storm): nothing was written; ``--allow-mass-change`` accepts it."""
+
+
+class NotAuthenticated(TenureError):
+    """The action records who did it, and nobody authenticated (see ``tenure login``)."""
+
+
+class NotAllowed(TenureError):
+    """The authenticated user's role, or their relation to the object, forbids the action."""

@@ -20,12 +20,15 @@ from tenure.errors import TenureError
 from tenure.services import lifecycle, reviews, revocation
 from tenure.store import schema
 
+from ..conftest import signed_in, user_token
 from .conftest import Org
 
 
-def cli(org: Org, *args: str) -> str:
+def cli(org: Org, *args: str, user: str = "planner@corp.io", role: str = "admin") -> str:
+    """Run the CLI signed in as ``user`` (a personal API token in TENURE_TOKEN)."""
     result = CliRunner().invoke(cli_app, ["--config", str(org.config), "--as-of",
-                                          "2026-11-25T12:00:00Z", *args])
+                                          "2026-11-25T12:00:00Z", *args],
+                                env={"TENURE_TOKEN": user_token(org.app, user, role)})
     assert result.exit_code == 0, result.output
     return result.stdout
 
@@ -49,8 +52,8 @@ def test_purpose_end_by_date_and_by_archived_project(org: Org, tmp_path: Path) -
     assert {s["target"]["subject_id"] for s in steps} == {seat, key}
     assert any("archived" in s["target"]["reason"] for s in steps)
     with pytest.raises(TenureError, match="exactly one of --until"):
-        lifecycle.add_purpose(org.app, seat, reason="x", owner="a@b.io", until=None,
-                              project=None)
+        lifecycle.add_purpose(signed_in(org.app, "planner@corp.io"), seat, reason="x",
+                              owner="a@b.io", until=None, project=None)
 
 
 def test_mover_opens_one_micro_review_for_the_new_manager(org: Org) -> None:
@@ -116,16 +119,17 @@ def test_manual_task_when_the_api_cannot_revoke(org: Org, tmp_path: Path) -> Non
     assert plan.steps[0].call is None
     path = tmp_path / "manual.json"
     path.write_text(plan.to_json())
-    revocation.approve_plan(org.app, path, approver="ciso@corp.io")
+    ciso = signed_in(org.app, "ciso@corp.io")
+    revocation.approve_plan(ciso, path)
     before = len(org.sim.mutations())
-    report = revocation.apply(org.app, path, approve_hash=plan.sha256)
+    report = revocation.apply(ciso, path, approve_hash=plan.sha256)
     assert [s["status"] for s in report.steps] == ["manual"]
     assert len(org.sim.mutations()) == before
     tasks = json.loads(cli(org, "revoke", "tasks", "--format", "json"))
     assert [(t["owner"], t["subject_id"]) for t in tasks] == [("owner@corp.io",
                                                                seat.external_id)]
-    cli(org, "revoke", "task-done", str(tasks[0]["id"]), "--as", "owner@corp.io", "--note",
-        "removed in Console")
+    cli(org, "revoke", "task-done", str(tasks[0]["id"]), "--note", "removed in Console",
+        user="owner@corp.io", role="reviewer")
     assert json.loads(cli(org, "revoke", "tasks", "--format", "json")) == []
     status = json.loads(cli(org, "revoke", "status", plan.id, "--format", "json"))
     assert status["steps"][0]["status"] == "manual"
@@ -157,12 +161,14 @@ def test_plan_from_a_closed_campaign_and_from_a_check(org: Org, tmp_path: Path) 
     steps = json.loads(out.read_text())["steps"]
     assert {s["target"]["subject_id"] for s in steps} == org.planted["orphaned-key"]
     with pytest.raises(TenureError, match="exactly one"):
-        revocation.plan_revocation(org.app, check="orphaned-key", trigger="leaver")
+        revocation.plan_revocation(signed_in(org.app, "planner@corp.io"),
+                                   check="orphaned-key", trigger="leaver")
     created = json.loads(cli(org, "review", "create", "--name", "q", "--due", "2026-12-30",
                              "--fallback-reviewer", "s@corp.io", "--scope",
                              "source:claude,kind:api_key", "--format", "json"))
     with pytest.raises(TenureError, match="not closed yet"):
-        revocation.plan_revocation(org.app, campaign=created["campaign_id"])
+        revocation.plan_revocation(signed_in(org.app, "planner@corp.io"),
+                                   campaign=created["campaign_id"])
     exported = tmp_path / "exported.json"
     plans = json.loads(cli(org, "revoke", "list", "--format", "json"))
     cli(org, "revoke", "export", plans[0]["id"], "--out", str(exported))

@@ -15,13 +15,26 @@ import sqlalchemy as sa
 
 from tenure.actions.runner import CRASH_ENV, ApplyRefused
 from tenure.services import revocation
+from tenure.services.context import App
+from tenure.services.revocation import ApprovalRefused
 from tenure.store import schema
 
+from ..conftest import signed_in, user_token
 from .conftest import Org
 
 
+def planner(org: Org) -> App:
+    """The store acting as the admin who plans."""
+    return signed_in(org.app, "planner@corp.io")
+
+
+def ciso(org: Org) -> App:
+    """The store acting as a second admin, who approves and applies."""
+    return signed_in(org.app, "ciso@corp.io")
+
+
 def _plan(org: Org, tmp_path: Path, **origin: str) -> tuple[Path, str]:
-    made, _ = revocation.plan_revocation(org.app, planner_email="planner@corp.io", **origin)
+    made, _ = revocation.plan_revocation(planner(org), **origin)
     path = tmp_path / f"{made.id}.json"
     path.write_text(made.to_json(), encoding="utf-8")
     return path, made.sha256
@@ -55,16 +68,16 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
 
     # Guards: unapproved, wrong hash, planner approving, over the limit, stale → 0 calls.
     with pytest.raises(ApplyRefused, match="NotApproved"):
-        revocation.apply(org.app, path, approve_hash=sha)
+        revocation.apply(ciso(org), path, approve_hash=sha)
     with pytest.raises(ApplyRefused, match="NotApproved"):
-        revocation.apply(org.app, path, approve_hash="0" * 64)
-    with pytest.raises(ApplyRefused, match="cannot also approve"):
-        revocation.approve_plan(org.app, path, approver="planner@corp.io")
-    revocation.approve_plan(org.app, path, approver="ciso@corp.io")
+        revocation.apply(ciso(org), path, approve_hash="0" * 64)
+    with pytest.raises(ApprovalRefused, match="cannot also approve"):
+        revocation.approve_plan(planner(org), path)
+    revocation.approve_plan(ciso(org), path)
     with pytest.raises(ApplyRefused, match="ResourceLimitExceeded"):
-        revocation.apply(org.app, path, approve_hash=sha, max_actions=1)
+        revocation.apply(ciso(org), path, approve_hash=sha, max_actions=1)
     with pytest.raises(ApplyRefused, match="ResourceLimitExceeded"):
-        revocation.apply(org.app, path, approve_hash=sha, max_percent=0.5)
+        revocation.apply(ciso(org), path, approve_hash=sha, max_percent=0.5)
     seat = next(iter(leavers))
     accounts = schema.accounts
     with org.app.engine.begin() as conn:
@@ -73,13 +86,13 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
         conn.execute(accounts.update().where(accounts.c.external_id == seat).values(
             role="billing"))
     with pytest.raises(ApplyRefused, match=f"PlanStale.*{seat}"):
-        revocation.apply(org.app, path, approve_hash=sha)
+        revocation.apply(ciso(org), path, approve_hash=sha)
     with org.app.engine.begin() as conn:
         conn.execute(accounts.update().where(accounts.c.external_id == seat).values(role=old))
     altered = tmp_path / "altered.json"
     altered.write_text(path.read_text().replace('"inactive"', '"archived"'), encoding="utf-8")
     with pytest.raises(ApplyRefused, match="PlanAltered"):
-        revocation.apply(org.app, altered, approve_hash=sha)
+        revocation.apply(ciso(org), altered, approve_hash=sha)
     assert len(org.sim.mutations()) == before
     with org.app.engine.connect() as conn:
         refusals = conn.execute(sa.select(sa.func.count()).where(
@@ -87,7 +100,7 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
     assert refusals == 6
 
     # Apply: seats removed, keys deactivated, the platform shows it, each verified.
-    report = revocation.apply(org.app, path, approve_hash=sha)
+    report = revocation.apply(ciso(org), path, approve_hash=sha)
     assert report.count("failed") == 0
     assert all(s.get("verified") for s in report.steps if s["status"] != "manual")
     assert report.resynced == ["claude"]
@@ -104,7 +117,7 @@ def test_leaver_plan_apply_verify(org: Org, tmp_path: Path) -> None:
 
     # Re-applying changes nothing.
     mutations = len(org.sim.mutations())
-    again = revocation.apply(org.app, path, approve_hash=sha)
+    again = revocation.apply(ciso(org), path, approve_hash=sha)
     assert again.calls == 0
     assert len(org.sim.mutations()) == mutations
 
@@ -113,9 +126,10 @@ def test_crash_during_apply_executes_each_action_at_most_once(
     org: Org, tmp_path: Path
 ) -> None:
     path, sha = _plan(org, tmp_path, trigger="leaver")
-    revocation.approve_plan(org.app, path, approver="ciso@corp.io")
+    revocation.approve_plan(ciso(org), path)
     steps = json.loads(path.read_text())["steps"]
-    env = {**os.environ, "TENURE_DATABASE_URL": "", "SIM_ADMIN_KEY": org.sim.admin_key}
+    env = {**os.environ, "TENURE_DATABASE_URL": "", "SIM_ADMIN_KEY": org.sim.admin_key,
+           "TENURE_TOKEN": user_token(org.app, "ciso@corp.io")}
     crashes = 0
     for index in range(len(steps)):
         for point in ("intent", "call"):
@@ -128,7 +142,7 @@ def test_crash_during_apply_executes_each_action_at_most_once(
             assert result.returncode in (0, 137), result.stderr
             crashes += result.returncode == 137
     assert crashes == 2 * len(steps)  # every crash point was reached, and the process died
-    final = revocation.apply(org.app, path, approve_hash=sha)
+    final = revocation.apply(ciso(org), path, approve_hash=sha)
     assert final.count("failed") == 0
     per_target = Counter(r.path for r in org.sim.mutations())
     assert per_target

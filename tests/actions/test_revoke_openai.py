@@ -24,7 +24,7 @@ from tenure.services.findings import run_checks
 from tenure.services.sync import run_source
 from tenure.simulator import SimulatorServer, start_simulator
 from tenure.store import schema
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, signed_in
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -66,7 +66,7 @@ def org(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 
 
 def _plan(org: OpenAIOrg, tmp_path: Path, **origin: str) -> tuple[Path, dict[str, Any]]:
-    made, _ = revocation.plan_revocation(org.app, planner_email="planner@corp.io", **origin)
+    made, _ = revocation.plan_revocation(signed_in(org.app, "planner@corp.io"), **origin)
     path = tmp_path / f"{made.id}.json"
     path.write_text(made.to_json(), encoding="utf-8")
     return path, json.loads(made.to_json())
@@ -88,10 +88,10 @@ def test_leaver_seat_and_key_are_deleted_and_verified(org: OpenAIOrg, tmp_path: 
     sha = str(document["sha256"])
     before = len(org.sim.mutations())
     with pytest.raises(ApplyRefused, match="NotApproved"):
-        revocation.apply(org.app, path, approve_hash=sha)
+        revocation.apply(signed_in(org.app, "ciso@corp.io"), path, approve_hash=sha)
     assert len(org.sim.mutations()) == before  # refused: 0 vendor calls
-    revocation.approve_plan(org.app, path, approver="ciso@corp.io")
-    report = revocation.apply(org.app, path, approve_hash=sha)
+    revocation.approve_plan(signed_in(org.app, "ciso@corp.io"), path)
+    report = revocation.apply(signed_in(org.app, "ciso@corp.io"), path, approve_hash=sha)
     assert report.count("failed") == 0
     assert all(s.get("verified") for s in report.steps)
     assert report.resynced == ["openai"]
@@ -104,7 +104,8 @@ def test_leaver_seat_and_key_are_deleted_and_verified(org: OpenAIOrg, tmp_path: 
             schema.accounts.c.removed_at.is_(None))).scalars())
     assert leaver not in present
     mutations = len(org.sim.mutations())
-    assert revocation.apply(org.app, path, approve_hash=sha).calls == 0
+    ciso = signed_in(org.app, "ciso@corp.io")
+    assert revocation.apply(ciso, path, approve_hash=sha).calls == 0
     assert len(org.sim.mutations()) == mutations
 
 
@@ -127,8 +128,9 @@ def test_service_account_key_plans_the_service_account_deletion(
         f"/v1/organization/projects/{project}/service_accounts/{sa_id}")
     assert "cannot delete a service account's key on its own" in via_sa["args"]["note"]
     assert steps[user_key]["action"] == "openai.delete_key"
-    revocation.approve_plan(org.app, path, approver="ciso@corp.io")
-    report = revocation.apply(org.app, path, approve_hash=str(document["sha256"]))
+    revocation.approve_plan(signed_in(org.app, "ciso@corp.io"), path)
+    report = revocation.apply(signed_in(org.app, "ciso@corp.io"), path,
+                              approve_hash=str(document["sha256"]))
     assert report.count("failed") == 0
     assert all(s.get("verified") for s in report.steps)
     assert sa_id not in state.service_accounts

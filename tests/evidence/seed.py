@@ -17,13 +17,19 @@ SCRIPT_NAME = "<script>console.error('xss')</script>Eve"
 PERIOD_START = datetime(2026, 10, 1, tzinfo=UTC)
 
 
+def at(engine: sa.Engine, when: datetime) -> sa.Engine:
+    """``engine`` whose ledger entries are stamped ``when``: a historical ledger for tests (the
+    product's ledger always stamps the wall clock)."""
+    return engine.execution_options(**{ledger.LEDGER_CLOCK: lambda: when})
+
+
 def seed(app: App, days: int = 40) -> None:
     """Write 4 weekly sync runs, 6 people, 5 accounts, 3 keys and 40 days of activity."""
     engine = app.engine
     for week in range(4):
         now = PERIOD_START + timedelta(days=7 * week, hours=3)
         run_id = f"run-{week}"
-        with engine.begin() as conn:
+        with at(engine, now).begin() as conn:
             writers.start_run(conn, run_id=run_id, source="anthropic", source_type="anthropic",
                               now=now)
             _, digest = writers.store_raw_page(
@@ -69,6 +75,7 @@ def seed(app: App, days: int = 40) -> None:
                              "events": (d * 7 + p * 3) % 23 + 1,
                              "last_at": datetime.combine(day, datetime.min.time(), UTC)})
         conn.execute(schema.activity_daily.insert(), rows)
+    with at(engine, PERIOD_START + timedelta(days=20)).begin() as conn:
         ledger.append(conn, kind="finding.opened", actor="checks", now=PERIOD_START
                       + timedelta(days=20), subject="leaver-active-account:p5@example.com",
                       payload={"check": "leaver-active-account", "subject": "p5@example.com"})

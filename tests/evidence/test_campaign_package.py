@@ -19,6 +19,7 @@ from tenure.services import evidence as svc
 from tenure.services import reviews
 from tenure.services.context import App
 from tests.browsing import Watch, screenshot, violations
+from tests.conftest import signed_in
 from tests.reviews.conftest import org  # noqa: F401 - the reviews test organization fixture
 from tests.reviews.test_campaigns import by_subject, spec
 
@@ -33,13 +34,17 @@ def reviewed(org: App, key_file: Path) -> tuple[App, str]:  # noqa: F811
         update={"evidence": EvidenceConfig(signing_key_file=key_file)}))
     cid, _ = reviews.create(app, spec())
     items = by_subject(app, cid)
-    reviews.decide(app, [items["user_alice"].id], reviewer="boss@corp.io",
+    reviews.decide(signed_in(app, "boss@corp.io", "reviewer"),
+                   [items["user_alice"].id], reviewer="boss@corp.io",
                    decision=Decision.KEEP, justification="=works on the API daily")
-    reviews.decide(app, [items["user_bob"].id], reviewer="boss@corp.io",
+    reviews.decide(signed_in(app, "boss@corp.io", "reviewer"),
+                   [items["user_bob"].id], reviewer="boss@corp.io",
                    decision=Decision.REVOKE, justification="left on 1 October")
-    reviews.delegate(app, [items["user_carol"].id], reviewer="boss@corp.io", to="ceo@corp.io",
+    reviews.delegate(signed_in(app, "boss@corp.io", "reviewer"),
+                     [items["user_carol"].id], reviewer="boss@corp.io", to="ceo@corp.io",
                      reason="on leave")
-    later = replace(app, clock=replace(app.clock, as_of=app.now() + timedelta(days=30)))
+    later = replace(app, clock=replace(app.clock, as_of=app.now() + timedelta(days=30)),
+                    wall_clock=replace(app.wall_clock, as_of=app.wall() + timedelta(days=30)))
     reviews.close(later, cid)
     return later, cid
 

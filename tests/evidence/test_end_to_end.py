@@ -22,7 +22,7 @@ from tenure.reviews.scope import parse_scope
 from tenure.services import evidence as svc
 from tenure.services import reviews, revocation
 from tenure.services.findings import run_checks
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, signed_in
 from tests.planted import planted_org
 
 from .test_package import resign_files, rewrite
@@ -44,14 +44,16 @@ def test_package_after_the_end_to_end_review(
             if_no_response=NoResponse.RECOMMENDATION))
         items = reviews.items(app, cid)
         keep = next(i for i in items if i.recommendation == "keep")
-        reviews.decide(app, [keep.id], reviewer=keep.reviewer, decision=Decision.KEEP,
+        reviews.decide(signed_in(app, keep.reviewer, "reviewer"),
+                       [keep.id], reviewer=keep.reviewer, decision=Decision.KEEP,
                        justification="+still on the project")
         reviews.close(app, cid, force=True)
-        plan, _ = revocation.plan_revocation(app, campaign=cid, planner_email="planner@corp.io")
+        plan, _ = revocation.plan_revocation(signed_in(app, "planner@corp.io"), campaign=cid)
         plan_file = tmp_path / "plan.json"
         plan_file.write_text(plan.to_json(), encoding="utf-8")
-        revocation.approve_plan(app, plan_file, approver="ciso@corp.io")
-        applied = revocation.apply(app, plan_file, approve_hash=plan.sha256)
+        ciso = signed_in(app, "ciso@corp.io")
+        revocation.approve_plan(ciso, plan_file)
+        applied = revocation.apply(ciso, plan_file, approve_hash=plan.sha256)
         assert applied.count("failed") == 0
 
         result = svc.export_campaign(app, cid, tmp_path / "out")

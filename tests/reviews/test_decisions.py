@@ -24,19 +24,23 @@ from tenure.services import reviews
 from tenure.services.context import App
 from tenure.store import schema
 
+from ..conftest import signed_in
 from .conftest import DUE
 from .test_campaigns import by_subject, spec
 
 
 def later(app: App, days: float) -> App:
-    return replace(app, clock=replace(app.clock, as_of=app.now() + timedelta(days=days)))
+    """The same store ``days`` later (both clocks: deadlines are judged on the wall clock)."""
+    return replace(app, clock=replace(app.clock, as_of=app.now() + timedelta(days=days)),
+                   wall_clock=replace(app.wall_clock, as_of=app.wall() + timedelta(days=days)))
 
 
 def test_decide_records_who_what_they_saw_and_why(org: App) -> None:
     cid, _ = reviews.create(org, spec())
     items = by_subject(org, cid)
     alice = items["user_alice"]
-    reviews.decide(org, [alice.id], reviewer="BOSS@corp.io", decision=Decision.KEEP,
+    reviews.decide(signed_in(org, "BOSS@corp.io", "reviewer"),
+                   [alice.id], reviewer="BOSS@corp.io", decision=Decision.KEEP,
                    justification="works on the API daily")
     after = by_subject(org, cid)["user_alice"]
     assert (after.status, after.decision, after.decided_by) == ("decided", "keep",
@@ -59,7 +63,8 @@ def test_someone_elses_item_reads_as_not_found(org: App) -> None:
     cid, _ = reviews.create(org, spec())
     alice = by_subject(org, cid)["user_alice"]
     with pytest.raises(NotFound):
-        reviews.decide(org, [alice.id], reviewer="mallory@corp.io", decision=Decision.REVOKE,
+        reviews.decide(signed_in(org, "mallory@corp.io", "reviewer"),
+                       [alice.id], reviewer="mallory@corp.io", decision=Decision.REVOKE,
                        justification="")
 
 
@@ -72,14 +77,16 @@ def test_self_review_is_refused_unless_allowed(org: App) -> None:
     assert items["user_alice"].reviewer == "secops@corp.io"
     # …and delegating her own item to her is refused
     with pytest.raises(DecisionRefused, match="whose own access"):
-        reviews.delegate(org, [items["user_alice"].id], reviewer="secops@corp.io",
+        reviews.delegate(signed_in(org, "secops@corp.io", "reviewer"),
+                         [items["user_alice"].id], reviewer="secops@corp.io",
                          to="alice@corp.io", reason="she knows best")
     cid2, _ = reviews.create(org, spec(allow_self_review=True, reviewer_rule=__import__(
         "tenure.reviews.reviewers", fromlist=["parse_rule"]).parse_rule(
         "named:alice@corp.io", "secops@corp.io")))
     mine = by_subject(org, cid2)["user_alice"]
     assert mine.reviewer == "alice@corp.io"
-    reviews.decide(org, [mine.id], reviewer="alice@corp.io", decision=Decision.KEEP,
+    reviews.decide(signed_in(org, "alice@corp.io", "reviewer"),
+                   [mine.id], reviewer="alice@corp.io", decision=Decision.KEEP,
                    justification="")
 
 
@@ -88,9 +95,11 @@ def test_justification_rules_and_bulk_is_all_or_nothing(org: App) -> None:
     items = by_subject(org, cid)
     boss_items = [items["user_alice"].id, items["user_carol"].id]
     with pytest.raises(DecisionRefused, match="requires a justification"):
-        reviews.decide(org, boss_items, reviewer="boss@corp.io", decision=Decision.REVOKE,
+        reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                       boss_items, reviewer="boss@corp.io", decision=Decision.REVOKE,
                        justification=" ")
-    reviews.decide(org, boss_items, reviewer="boss@corp.io", decision=Decision.REVOKE,
+    reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                   boss_items, reviewer="boss@corp.io", decision=Decision.REVOKE,
                    justification="quarterly cleanup")
     assert {by_subject(org, cid)[s].decision for s in ("user_alice", "user_carol")} == {
         "revoke"}
@@ -98,28 +107,33 @@ def test_justification_rules_and_bulk_is_all_or_nothing(org: App) -> None:
     cid, _ = reviews.create(org, spec())
     bob = by_subject(org, cid)["user_bob"]
     assert bob.recommendation == "revoke"
+    boss = signed_in(org, "boss@corp.io", "reviewer")
     with pytest.raises(DecisionRefused, match="overriding a revoke recommendation"):
-        reviews.decide(org, [bob.id], reviewer="boss@corp.io", decision=Decision.KEEP,
+        reviews.decide(boss, [bob.id], reviewer="boss@corp.io", decision=Decision.KEEP,
                        justification="")
-    reviews.decide(org, [bob.id], reviewer="boss@corp.io", decision=Decision.KEEP,
+    reviews.decide(boss, [bob.id], reviewer="boss@corp.io", decision=Decision.KEEP,
                    justification="back from leave next week")
     with pytest.raises(DecisionRefused, match="reduce applies to privileged"):
-        reviews.decide(org, [by_subject(org, cid)["user_carol"].id], reviewer="boss@corp.io",
+        reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                       [by_subject(org, cid)["user_carol"].id], reviewer="boss@corp.io",
                        decision=Decision.REDUCE, justification="x")
     # a mix of a valid and an invalid item records nothing
     dave, alice = by_subject(org, cid)["user_dave"], by_subject(org, cid)["user_alice"]
     with pytest.raises(NotFound):
-        reviews.decide(org, [alice.id, "itm_missing"], reviewer="boss@corp.io",
+        reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                       [alice.id, "itm_missing"], reviewer="boss@corp.io",
                        decision=Decision.KEEP, justification="")
     assert by_subject(org, cid)["user_alice"].status == "pending"
-    reviews.decide(org, [dave.id], reviewer="boss@corp.io", decision=Decision.REDUCE,
+    reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                   [dave.id], reviewer="boss@corp.io", decision=Decision.REDUCE,
                    justification="no admin work")
 
 
 def test_delegation_is_recorded(org: App) -> None:
     cid, _ = reviews.create(org, spec())
     carol = by_subject(org, cid)["user_carol"]
-    reviews.delegate(org, [carol.id], reviewer="boss@corp.io", to="ceo@corp.io",
+    reviews.delegate(signed_in(org, "boss@corp.io", "reviewer"),
+                     [carol.id], reviewer="boss@corp.io", to="ceo@corp.io",
                      reason="on leave")
     assert by_subject(org, cid)["user_carol"].reviewer == "ceo@corp.io"
     with org.engine.connect() as conn:
@@ -127,19 +141,22 @@ def test_delegation_is_recorded(org: App) -> None:
     assert (row["from_reviewer"], row["to_reviewer"], row["reason"]) == (
         "boss@corp.io", "ceo@corp.io", "on leave")
     with pytest.raises(DecisionRefused, match="needs a --reason"):
-        reviews.delegate(org, [carol.id], reviewer="ceo@corp.io", to="boss@corp.io",
+        reviews.delegate(signed_in(org, "ceo@corp.io", "reviewer"),
+                         [carol.id], reviewer="ceo@corp.io", to="boss@corp.io",
                          reason="")
 
 
 def test_two_stages_one_deny_denies(org: App) -> None:
     cid, _ = reviews.create(org, spec(stages=2, stage2_reviewer="ciso@corp.io"))
     frank = by_subject(org, cid)["user_frank"]
-    moved = reviews.decide(org, [frank.id], reviewer="alice@corp.io", decision=Decision.KEEP,
+    moved = reviews.decide(signed_in(org, "alice@corp.io", "reviewer"),
+                           [frank.id], reviewer="alice@corp.io", decision=Decision.KEEP,
                            justification="")
     assert moved == [frank.id]
     now = by_subject(org, cid)["user_frank"]
     assert (now.stage, now.reviewer, now.status) == (2, "ciso@corp.io", "pending")
-    reviews.decide(org, [frank.id], reviewer="ciso@corp.io", decision=Decision.REVOKE,
+    reviews.decide(signed_in(org, "ciso@corp.io", "reviewer"),
+                   [frank.id], reviewer="ciso@corp.io", decision=Decision.REVOKE,
                    justification="no longer needs admin")
     closed = reviews.close(later(org, 20), cid)
     revoked = {p["subject_id"] for p in closed.plan if p["action"] == "revoke"}
@@ -150,7 +167,8 @@ def test_all_must_accept_with_a_silent_second_stage(org: App) -> None:
     cid, _ = reviews.create(org, spec(stages=2, outcome_strategy=OutcomeStrategy.ALL_MUST_ACCEPT,
                                       if_no_response=NoResponse.REVOKE))
     frank = by_subject(org, cid)["user_frank"]
-    reviews.decide(org, [frank.id], reviewer="alice@corp.io", decision=Decision.KEEP,
+    reviews.decide(signed_in(org, "alice@corp.io", "reviewer"),
+                   [frank.id], reviewer="alice@corp.io", decision=Decision.KEEP,
                    justification="")
     closed = reviews.close(later(org, 20), cid)
     outcome = {p["subject_id"]: p for p in closed.plan}
@@ -160,11 +178,14 @@ def test_all_must_accept_with_a_silent_second_stage(org: App) -> None:
 def test_close_plan_is_exactly_revokes_plus_no_response_rule(org: App) -> None:
     cid, _ = reviews.create(org, spec(if_no_response=NoResponse.RECOMMENDATION))
     items = by_subject(org, cid)
-    reviews.decide(org, [items["user_alice"].id], reviewer="boss@corp.io",
+    reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                   [items["user_alice"].id], reviewer="boss@corp.io",
                    decision=Decision.REVOKE, justification="moved teams")
-    reviews.decide(org, [items["user_bob"].id], reviewer="boss@corp.io",
+    reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                   [items["user_bob"].id], reviewer="boss@corp.io",
                    decision=Decision.KEEP, justification="contractor extension")
-    reviews.decide(org, [items["user_carol"].id], reviewer="boss@corp.io",
+    reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                   [items["user_carol"].id], reviewer="boss@corp.io",
                    decision=Decision.DONT_KNOW, justification="")
     with pytest.raises(Exception, match="undecided; wait or use --force"):
         reviews.close(org, cid)
@@ -183,7 +204,8 @@ def test_close_plan_is_exactly_revokes_plus_no_response_rule(org: App) -> None:
     with pytest.raises(Exception, match="already closed"):
         reviews.close(later(org, 21), cid)
     with pytest.raises(DecisionRefused, match="closed"):
-        reviews.decide(org, [items["user_erin"].id], reviewer="boss@corp.io",
+        reviews.decide(signed_in(org, "boss@corp.io", "reviewer"),
+                       [items["user_erin"].id], reviewer="boss@corp.io",
                        decision=Decision.KEEP, justification="")
 
 

@@ -17,7 +17,7 @@ from tenure.reviews.scope import parse_scope
 from tenure.services import reviews
 from tenure.services.context import App
 from tenure.services.findings import run_checks
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, signed_in
 from tests.planted import planted_org
 
 REVOKE_CHECKS = {"leaver-active-account", "leaver-active-key", "orphaned-key",
@@ -84,17 +84,20 @@ def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
     first, second = humans[0], humans[1]
     decided: dict[str, str] = {}
     first_item = queues[first][0]
-    reviews.decide(app, [first_item.id], reviewer=first, decision=Decision.REVOKE,
+    reviews.decide(signed_in(app, first, "reviewer"),
+                   [first_item.id], reviewer=first, decision=Decision.REVOKE,
                    justification="no longer on the team")
     decided[first_item.subject_id] = "revoke"
     target = queues[second][0]
     assert target.person_email
     assert target.person_email != second
     with pytest.raises(DecisionRefused, match="whose own access"):
-        reviews.delegate(app, [target.id], reviewer=second, to=target.person_email,
+        reviews.delegate(signed_in(app, second, "reviewer"),
+                         [target.id], reviewer=second, to=target.person_email,
                          reason="ask them")
     keep = [i for i in queues[second] if i.recommendation == "revoke"][:1] or [target]
-    reviews.decide(app, [keep[0].id], reviewer=second, decision=Decision.KEEP,
+    reviews.decide(signed_in(app, second, "reviewer"),
+                   [keep[0].id], reviewer=second, decision=Decision.KEEP,
                    justification="confirmed with the team lead: still needed")
     decided[keep[0].subject_id] = "keep"
 

@@ -70,8 +70,12 @@ def already_revoked(kind: str, state: dict[str, Any]) -> bool:
 def build_plan(
     conn: sa.Connection, settings: Settings, targets: Sequence[Target], *, origin: str,
     created_by: str, now: datetime, task_owner: str, task_days: int = 7,
+    actor: str | None = None,
 ) -> tuple[Plan, list[str]]:
     """Plan the targets, store the plan and its journal rows, and ledger it.
+
+    ``created_by`` is the planner as stored on the plan (an authenticated person's email, or
+    the host for scheduled runs); ``actor`` the ledger actor (default ``created_by``).
 
     Returns the plan and notes on targets left out (already revoked, unknown).
     """
@@ -117,7 +121,7 @@ def build_plan(
             {"plan_id": plan.id, "step_index": s.index, "source": s.target.source,
              "kind": s.target.kind, "subject_id": s.target.subject_id, "action": s.action,
              "status": "planned", "detail": ""} for s in steps])
-    ledger.append(conn, kind="plan.created", actor=created_by, now=now, subject=plan.id,
+    ledger.append(conn, kind="plan.created", actor=actor or created_by, subject=plan.id,
                   payload={"plan_id": plan.id, "sha256": plan.sha256, "origin": origin,
                            "steps": len(steps),
                            "api_calls": sum(1 for s in steps if s.call is not None),

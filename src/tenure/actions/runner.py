@@ -84,8 +84,8 @@ def check_guards(conn: sa.Connection, plan: Plan, stored: dict[str, Any], *,
     needs_person = guards.require_approval or any(s.target.requires_confirmation
                                                   for s in plan.steps)
     if needs_person and not stored["approved_by"]:
-        return "NotApproved", ("the plan needs a second person's approval "
-                               "(tenure revoke approve PLAN --as EMAIL)")
+        return "NotApproved", ("the plan needs a second person's approval (an enabled admin "
+                               "other than the planner: tenure revoke approve PLAN)")
     if now - plan.created_at > guards.max_plan_age:
         return "PlanExpired", (f"planned {plan.created_at.isoformat()}, older than "
                                f"{guards.max_plan_age}; plan again")

@@ -97,7 +97,8 @@ def _register() -> None:
     from tenure.cli import scim, serve
     serve.register(app)
     scim.register(app)
-    from tenure.cli import webusers
+    from tenure.cli import login, webusers
+    login.register(app)
     webusers.register(app)
     from tenure.cli import retention
     retention.register(app)

@@ -75,12 +75,17 @@ def link(
                                                      "source.")],
     reason: Annotated[str, typer.Option("--reason", help="Why this link is right.")] = "",
 ) -> None:
-    """Link an account (by id or email) to a person; recorded in the evidence ledger."""
+    """Link an account (by id or email) to a person, as the signed-in admin; recorded in the
+    evidence ledger."""
+    from tenure.services.principal import require_role
+    from tenure.services.web_users import Role
+
     app = state(ctx).app()
+    require_role(app, Role.ADMIN, doing="linking an account to a person")
     with app.engine.begin() as conn:
         result = link_identity(conn, account_or_email=account_or_email,
                                person_email=person_email, actor=app.actor, reason=reason,
-                               now=app.now())
+                               now=app.wall())
     console().print(f"linked {result['match_kind']} {result['match_value']} → "
                     f"{result['person_email']}")
 

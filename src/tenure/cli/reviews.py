@@ -23,8 +23,6 @@ review_app = typer.Typer(help="Usage-based access reviews (certification campaig
 
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", "-f", help="Output format: table, json or csv.")]
-AsOption = Annotated[str, typer.Option(
-    "--as", help="The reviewer acting (their email); items of others read as not found.")]
 
 
 @review_app.command("create")
@@ -155,15 +153,22 @@ def decide(
     item_ids: Annotated[list[str], typer.Argument(help="One or more item ids (bulk).")],
     decision: Annotated[Decision, typer.Option("--decision", help="keep, revoke, reduce or "
                                                                   "dont_know.")],
-    reviewer: AsOption,
     justification: Annotated[str, typer.Option(
         "--justification", help="Why (required by some campaigns and for keeping privileged "
         "access against a revoke recommendation).")] = "",
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Decide items assigned to you; every decision records what you saw and why."""
-    advanced = reviews.decide(state(ctx).app(), item_ids, reviewer=reviewer, decision=decision,
-                              justification=justification)
+    """Decide items assigned to you (the signed-in reviewer); every decision records what you
+    saw and why. Deciding an item you already decided, while the campaign is open, records a
+    new decision; the earlier ones stay in its history."""
+    app = state(ctx).app()
+    reviewer = reviews.acting_reviewer(app, None, "deciding review items")
+    if len(item_ids) == 1:
+        advanced = reviews.record_decision(app, item_ids[0], decision=decision,
+                                           justification=justification)
+    else:
+        advanced = reviews.decide(app, item_ids, decision=decision,
+                                  justification=justification)
     if fmt is not OutputFormat.TABLE:
         render([{"item_id": i, "decision": str(decision), "reviewer": reviewer.lower(),
                  "moved_to_stage_2": i in advanced} for i in item_ids], [], fmt)
@@ -178,18 +183,35 @@ def decide(
 def delegate(
     ctx: typer.Context,
     item_ids: Annotated[list[str], typer.Argument(help="One or more item ids.")],
-    reviewer: AsOption,
     to: Annotated[str, typer.Option("--to", help="The new reviewer's email.")],
     reason: Annotated[str, typer.Option("--reason", help="Why the item is handed over.")],
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Hand items assigned to you to another reviewer, with a reason."""
-    reviews.delegate(state(ctx).app(), item_ids, reviewer=reviewer, to=to, reason=reason)
+    """Hand items assigned to you (the signed-in reviewer) to another reviewer, with a
+    reason."""
+    app = state(ctx).app()
+    reviewer = reviews.acting_reviewer(app, None, "delegating review items")
+    reviews.delegate(app, item_ids, to=to, reason=reason)
     if fmt is not OutputFormat.TABLE:
         render([{"item_id": i, "from": reviewer.lower(), "to": to.lower(), "reason": reason}
                 for i in item_ids], [], fmt)
         return
     console().print(f"delegated {len(item_ids)} item(s) to {to}")
+
+
+@review_app.command("history")
+def history(
+    ctx: typer.Context,
+    item_id: Annotated[str, typer.Argument(help="Item id.")],
+    fmt: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Every decision recorded on an item, oldest first; `current` marks the one that counts
+    (decisions are append-only: a change of mind is a new record)."""
+    app = state(ctx).app()
+    scope = app.user.email if app.user is not None and app.user.role == "reviewer" else None
+    rows = [asdict(r) for r in reviews.decision_history(app, item_id, reviewer=scope)]
+    render(rows, ["id", "stage", "reviewer", "decision", "justification", "decided_at",
+                  "current"], fmt, title=f"Decisions on {item_id}", empty="no decisions yet")
 
 
 @review_app.command("remind")

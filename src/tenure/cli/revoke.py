@@ -29,13 +29,12 @@ def plan(
         "--check", help="Every open, unmuted failing finding of this check.")] = None,
     trigger: Annotated[str | None, typer.Option(
         "--trigger", help="leaver, purpose or unused.")] = None,
-    planner: Annotated[str | None, typer.Option(
-        "--as", help="Who plans (recorded; cannot approve their own plan).")] = None,
 ) -> None:
-    """Write a plan: the exact vendor calls per target, the reason, and the plan's SHA-256."""
+    """Write a plan: the exact vendor calls per target, the reason, and the plan's SHA-256.
+
+    You (the signed-in admin) are recorded as the planner and cannot approve it yourself."""
     made, notes = revocation.plan_revocation(state(ctx).app(), campaign=from_campaign,
-                                             check=check, trigger=trigger,
-                                             planner_email=planner)
+                                             check=check, trigger=trigger)
     out.write_text(made.to_json(), encoding="utf-8")
     rows = [{"index": s.index, "action": s.action, "kind": s.target.kind,
              "subject": s.target.label, "reason": s.target.reason,
@@ -54,12 +53,14 @@ def plan(
 def approve(
     ctx: typer.Context,
     plan_file: Annotated[Path, typer.Argument(help="The plan file.")],
-    approver: Annotated[str, typer.Option("--as", help="The approver's email (not the "
-                                                       "planner).")],
 ) -> None:
-    """Approve a plan as a second person (required before apply by default)."""
-    approved = revocation.approve_plan(state(ctx).app(), plan_file, approver=approver)
-    console().print(f"approved {approved.id} (sha256 {approved.sha256}) as {approver}")
+    """Approve a plan as the signed-in admin, a second person (not the planner); required
+    before apply by default. A plan is approved once."""
+    app = state(ctx).app()
+    approved = revocation.approve_plan(app, plan_file)
+    who = app.user.email if app.user else app.actor
+    console().print(f"approved {approved.id} (sha256 {approved.sha256}) as {who}",
+                    markup=False)
 
 
 @revoke_app.command("apply")
@@ -134,11 +135,10 @@ def tasks(
 def task_done(
     ctx: typer.Context,
     task_id: Annotated[int, typer.Argument(help="Task id.")],
-    by: Annotated[str, typer.Option("--as", help="Who did it (email).")],
     note: Annotated[str, typer.Option("--note", help="What was done.")],
 ) -> None:
-    """Record that a manual revocation task was done."""
-    revocation.complete_task(state(ctx).app(), task_id, by=by, note=note)
+    """Record that you (the signed-in user) did a manual revocation task."""
+    revocation.complete_task(state(ctx).app(), task_id, note=note)
     console().print(f"task {task_id} done")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import typer
 
+from tenure.cli.credentials import TOKEN_ENV, stored_token
 from tenure.services.context import App, open_app
 
 
@@ -19,9 +21,15 @@ class CliState:
     _app: App | None = field(default=None, repr=False)
 
     def app(self) -> App:
-        """The application context for this invocation."""
+        """The application context for this invocation, acting as the user whose personal
+        API token is in ``$TENURE_TOKEN`` or stored by ``tenure login`` (unauthenticated,
+        i.e. the host, when there is none)."""
         if self._app is None:
-            self._app = open_app(self.config, self.as_of)
+            from tenure.services.principal import with_token
+
+            app = open_app(self.config, self.as_of)
+            token = os.environ.get(TOKEN_ENV) or stored_token(app.settings.database.url)
+            self._app = with_token(app, token) if token else app
         return self._app
 
 

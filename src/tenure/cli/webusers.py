@@ -8,14 +8,14 @@ from typing import Annotated
 
 import typer
 
+from tenure.cli.credentials import TOKEN_ENV
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
 from tenure.errors import Forbidden, TenureError
 from tenure.services import web_users
 from tenure.services.context import App
+from tenure.services.principal import person
 from tenure.services.web_users import Role, WebUser
-
-TOKEN_ENV = "TENURE_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 
 users_app = typer.Typer(help="Web app users: local accounts and single-sign-on roles.",
                         no_args_is_help=True)
@@ -60,14 +60,11 @@ def _read_password(password_env: str | None) -> str:
 
 
 def acting_user(app: App) -> WebUser | None:
-    """The Tenure user this CLI acts as: the owner of the API token in ``TENURE_TOKEN``."""
-    token = os.environ.get(TOKEN_ENV, "")
-    if not token:
-        return None
-    user = web_users.authenticate_token(app, token)
-    if user is None:
-        raise TenureError(f"{TOKEN_ENV} is not a valid, unrevoked API token of an enabled user")
-    return user
+    """The Tenure user this CLI acts as (``tenure login`` or ``TENURE_TOKEN``; see
+    :class:`tenure.cli.state.CliState`)."""
+    if app.user is None and app.auth_problem:
+        raise TenureError(app.auth_problem)
+    return app.user
 
 
 @users_app.command("set-password")
@@ -82,8 +79,8 @@ def set_password(
     app = state(ctx).app()
     acting = acting_user(app)
     if acting is None:
-        raise Forbidden(f"changing a password needs an admin: set {TOKEN_ENV} to an admin's "
-                        "API token")
+        raise Forbidden("changing a password needs an admin: sign in with `tenure login` "
+                        f"(or set {TOKEN_ENV} to an admin's API token)")
     ended = web_users.set_password(app, acting, email, _read_password(password_env))
     console().print(f"password of {email} changed; {ended} session(s) ended", markup=False)
 
@@ -107,11 +104,15 @@ def disable(ctx: typer.Context,
 @tokens_app.command("create")
 def create(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", help="The user the token acts as.")],
     name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "automation",
+    user: Annotated[str | None, typer.Option(
+        "--user", help="Must be you: tokens are personal (default: the signed-in user).")]
+    = None,
 ) -> None:
-    """Create an API token; it is printed once and only its salted hash is stored."""
-    info, token = web_users.create_token(state(ctx).app(), user, name)
+    """Create a personal API token for the signed-in user; it is printed once and only its
+    salted hash is stored."""
+    app = state(ctx).app()
+    info, token = web_users.create_token(app, user or person(app).email, name)
     console(stderr=True).print(
         f"API token {info.id} for {info.user_email} created. Copy it now: it is not stored "
         "and cannot be shown again.", markup=False)

@@ -9,13 +9,18 @@ Entry hash (the chain's contract; the verifier recomputes exactly this):
 ``ts`` is ISO 8601 UTC with microseconds and a ``+00:00`` offset; ``subject`` is "" when absent;
 the first entry's ``prev_hash`` is 64 zeros. Writing the entry in the same transaction as the
 change it records means there is no change without its entry and no entry without its change.
+
+``ts`` is the wall clock at the moment of appending, read under the append lock, and never
+earlier than the newest entry's: a caller's evaluation time (``--as-of``) cannot date an entry.
+Only a connection explicitly given a ``LEDGER_CLOCK`` execution option (test fixtures that
+build a historical ledger) is stamped by another clock.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +31,15 @@ from tenure.store import schema
 
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_ID = 0x7E4E_5E01  # serialises appenders on PostgreSQL
+LEDGER_CLOCK = "tenure_ledger_clock"
+"""Execution option: a ``Callable[[], datetime]`` stamping entries instead of the wall clock
+(fixtures that seed a historical ledger; the product never sets it)."""
+
+
+def wall_clock(conn: sa.Connection) -> datetime:
+    """The time an entry appended on ``conn`` is stamped with (the real UTC time)."""
+    clock: Callable[[], datetime] | None = conn.get_execution_options().get(LEDGER_CLOCK)
+    return (clock() if clock is not None else datetime.now(UTC)).astimezone(UTC)
 
 
 def canonical_json(payload: Any) -> str:
@@ -87,27 +101,38 @@ class Pending:
 
 def append(
     conn: sa.Connection, *, kind: str, actor: str, payload: Mapping[str, Any],
-    now: datetime, subject: str | None = None,
+    now: datetime | None = None, subject: str | None = None,
 ) -> LedgerEntry:
-    """Append one entry in the caller's transaction and return it."""
-    return append_many(conn, [Pending(kind, payload, subject)], actor=actor, now=now)[0]
+    """Append one entry in the caller's transaction and return it (``now``: see
+    :func:`append_many`)."""
+    return append_many(conn, [Pending(kind, payload, subject)], actor=actor)[0]
 
 
 def append_many(
-    conn: sa.Connection, pending: Sequence[Pending], *, actor: str, now: datetime
+    conn: sa.Connection, pending: Sequence[Pending], *, actor: str,
+    now: datetime | None = None,
 ) -> list[LedgerEntry]:
     """Append entries in order, in the caller's transaction: one head read and one bulk
-    insert however many there are (the chain is the same as appending them one by one)."""
+    insert however many there are (the chain is the same as appending them one by one).
+
+    ``now`` is not used to date the entries: they carry the wall clock read under the append
+    lock (see the module docstring). The parameter stays so that callers passing their
+    evaluation time keep working; what they evaluated "as of" belongs in the payload.
+    """
+    del now  # deliberately ignored: the recorded time is never the caller's to choose
     if not pending:
         return []
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
     table = schema.ledger_entries
     head = conn.execute(
-        sa.select(table.c.seq, table.c.entry_hash).order_by(table.c.seq.desc()).limit(1)
+        sa.select(table.c.seq, table.c.entry_hash, table.c.ts)
+        .order_by(table.c.seq.desc()).limit(1)
     ).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-    ts = now.astimezone(UTC)
+    ts = wall_clock(conn)
+    if head is not None and head[2] is not None and head[2].astimezone(UTC) > ts:
+        ts = head[2].astimezone(UTC)  # the system clock stepped back: never date before
     entries = []
     for item in pending:
         seq += 1

@@ -36,6 +36,7 @@ class Problem(StrEnum):
     BAD_SIGNATURE = "bad signature"
     UNKNOWN_KEY = "unknown key"
     CHECKPOINT_MISMATCH = "checkpoint mismatch"
+    BACKDATED = "dated before its predecessor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,10 @@ def _iso(ts: datetime | None) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts else "?"
 
 
+def _iso_us(ts: datetime) -> str:
+    return ts.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def leaf_of(hash_hex: str) -> bytes:
     """The Merkle leaf of a stored entry hash (even a corrupted one, so sizes line up)."""
     try:
@@ -175,6 +180,7 @@ class Verifier:
         self._expected = start_seq
         self._prev: str | None = start_prev
         self._recent: OrderedDict[str, int] = OrderedDict()
+        self._prev_ts: datetime | None = None
         self._tree = merkle.CompactTree() if start_seq == 1 else None
         self._pending = sorted(checkpoints, key=lambda c: c[1].tree_size)
         for label, cp in self._pending:
@@ -235,12 +241,18 @@ class Verifier:
             else:
                 reasons.append((Problem.CHANGED, "prev_hash does not link to the entry "
                                 "before it"))
+        if self._prev_ts is not None and e.ts < self._prev_ts:
+            # the ledger stamps the wall clock and never goes back: a time travel here is an
+            # entry written with a chosen date (or a chain rebuilt around one)
+            reasons.append((Problem.BACKDATED, f"dated {_iso_us(e.ts)}, before the entry "
+                            f"before it ({_iso_us(self._prev_ts)})"))
         if reasons:
             problem = reasons[0][0]
             self._issue(Issue(problem, "; ".join(r for _, r in reasons), seq=e.seq))
         else:
             rep.valid += 1
         self._prev = e.entry_hash
+        self._prev_ts = e.ts if self._prev_ts is None else max(self._prev_ts, e.ts)
         self._expected = max(self._expected, e.seq) + 1
         self._recent[e.entry_hash] = e.seq
         if len(self._recent) > _RECENT_WINDOW:

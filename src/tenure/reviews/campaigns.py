@@ -132,9 +132,14 @@ def build_population(conn: sa.Connection, spec: CampaignSpec, campaign_id: str,
 
 
 def create_campaign(conn: sa.Connection, spec: CampaignSpec, *, now: datetime,
-                    actor: str) -> tuple[str, Population]:
-    """Create the campaign and its snapshotted items in the caller's transaction."""
-    if spec.due_at <= now:
+                    actor: str, recorded_at: datetime | None = None) -> tuple[str, Population]:
+    """Create the campaign and its snapshotted items in the caller's transaction.
+
+    The population is judged as of ``now`` (the evaluation clock); the campaign is created,
+    and its deadline checked, at ``recorded_at`` (the wall clock; ``now`` when not given).
+    """
+    created = recorded_at if recorded_at is not None else now
+    if spec.due_at <= created:
         raise TenureError(f"--due {spec.due_at.isoformat()} is not in the future")
     if spec.stages not in (1, 2):
         raise TenureError("--stages must be 1 or 2")
@@ -152,7 +157,7 @@ def create_campaign(conn: sa.Connection, spec: CampaignSpec, *, now: datetime,
         require_justification=spec.require_justification,
         allow_self_review=spec.allow_self_review, due_at=spec.due_at, status="open", as_of=now,
         population_query=population.query, population_size=len(population.items),
-        population_hash=population.population_hash, created_at=now, created_by=actor))
+        population_hash=population.population_hash, created_at=created, created_by=actor))
     def row(i: PlannedItem) -> dict[str, Any]:
         return {
             "id": i.id, "campaign_id": campaign_id, "kind": i.snapshot.kind,

@@ -145,19 +145,23 @@ def close(conn: sa.Connection, campaign_id: str, *, now: datetime, actor: str,
         if pending:
             raise TenureError(f"campaign {campaign_id} is due {campaign['due_at'].isoformat()} "
                               f"and {pending} item(s) are undecided; wait or use --force")
-    history: dict[str, list[tuple[int, str, str, str]]] = defaultdict(list)
+    # Decisions are append-only: a changed decision is a newer row, and the latest row of
+    # each stage is the one that counts.
+    latest: dict[str, dict[int, tuple[int, str, str, str]]] = defaultdict(dict)
     for item_id, stage, decision, reviewer, justification in conn.execute(
         sa.select(D.c.item_id, D.c.stage, D.c.decision, D.c.reviewer, D.c.justification)
         .where(D.c.campaign_id == campaign_id).order_by(D.c.id)
     ):
-        history[item_id].append((stage, decision, reviewer, justification))
+        latest[item_id][stage] = (stage, decision, reviewer, justification)
+    history = {item_id: [stages[s] for s in sorted(stages)]
+               for item_id, stages in latest.items()}
     items = conn.execute(sa.select(ITEMS).where(ITEMS.c.campaign_id == campaign_id)
                          .order_by(ITEMS.c.id)).mappings().all()
     outcomes: dict[str, int] = defaultdict(int)
     plan: list[dict[str, Any]] = []
     updates = []
     for row in items:
-        decisions = [d for _, d, _, _ in history[row["id"]] if d != "dont_know"]
+        decisions = [d for _, d, _, _ in history.get(row["id"], []) if d != "dont_know"]
         reason: str
         if row["status"] == "pending" or row["decision"] == "dont_know" or not decisions:
             fill, reason = _no_response(campaign["if_no_response"], row["recommendation"])

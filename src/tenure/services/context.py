@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from tenure.clock import Clock
 from tenure.config import Settings, load_settings
 from tenure.store.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from tenure.services.web_users import WebUser
 
 
 @dataclass
@@ -21,6 +25,9 @@ class App:
     settings: Settings
     clock: Clock = field(default_factory=Clock)
     actor: str = "cli"
+    wall_clock: Clock = field(default_factory=Clock)
+    user: WebUser | None = None  # the authenticated person (see tenure.services.principal)
+    auth_problem: str | None = None  # why a presented token did not authenticate
     _engine: sa.Engine | None = field(default=None, repr=False)
 
     @property
@@ -33,8 +40,14 @@ class App:
         return self._engine
 
     def now(self) -> datetime:
-        """The application clock's now (``--as-of`` when given)."""
+        """The evaluation clock's now (``--as-of`` when given): what checks, reports and
+        populations are judged as of. Never what is recorded or guarded (see :meth:`wall`)."""
         return self.clock.now()
+
+    def wall(self) -> datetime:
+        """The real time: when something was decided, approved, planned, applied or recorded,
+        and what age guards measure against. ``--as-of`` never changes it."""
+        return self.wall_clock.now()
 
     def close(self) -> None:
         """Release database connections."""
@@ -44,14 +57,17 @@ class App:
 
 
 def default_actor() -> str:
-    """Who is acting: ``$TENURE_ACTOR``, else the OS user."""
-    explicit = os.environ.get("TENURE_ACTOR")
-    if explicit:
-        return explicit
+    """The unauthenticated local process, named by its OS user (``host:NAME``).
+
+    Only what the host itself does (syncs, check runs, scheduled jobs) is recorded under this
+    name; nothing in the environment can choose it (``TENURE_ACTOR`` is not read), and no
+    decision, approval or apply accepts it (see :mod:`tenure.services.principal`).
+    """
+    # pwd, not getpass.getuser(): that one believes $LOGNAME and $USER
     try:
-        return f"cli:{getpass.getuser()}"
+        return f"host:{pwd.getpwuid(os.getuid()).pw_name}"
     except (KeyError, OSError):
-        return "cli"
+        return f"host:uid-{os.getuid()}"
 
 
 def open_app(config: str | None = None, as_of: datetime | None = None) -> App:

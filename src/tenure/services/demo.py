@@ -80,6 +80,7 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
     from tenure.reviews.scope import parse_scope
     from tenure.services import evidence, findings, lifecycle, reviews, revocation
     from tenure.services.sync import run_source, sync_sources
+    from tenure.services.web_demo import demo_admins
     from tenure.simulator import start_simulator
 
     if directory.exists():
@@ -140,13 +141,14 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
                                                   for i in population.items))
             say("lifecycle: micro-reviews for movers, and a leaver revocation plan …")
             report.micro_reviews = len(lifecycle.run_lifecycle(app, ("mover",)).reviews)
-            plan, _ = revocation.plan_revocation(app, trigger="leaver",
-                                                 planner_email="planner@example.com")
+            # four eyes with two real, authenticated admins: one plans, the other approves
+            planner, approver = demo_admins(app)
+            plan, _ = revocation.plan_revocation(planner, trigger="leaver")
             plan_file = directory / "leaver-plan.json"
             plan_file.write_text(plan.to_json(), encoding="utf-8")
             report.plan_id, report.plan_steps = plan.id, len(plan.steps)
-            revocation.approve_plan(app, plan_file, approver="ciso@example.com")
-            applied = revocation.apply(app, plan_file, approve_hash=plan.sha256)
+            revocation.approve_plan(approver, plan_file)
+            applied = revocation.apply(approver, plan_file, approve_hash=plan.sha256)
             report.applied = applied.calls
             checked = [s for s in applied.steps if "verified" in s]
             report.verified = (f"{sum(1 for s in checked if s['verified'])}/{len(checked)} "

@@ -179,7 +179,7 @@ class _HeadSigner:
             raise EvidenceError("the ledger does not verify; refusing to sign a checkpoint "
                                 f"over it (run `tenure evidence verify`){why}")
         cp = cpmod.sign(self.key, tree_size=report.total, head_hash=report.head_hash,
-                        merkle_root=report.merkle_root, ts=self.app.now())
+                        merkle_root=report.merkle_root, ts=self.app.wall())
         cpmod.store(conn, cp)
         return cp
 
@@ -265,7 +265,7 @@ def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
     """One transaction: the export's own ledger entry, a checkpoint over it, and the package
     (written to a temporary name, renamed once complete). A failure leaves none of them."""
     key = signing_key(app)
-    now = app.now()
+    now = app.wall()
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in what.label)
     name = f"tenure-evidence-{what.kind}-{safe}-{stamp}.zip"

@@ -25,6 +25,8 @@ from tenure.errors import NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.frameworks import FRAMEWORKS
 from tenure.services.context import App
+from tenure.services.principal import require_role
+from tenure.services.web_users import Role
 from tenure.store import schema
 
 F, M = schema.findings, schema.finding_mutes
@@ -87,11 +89,15 @@ def _expire_mutes(conn: sa.Connection, *, now: datetime, actor: str) -> list[str
 
 
 def persist_outcomes(
-    conn: sa.Connection, outcomes: Sequence[CheckOutcome], *, now: datetime, actor: str
+    conn: sa.Connection, outcomes: Sequence[CheckOutcome], *, now: datetime, actor: str,
+    wall: datetime | None = None,
 ) -> RunSummary:
-    """Upsert findings, resolve cleared ones and record every change in the ledger."""
+    """Upsert findings, resolve cleared ones and record every change in the ledger.
+
+    Mutes expire on the wall clock (``wall``; ``now`` when not given): evaluating as of a
+    future date must not end a mute early."""
     summary = RunSummary(list(outcomes))
-    summary.unmuted = _expire_mutes(conn, now=now, actor=actor)
+    summary.unmuted = _expire_mutes(conn, now=wall or now, actor=actor)
     by_check = {o.check.id: o for o in outcomes}
     existing = {
         row.id: row for row in conn.execute(
@@ -157,7 +163,7 @@ def run_checks(app: App, *, only: Sequence[str] = ()) -> RunSummary:
         states = source_states(conn, app.settings)
         outcomes = evaluate_checks(conn, checks, now=now, states=states,
                                    overrides=app.settings.checks)
-        summary = persist_outcomes(conn, outcomes, now=now, actor=app.actor)
+        summary = persist_outcomes(conn, outcomes, now=now, actor=app.actor, wall=app.wall())
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -271,8 +277,10 @@ class MuteView:
 
 
 def mute_finding(app: App, finding_id: str, *, reason: str, until: datetime) -> MuteView:
-    """Mute a finding until ``until`` with a reason; recorded in the ledger."""
-    now = app.now()
+    """Mute a finding until ``until`` with a reason; recorded in the ledger under the
+    authenticated admin."""
+    require_role(app, Role.ADMIN, doing="muting a finding")
+    now = app.wall()
     if not reason.strip():
         raise TenureError("a mute needs a reason (--reason)")
     if until <= now:

@@ -17,6 +17,8 @@ from tenure.reviews.campaigns import CampaignSpec, NoResponse, create_campaign
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
 from tenure.services.context import App
+from tenure.services.principal import require_role
+from tenure.services.web_users import Role
 from tenure.store import schema
 
 PU = schema.purposes
@@ -27,6 +29,7 @@ def add_purpose(app: App, subject: str, *, reason: str, owner: str,
     """Record why a seat, key or grant exists, until when or for which project."""
     if (until is None) == (project is None):
         raise TenureError("give exactly one of --until DATE or --project ID")
+    approver = require_role(app, Role.ADMIN, doing="recording a purpose").email
     if not reason.strip() or "@" not in owner:
         raise TenureError("--reason and an --owner email are required")
     with app.engine.begin() as conn:
@@ -42,11 +45,11 @@ def add_purpose(app: App, subject: str, *, reason: str, owner: str,
             raise NotFound(f"no workspace/project {project!r}")
         result = conn.execute(PU.insert().values(
             subject_type=kind, subject_ref=subject, reason=reason.strip(),
-            owner_email=owner.lower(), approved_by=app.actor, approved_at=app.now(),
-            expires_at=until, project_id=project, created_at=app.now(),
+            owner_email=owner.lower(), approved_by=approver, approved_at=app.wall(),
+            expires_at=until, project_id=project, created_at=app.wall(),
             created_by=app.actor))
         (purpose_id,) = result.inserted_primary_key or (0,)
-        ledger.append(conn, kind="purpose.added", actor=app.actor, now=app.now(),
+        ledger.append(conn, kind="purpose.added", actor=app.actor,
                       subject=subject, payload={"purpose_id": int(purpose_id),
                                                 "subject_type": kind, "reason": reason,
                                                 "owner": owner.lower(), "until": until,
@@ -93,7 +96,7 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
         for trigger in triggers:
             if trigger == "mover":
                 report.reviews += _mover_reviews(app, conn, now)
-                report.plans += _close_overdue_mover_reviews(app, conn, now)
+                report.plans += _close_overdue_mover_reviews(app, conn)
                 continue
             if trigger == "leaver":
                 targets = leaver_targets(conn, now, cfg)
@@ -115,7 +118,7 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
                 continue
             plan, notes = planner.build_plan(
                 conn, app.settings, targets, origin=f"trigger:{trigger}",
-                created_by=app.actor, now=now, task_owner=rcfg.task_owner,
+                created_by=app.actor, now=app.wall(), task_owner=rcfg.task_owner,
                 task_days=rcfg.task_days)
             report.plans.append({"trigger": trigger, "plan_id": plan.id, "sha256": plan.sha256,
                                  "steps": len(plan.steps), "skipped": notes,
@@ -135,10 +138,11 @@ def _mover_reviews(app: App, conn: sa.Connection, now: datetime) -> list[dict[st
         spec = CampaignSpec(
             name=f"Mover review: {move.person_email}",
             scope=parse_scope(f"person:{move.person_email},privileged"),
-            due_at=now + timedelta(days=cfg.mover_grace_days),
+            due_at=app.wall() + timedelta(days=cfg.mover_grace_days),
             reviewer_rule=parse_rule(f"named:{move.new_manager}", cfg.mover_fallback_reviewer),
             if_no_response=NoResponse.REVOKE, require_justification=True, allow_stale=True)
-        campaign_id, population = create_campaign(conn, spec, now=now, actor=app.actor)
+        campaign_id, population = create_campaign(conn, spec, now=now, actor=app.actor,
+                                                   recorded_at=app.wall())
         ledger.append(conn, kind="lifecycle.mover_review", actor=app.actor, now=now,
                       subject=key, payload={"person": move.person_email,
                                             "changes": list(move.change_ids),
@@ -150,26 +154,31 @@ def _mover_reviews(app: App, conn: sa.Connection, now: datetime) -> list[dict[st
     return opened
 
 
-def _close_overdue_mover_reviews(app: App, conn: sa.Connection, now: datetime
-                                 ) -> list[dict[str, Any]]:
-    """Mover micro-reviews past their deadline close (no response revokes) into a plan."""
+def _close_overdue_mover_reviews(app: App, conn: sa.Connection) -> list[dict[str, Any]]:
+    """Mover micro-reviews past their deadline close (no response revokes) into a plan.
+
+    The deadline is judged on the wall clock: ``--as-of`` in the future must not close a
+    review early and revoke everyone who has not answered yet.
+    """
     from tenure.reviews.closing import close
 
     le, cmp = schema.ledger_entries, schema.campaigns
     opened = [json.loads(p)["campaign_id"] for p in conn.execute(
         sa.select(le.c.payload).where(le.c.kind == "lifecycle.mover_review")).scalars()]
     overdue = conn.execute(sa.select(cmp.c.id).where(
-        cmp.c.id.in_(opened), cmp.c.status == "open", cmp.c.due_at <= now)).scalars().all()
+        cmp.c.id.in_(opened), cmp.c.status == "open", cmp.c.due_at <= app.wall())
+    ).scalars().all()
     rcfg = app.settings.revocation
     plans = []
     for campaign_id in overdue:
-        close(conn, campaign_id, now=now, actor=app.actor)
+        close(conn, campaign_id, now=app.wall(), actor=app.actor)
         targets = planner.targets_from_campaign(conn, campaign_id)
         if not targets:
             continue
         plan, notes = planner.build_plan(
             conn, app.settings, targets, origin=f"campaign:{campaign_id}",
-            created_by=app.actor, now=now, task_owner=rcfg.task_owner, task_days=rcfg.task_days)
+            created_by=app.actor, now=app.wall(), task_owner=rcfg.task_owner,
+            task_days=rcfg.task_days)
         plans.append({"trigger": "mover", "plan_id": plan.id, "sha256": plan.sha256,
                       "steps": len(plan.steps), "skipped": notes, "document": plan.to_json()})
     return plans

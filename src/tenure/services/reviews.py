@@ -10,12 +10,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tenure.errors import NotFound
+from tenure.errors import NotAllowed, NotFound
 from tenure.reviews import closing, decisions
 from tenure.reviews.campaigns import CampaignSpec, Population, build_population, create_campaign
 from tenure.reviews.closing import ClosedCampaign, ReminderReport
 from tenure.reviews.decisions import Decision
 from tenure.services.context import App
+from tenure.services.principal import require_role
+from tenure.services.web_users import Role
 from tenure.store import schema
 
 ITEMS, CMP = schema.review_items, schema.campaigns
@@ -38,7 +40,8 @@ def preview(app: App, spec: CampaignSpec) -> Population:
 def create(app: App, spec: CampaignSpec) -> tuple[str, Population]:
     """Create a campaign (population snapshotted, items assigned) in one transaction."""
     with app.engine.begin() as conn:
-        return create_campaign(conn, with_freshness(app, spec), now=app.now(), actor=app.actor)
+        return create_campaign(conn, with_freshness(app, spec), now=app.now(), actor=app.actor,
+                               recorded_at=app.wall())
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,30 +174,72 @@ def items(app: App, campaign_id: str, *, reviewer: str | None = None,
     ) for r in rows]
 
 
-def decide(app: App, item_ids: Sequence[str], *, reviewer: str, decision: Decision,
-           justification: str) -> list[str]:
-    """Record a decision on items assigned to ``reviewer`` (all or nothing)."""
+def acting_reviewer(app: App, reviewer: str | None, doing: str) -> str:
+    """The authenticated admin or reviewer who is acting; ``reviewer``, when given, must be
+    that same person (a typed email is not an identity)."""
+    user = require_role(app, Role.ADMIN, Role.REVIEWER, doing=doing)
+    if reviewer is not None and reviewer.strip().lower() != user.email:
+        raise NotAllowed(f"signed in as {user.email}, not {reviewer.strip().lower()}: "
+                         f"{doing} is recorded under the authenticated user only")
+    return user.email
+
+
+def decide(app: App, item_ids: Sequence[str], *, reviewer: str | None = None,
+           decision: Decision, justification: str) -> list[str]:
+    """Record the authenticated reviewer's decision on items assigned to them (all or
+    nothing; a first decision only — see :func:`record_decision` for a change)."""
+    reviewer = acting_reviewer(app, reviewer, "deciding review items")
     with app.engine.begin() as conn:
         return decisions.decide(conn, item_ids=item_ids, reviewer=reviewer, decision=decision,
-                                justification=justification, now=app.now(), actor=app.actor)
+                                justification=justification, now=app.wall(), actor=app.actor)
 
 
-def delegate(app: App, item_ids: Sequence[str], *, reviewer: str, to: str,
+def record_decision(app: App, item_id: str, *, reviewer: str | None = None,
+                    decision: Decision, justification: str) -> list[str]:
+    """Record a (new) decision on one item assigned to ``reviewer``: the first one, or a
+    change of mind while the campaign is open. Append-only: the earlier decisions stay in
+    the history and the ledger, and the latest of the stage counts. ``reviewer`` must be the
+    authenticated person (the web session's or the CLI token's user), never a typed email.
+    Returns the item when it moved on to a second stage."""
+    reviewer = acting_reviewer(app, reviewer, "deciding a review item")
+    with app.engine.begin() as conn:
+        return decisions.decide(conn, item_ids=[item_id], reviewer=reviewer, decision=decision,
+                                justification=justification, now=app.wall(), actor=app.actor,
+                                allow_change=True)
+
+
+def decision_history(app: App, item_id: str, *, reviewer: str | None = None
+                     ) -> list[decisions.DecisionRecord]:
+    """Every decision recorded on an item, oldest first (``current`` marks the one that
+    counts per stage). With ``reviewer`` the item must be assigned to, or have been decided
+    by, that reviewer (others' items read as not found)."""
+    with app.engine.connect() as conn:
+        item = conn.execute(sa.select(ITEMS.c.reviewer).where(ITEMS.c.id == item_id)).first()
+        records = decisions.history(conn, item_id)
+    if item is None or (reviewer is not None and item.reviewer != reviewer.lower()
+                        and all(r.reviewer != reviewer.lower() for r in records)):
+        raise NotFound(f"no review item {item_id!r}"
+                       + (f" assigned to {reviewer}" if reviewer else ""))
+    return records
+
+
+def delegate(app: App, item_ids: Sequence[str], *, reviewer: str | None = None, to: str,
              reason: str) -> None:
-    """Hand items to another reviewer with a reason."""
+    """Hand items assigned to the authenticated reviewer to another, with a reason."""
+    reviewer = acting_reviewer(app, reviewer, "delegating review items")
     with app.engine.begin() as conn:
         decisions.delegate(conn, item_ids=item_ids, reviewer=reviewer, to=to, reason=reason,
-                           now=app.now(), actor=app.actor)
+                           now=app.wall(), actor=app.actor)
 
 
 def remind(app: App, campaign_id: str) -> ReminderReport:
     """Send due reminders, or escalate after the deadline."""
     with app.engine.begin() as conn:
         return closing.remind(conn, campaign_id, config=app.settings.notifications,
-                              now=app.now(), actor=app.actor)
+                              now=app.wall(), actor=app.actor)
 
 
 def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
     """Close a campaign and produce its revocation plan."""
     with app.engine.begin() as conn:
-        return closing.close(conn, campaign_id, now=app.now(), actor=app.actor, force=force)
+        return closing.close(conn, campaign_id, now=app.wall(), actor=app.actor, force=force)

@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from tenure.actions import planner
 from tenure.actions.plan import Plan, Target, read_plan
 from tenure.actions.runner import ApplyRefused, ApplyReport, Guards, apply_plan
-from tenure.errors import NotFound, TenureError
+from tenure.errors import NotAllowed, NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.lifecycle import leaver_targets, purpose_targets, unused_targets
 from tenure.services.context import App
+from tenure.services.principal import person, require_role
+from tenure.services.web_users import Role
 from tenure.store import schema
 
 P, J, T = schema.revocation_plans, schema.plan_actions, schema.manual_tasks
@@ -46,38 +48,75 @@ def targets_for(app: App, conn: sa.Connection, *, campaign: str | None, check: s
 
 
 def plan_revocation(app: App, *, campaign: str | None = None, check: str | None = None,
-                    trigger: str | None = None, planner_email: str | None = None
-                    ) -> tuple[Plan, list[str]]:
-    """Build and store a plan from one origin (dry run: nothing touches a vendor)."""
+                    trigger: str | None = None) -> tuple[Plan, list[str]]:
+    """Build and store a plan from one origin (dry run: nothing touches a vendor). The
+    planner is the authenticated admin, who therefore cannot approve it."""
+    user = require_role(app, Role.ADMIN, doing="planning a revocation")
     cfg = app.settings.revocation
     with app.engine.begin() as conn:
         targets, origin = targets_for(app, conn, campaign=campaign, check=check,
                                       trigger=trigger)
         return planner.build_plan(conn, app.settings, targets, origin=origin,
-                                  created_by=(planner_email or app.actor).lower(),
-                                  now=app.now(), task_owner=cfg.task_owner,
-                                  task_days=cfg.task_days)
+                                  created_by=user.email, actor=app.actor, now=app.wall(),
+                                  task_owner=cfg.task_owner, task_days=cfg.task_days)
 
 
-def approve_plan(app: App, path: Path, *, approver: str) -> Plan:
-    """Record a second person's approval of exactly this plan (approver ≠ planner)."""
+class ApprovalRefused(NotAllowed):
+    """The approval was refused (and the refusal ledgered); the plan is unchanged."""
+
+
+def _approval_refusal(conn: sa.Connection, email: str, row: sa.RowMapping) -> str | None:
+    """Why ``email`` may not approve the stored plan ``row``, or None."""
+    u = schema.web_users
+    user = conn.execute(sa.select(u.c.role, u.c.disabled_at).where(u.c.email == email)).first()
+    if user is None or user.disabled_at is not None:
+        return f"{email} is not an enabled Tenure user"
+    if user.role != str(Role.ADMIN):
+        return f"{email} is {user.role}: approving a plan needs an enabled admin"
+    if email == row["created_by"]:
+        return f"{email} planned {row['id']} and cannot also approve it"
+    if row["status"] != "planned" or row["approved_by"] is not None:
+        by = (f" by {row['approved_by']} at {row['approved_at'].isoformat()}"
+              if row["approved_by"] else "")
+        return (f"{row['id']} is already {row['status']}{by}; an approval is recorded once "
+                "and never replaced")
+    return None
+
+
+def approve_plan(app: App, path: Path, *, approver: str | None = None) -> Plan:
+    """Record the authenticated admin's approval of exactly this plan: an enabled admin other
+    than the planner, once. ``approver``, when given, must be that same user (the web layer
+    passes its principal). A refusal is ledgered and nothing else changes."""
+    user = person(app)
+    if approver is not None and approver.strip().lower() != user.email:
+        raise NotAllowed(f"signed in as {user.email}, not {approver.strip().lower()}: "
+                         "an approval is recorded under the authenticated user only")
     plan, claimed = read_plan(path)
-    approver = approver.strip().lower()
     if claimed != plan.sha256:
         raise ApplyRefused(f"{path}: the plan was altered after it was written")
+    refusal: str | None
     with app.engine.begin() as conn:
-        row = conn.execute(sa.select(P).where(P.c.id == plan.id)).mappings().first()
+        row = conn.execute(sa.select(P).where(P.c.id == plan.id).with_for_update()
+                           ).mappings().first()
         if row is None or row["sha256"] != plan.sha256:
             raise NotFound(f"plan {plan.id} with hash {plan.sha256} is not in this store")
-        if approver == row["created_by"]:
-            raise ApplyRefused(f"{approver} planned {plan.id} and cannot also approve it")
-        conn.execute(P.update().where(P.c.id == plan.id).values(
-            approved_by=approver, approved_at=app.now(),
-            status="approved" if row["status"] == "planned" else row["status"]))
-        ledger.append(conn, kind="plan.approved", actor=app.actor, now=app.now(),
-                      subject=plan.id, payload={"plan_id": plan.id, "sha256": plan.sha256,
-                                                "approver": approver,
-                                                "planner": row["created_by"]})
+        refusal = _approval_refusal(conn, user.email, row)
+        payload = {"plan_id": plan.id, "sha256": plan.sha256, "approver": user.email,
+                   "planner": row["created_by"]}
+        if refusal is None:
+            changed = conn.execute(P.update().where(
+                P.c.id == plan.id, P.c.status == "planned", P.c.approved_by.is_(None)
+            ).values(approved_by=user.email, approved_at=app.wall(), status="approved"))
+            if changed.rowcount != 1:  # approved by someone else in the meantime
+                refusal = f"{plan.id} was approved concurrently; nothing was replaced"
+        if refusal is None:
+            ledger.append(conn, kind="plan.approved", actor=app.actor, subject=plan.id,
+                          payload=payload)
+    if refusal is not None:
+        with app.engine.begin() as conn:
+            ledger.append(conn, kind="plan.approval_refused", actor=app.actor,
+                          subject=plan.id, payload={**payload, "reason": refusal})
+        raise ApprovalRefused(refusal)
     return plan
 
 
@@ -86,6 +125,7 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
     """Apply exactly the approved plan, then re-sync the touched sources."""
     from tenure.services.sync import run_source
 
+    require_role(app, Role.ADMIN, doing="applying a plan")
     plan, claimed = read_plan(path)
     cfg = app.settings.revocation
     guards = Guards(max_actions=cfg.max_actions if max_actions is None else max_actions,
@@ -94,7 +134,7 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
                     require_approval=cfg.require_approval)
     report = apply_plan(app.engine, app.settings, plan, claimed_hash=claimed,
                         approve_hash=approve_hash.strip().lower(), guards=guards,
-                        actor=app.actor, now=app.now(), env=dict(os.environ))
+                        actor=app.actor, now=app.wall(), env=dict(os.environ))
     if resync and report.calls:
         for source in sorted({s.target.source for s in plan.steps if s.call is not None}):
             run_source(app, source)
@@ -150,8 +190,9 @@ def list_tasks(app: App, *, status: str | None = "open") -> list[dict[str, Any]]
                 for r in conn.execute(query).mappings()]
 
 
-def complete_task(app: App, task_id: int, *, by: str, note: str) -> None:
-    """Record that a person did a manual revocation."""
+def complete_task(app: App, task_id: int, *, note: str) -> None:
+    """Record that the authenticated person did a manual revocation."""
+    by = require_role(app, Role.ADMIN, Role.REVIEWER, doing="completing a manual task").email
     if not note.strip():
         raise TenureError("say what was done (--note)")
     with app.engine.begin() as conn:
@@ -161,8 +202,8 @@ def complete_task(app: App, task_id: int, *, by: str, note: str) -> None:
         if row["status"] != "open":
             raise TenureError(f"task {task_id} is already {row['status']}")
         conn.execute(T.update().where(T.c.id == task_id).values(
-            status="done", done_at=app.now(), done_by=by.lower(), note=note))
-        ledger.append(conn, kind="task.done", actor=app.actor, now=app.now(),
+            status="done", done_at=app.wall(), done_by=by.lower(), note=note))
+        ledger.append(conn, kind="task.done", actor=app.actor,
                       subject=f"{row['plan_id']}#{row['step_index']}",
                       payload={"task_id": task_id, "plan_id": row["plan_id"],
                                "subject_id": row["subject_id"], "by": by.lower(),

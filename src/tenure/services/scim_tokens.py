@@ -76,7 +76,7 @@ def create_token(app: App, source: str | None = None) -> tuple[TokenInfo, str]:
     token_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_hex(16)
-    now = app.now()
+    now = app.wall()
     with app.engine.begin() as conn:
         conn.execute(T.insert().values(id=token_id, source=name, salt=salt,
                                        token_hash=_digest(salt, secret), created_at=now,
@@ -102,7 +102,7 @@ def list_tokens(app: App) -> list[TokenInfo]:
 
 def revoke_token(app: App, token_id: str) -> TokenInfo:
     """Revoke a token: the next request presenting it gets 401."""
-    now = app.now()
+    now = app.wall()
     with app.engine.begin() as conn:
         row = conn.execute(sa.select(T).where(T.c.id == token_id)).mappings().first()
         if row is None:

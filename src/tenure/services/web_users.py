@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tenure.errors import Forbidden, NotFound, TenureError
+from tenure.errors import Forbidden, NotAllowed, NotAuthenticated, NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.services.context import App
 from tenure.store import schema
@@ -31,6 +31,8 @@ TOKEN_PREFIX = "tnr_api_"  # noqa: S105  (a format prefix, not a secret)
 _TOKEN = re.compile(r"^tnr_api_([0-9a-f]{16})_([A-Za-z0-9_\-]{20,128})$")
 _EMAIL = re.compile(r"^[^@\s]{1,200}@[^@\s]{1,118}$")
 MIN_PASSWORD = 12
+SIGN_IN_HINT = ("sign in first: `tenure login EMAIL` (asks for your Tenure password), or set "
+                "TENURE_TOKEN to your personal API token")
 _hasher = PasswordHasher()
 
 
@@ -84,6 +86,27 @@ def _user(row: sa.RowMapping) -> WebUser:
                    row["created_at"], row["disabled_at"] is not None)
 
 
+def enabled_admins(conn: sa.Connection) -> int:
+    """How many enabled admins the store has (0 on a fresh install)."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(U).where(
+        U.c.role == str(Role.ADMIN), U.c.disabled_at.is_(None))).scalar_one())
+
+
+def authorize_user_change(app: App, conn: sa.Connection, *, doing: str,
+                          bootstrap: bool = False) -> bool:
+    """Only an authenticated admin changes users. The one exception is the bootstrap: while
+    the store has no enabled admin, the host may create the first admin (``bootstrap``).
+    Returns True when this is the bootstrap; raises NotAuthenticated / NotAllowed."""
+    if app.user is not None:
+        if app.user.role is not Role.ADMIN:
+            raise NotAllowed(f"{app.user.email} is {app.user.role}: {doing} needs an admin")
+        return False
+    if bootstrap and enabled_admins(conn) == 0:
+        return True
+    raise NotAuthenticated(f"{doing} is recorded under an authenticated admin; "
+                           + SIGN_IN_HINT)
+
+
 def _check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise TenureError(f"the password must be at least {MIN_PASSWORD} characters")
@@ -96,8 +119,10 @@ def add_user(app: App, email: str, role: Role, password: str | None = None) -> W
     (that is ``set_password``, which needs an admin and ends the user's sessions)."""
     email = normalize_email(email)
     hashed = _check_password(password) if password is not None else None
-    now = app.now()
+    now = app.wall()
     with app.engine.begin() as conn:
+        bootstrap = authorize_user_change(app, conn, doing=f"adding {email}",
+                                          bootstrap=role is Role.ADMIN)
         if conn.execute(sa.select(U.c.email).where(U.c.email == email)).first():
             raise TenureError(f"user {email} already exists: `tenure users add` never changes "
                               "an existing user (use `tenure users set-password` to change "
@@ -110,7 +135,8 @@ def add_user(app: App, email: str, role: Role, password: str | None = None) -> W
         ledger.append(conn, kind="web.user.added", actor=app.actor, now=now,
                       subject=f"user:{email}",
                       payload={"email": email, "role": str(role),
-                               "password_set": hashed is not None})
+                               "password_set": hashed is not None,
+                               **({"bootstrap": True} if bootstrap else {})})
         row = conn.execute(sa.select(U).where(U.c.email == email)).mappings().one()
     return _user(row)
 
@@ -131,8 +157,8 @@ def set_password(app: App, acting: WebUser | None, email: str, password: str) ->
     admin = require_admin(app, acting)
     email = normalize_email(email)
     hashed = _check_password(password)
-    now = app.now()
-    actor = f"web:{admin.email}"
+    now = app.wall()
+    actor = app.actor if app.user is not None else f"web:{admin.email}"
     with app.engine.begin() as conn:
         if conn.execute(U.update().where(U.c.email == email)
                         .values(password_hash=hashed)).rowcount == 0:
@@ -154,11 +180,12 @@ def disable_user(app: App, email: str) -> None:
     """Disable a user: sessions and tokens stop working at the next request."""
     email = normalize_email(email)
     with app.engine.begin() as conn:
+        authorize_user_change(app, conn, doing=f"disabling {email}")
         if conn.execute(U.update().where(U.c.email == email)
-                        .values(disabled_at=app.now())).rowcount == 0:
+                        .values(disabled_at=app.wall())).rowcount == 0:
             raise NotFound(f"no user {email!r}")
-        end_user_sessions(conn, email, app.now(), "disabled")
-        ledger.append(conn, kind="web.user.disabled", actor=app.actor, now=app.now(),
+        end_user_sessions(conn, email, app.wall(), "disabled")
+        ledger.append(conn, kind="web.user.disabled", actor=app.actor,
                       subject=f"user:{email}", payload={"email": email})
 
 
@@ -199,12 +226,19 @@ def _digest(salt: str, secret: str) -> str:
 
 
 def create_token(app: App, email: str, name: str = "automation") -> tuple[ApiToken, str]:
-    """An API token acting as ``email``; the plaintext is returned once and never stored."""
+    """A personal API token for the authenticated user ``email``; the plaintext is returned
+    once and never stored. Tokens are personal: nobody — not an admin, not the host — mints
+    one that acts as someone else (see docs/security.md)."""
+    if app.user is None:
+        raise NotAuthenticated("an API token is made by the user it acts as; " + SIGN_IN_HINT)
+    if app.user.email != email.strip().lower():
+        raise NotAllowed(f"{app.user.email} cannot make an API token that acts as {email}: "
+                         "tokens are personal (that user runs `tenure login`)")
     user = get_user(app, email)
     if user is None:
         raise NotFound(f"no enabled user {email!r} (see `tenure users add`)")
     token_id, secret, salt = secrets.token_hex(8), secrets.token_urlsafe(32), secrets.token_hex(16)
-    now = app.now()
+    now = app.wall()
     with app.engine.begin() as conn:
         conn.execute(TK.insert().values(id=token_id, user_email=user.email, name=name[:128],
                                         salt=salt, token_hash=_digest(salt, secret),
@@ -225,12 +259,17 @@ def list_tokens(app: App) -> list[ApiToken]:
 
 
 def revoke_token(app: App, token_id: str) -> None:
-    """Revoke an API token: its next request gets 401."""
+    """Revoke an API token: its next request gets 401. Admins revoke any token; other
+    users only their own."""
     with app.engine.begin() as conn:
+        owner = conn.execute(sa.select(TK.c.user_email).where(TK.c.id == token_id)
+                             ).scalar_one_or_none()
+        if app.user is None or (app.user.role is not Role.ADMIN and owner != app.user.email):
+            authorize_user_change(app, conn, doing=f"revoking API token {token_id}")
         if conn.execute(TK.update().where(TK.c.id == token_id, TK.c.revoked_at.is_(None))
-                        .values(revoked_at=app.now())).rowcount == 0:
+                        .values(revoked_at=app.wall())).rowcount == 0:
             raise NotFound(f"no active API token {token_id!r} (see `tenure tokens list`)")
-        ledger.append(conn, kind="web.token.revoked", actor=app.actor, now=app.now(),
+        ledger.append(conn, kind="web.token.revoked", actor=app.actor,
                       subject=f"api-token:{token_id}", payload={"token_id": token_id})
 
 

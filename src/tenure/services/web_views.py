@@ -259,7 +259,7 @@ def _plan_file(app: App, plan_id: str, folder: Path) -> Path:
     return path
 
 
-def approve_stored_plan(app: App, plan_id: str, *, approver: str) -> Plan:
+def approve_stored_plan(app: App, plan_id: str, *, approver: str | None = None) -> Plan:
     """Approve a stored plan by id (the same checks as ``tenure revoke approve``)."""
     with tempfile.TemporaryDirectory(prefix="tenure-plan-") as folder:
         return revocation.approve_plan(app, _plan_file(app, plan_id, Path(folder)),

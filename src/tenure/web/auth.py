@@ -59,7 +59,7 @@ def acting(request: Request, principal: Principal) -> App:
     """The App with the signed-in user as the actor recorded in the ledger."""
     app = tenure_app(request)
     _ = app.engine  # share the one engine with the copy
-    return replace(app, actor=f"web:{principal.email}")
+    return replace(app, actor=f"web:{principal.email}", user=principal.user)
 
 
 def client_address(request: Request) -> str:
