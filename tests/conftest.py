@@ -214,3 +214,20 @@ def _no_stored_cli_token(tmp_path_factory: pytest.TempPathFactory,
     file lives in a fresh directory and ``TENURE_TOKEN`` is unset unless a test sets it."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("TENURE_TOKEN", raising=False)
+
+
+def add_web_users(app: App, users: list[tuple[str, str]], password: str | None) -> None:
+    """Create users through the product, as an installation does: the first admin is the
+    bootstrap admin (no one signed in), the others are added by that admin."""
+    from tenure.services import web_users
+    from tenure.services.web_users import Role
+
+    admins = [email for email, role in users if role == "admin"]
+    acting = app
+    if admins:
+        if web_users.get_user(app, admins[0]) is None:
+            web_users.add_user(app, admins[0], Role.ADMIN, password)
+        acting = signed_in(app, admins[0])
+    for email, role in users:
+        if web_users.get_user(app, email) is None:
+            web_users.add_user(acting, email, Role(role), password)

@@ -79,5 +79,9 @@ class NotAuthenticated(TenureError):
     """The action records who did it, and nobody authenticated (see ``tenure login``)."""
 
 
-class NotAllowed(TenureError):
+class NotAllowed(Forbidden):
     """The authenticated user's role, or their relation to the object, forbids the action."""
+
+
+class Conflict(TenureError):
+    """The object is no longer in a state that allows the action (e.g. an approved plan)."""

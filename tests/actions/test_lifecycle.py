@@ -78,7 +78,9 @@ def test_mover_opens_one_micro_review_for_the_new_manager(org: Org) -> None:
     assert detail.settings["if_no_response"] == "revoke"
     assert lifecycle.run_lifecycle(org.app, ("mover",)).reviews == []  # not twice
     # Nobody answers: after the grace period the review closes and revokes.
-    late = replace(org.app, clock=Clock(org.app.now() + timedelta(days=8)))
+    # (deadlines are judged on the wall clock: --as-of alone would not close it)
+    late = replace(org.app, clock=Clock(org.app.now() + timedelta(days=8)),
+                   wall_clock=Clock(org.app.wall() + timedelta(days=8)))
     closed = lifecycle.run_lifecycle(late, ("mover",))
     assert [p["trigger"] for p in closed.plans] == ["mover"] * len(report.reviews)
     steps = json.loads(closed.plans[0]["document"])["steps"]

@@ -22,10 +22,10 @@ from tenure.evidence import keys
 from tenure.reviews.campaigns import CampaignSpec
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
-from tenure.services import findings, reviews, web_users
+from tenure.services import findings, reviews
 from tenure.services.context import App
 from tenure.services.web_users import Role
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, add_web_users, user_token
 from tests.reviews.conftest import org  # noqa: F401  (fixture re-exported)
 
 PASSWORD = "correct horse battery staple"
@@ -91,11 +91,9 @@ def served(org: App, tmp_path: Path) -> Iterator[Org]:  # noqa: F811
         plan, _ = planner.build_plan(conn, org.settings, [], origin="trigger:leaver",
                                      created_by="planner@corp.io", now=FIXED_NOW,
                                      task_owner="secops@corp.io", task_days=7)
-    for email, role in ((ADMIN, Role.ADMIN), (ADMIN2, Role.ADMIN), (AUDITOR, Role.AUDITOR),
-                        (REVIEWER, Role.REVIEWER), (OTHER, Role.REVIEWER)):
-        web_users.add_user(org, email, role, PASSWORD)
-    tokens = {email: web_users.create_token(org, email)[1]
-              for email in (ADMIN, AUDITOR, REVIEWER)}
+    add_web_users(org, [(ADMIN, Role.ADMIN), (ADMIN2, Role.ADMIN), (AUDITOR, Role.AUDITOR),
+                        (REVIEWER, Role.REVIEWER), (OTHER, Role.REVIEWER)], PASSWORD)
+    tokens = {email: user_token(org, email) for email in (ADMIN, AUDITOR, REVIEWER)}
     api = create_app(org)
     return Org(org, api, campaign_id, own.id, foreign.id,
               ("account", foreign.source, foreign.subject_id), finding.id, plan.id,

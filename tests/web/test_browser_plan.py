@@ -11,9 +11,10 @@ import pytest
 from playwright.sync_api import Page
 
 from tenure.evidence import keys
-from tenure.services import evidence, revocation, web_users
+from tenure.services import evidence, revocation
 from tenure.services.web_users import Role
 from tests.browsing import Watch, screenshot, violations
+from tests.conftest import add_web_users, signed_in
 from tests.planted import PlantedOrg, planted_org
 
 from .browser_server import serving, sign_in, sign_out
@@ -30,10 +31,10 @@ def planted(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
     with planted_org(tmp_path, sqlite_url, monkeypatch, extra_config=(
             f'[revocation]\nmax_actions = 10\nmax_percent = 50\n'
             f'[evidence]\nsigning_key_file = "{key}"\n')) as org:
-        plan, _ = revocation.plan_revocation(org.app, trigger="leaver",
-                                             planner_email="planner@corp.io")
-        for email, role in ((ADMIN, Role.ADMIN), (AUDITOR, Role.AUDITOR)):
-            web_users.add_user(org.app, email, role, PASSWORD)
+        add_web_users(org.app, [(ADMIN, Role.ADMIN), (AUDITOR, Role.AUDITOR),
+                                ("planner@corp.io", Role.ADMIN)], PASSWORD)
+        plan, _ = revocation.plan_revocation(signed_in(org.app, "planner@corp.io"),
+                                             trigger="leaver")
         with serving(["--config", str(org.config)], tmp_path) as base:
             yield org, base, plan.id
 

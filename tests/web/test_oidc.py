@@ -25,8 +25,9 @@ from tenure.api import create_app
 from tenure.config import OidcConfig, WebConfig
 from tenure.services import web_users
 from tenure.services.web_users import Role
+from tests.conftest import signed_in
 
-from .conftest import Org
+from .conftest import ADMIN, Org
 
 CLIENT_ID, SECRET_ENV = "tenure-test", "TEST_OIDC_SECRET"
 CLIENT_SECRET = "s3cr3t-" + "x" * 24
@@ -117,7 +118,7 @@ def sso(served: Org, provider: Provider, monkeypatch: pytest.MonkeyPatch) -> Tes
     served.app.settings = served.app.settings.model_copy(update={"web": WebConfig(
         oidc=OidcConfig(issuer=provider.base, client_id=CLIENT_ID,
                         client_secret_env=SECRET_ENV))})
-    web_users.add_user(served.app, "sso-user@corp.io", Role.REVIEWER)  # SSO only
+    web_users.add_user(signed_in(served.app, ADMIN), "sso-user@corp.io", Role.REVIEWER)  # SSO
     return TestClient(create_app(served.app))
 
 

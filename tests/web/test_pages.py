@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from tenure.config import OidcConfig, WebConfig
-from tenure.services import evidence, reviews, web_users
-from tenure.services.web_users import Role
+from tenure.services import evidence, reviews
 from tenure.store import schema
+from tests.conftest import add_web_users, user_token
 
-from .conftest import ADMIN, AUDITOR, ORIGIN, OTHER, PASSWORD, REVIEWER, Org, sign_in
+from .conftest import ADMIN, ADMIN2, AUDITOR, ORIGIN, OTHER, PASSWORD, REVIEWER, Org, sign_in
 
 H = {"Origin": ORIGIN}
 
@@ -81,13 +81,13 @@ def test_campaign_progress_and_close(served: Org) -> None:
 
 
 def test_plan_second_person_approval_and_apply_guard(served: Org) -> None:
-    web_users.add_user(served.app, "planner@corp.io", Role.ADMIN, PASSWORD)
-    planner = web_users.create_token(served.app, "planner@corp.io")[1]
+    add_web_users(served.app, [(ADMIN, "admin"), ("planner@corp.io", "admin")], PASSWORD)
+    planner = user_token(served.app, "planner@corp.io")
     admin = {"Authorization": f"Bearer {served.tokens[ADMIN]}"}
     with TestClient(served.api) as client:
         own = client.post(f"/api/plans/{served.plan_id}/approve",
                           headers={"Authorization": f"Bearer {planner}"})
-        assert own.status_code == 400
+        assert own.status_code == 403
         assert "cannot also approve" in own.json()["detail"]
         wrong = client.post(f"/api/plans/{served.plan_id}/apply", headers=admin,
                             json={"approve_hash": "0" * 64})
@@ -103,6 +103,22 @@ def test_plan_second_person_approval_and_apply_guard(served: Org) -> None:
                               json={"approve_hash": served.plan_hash})
         assert applied.status_code == 200, applied.text
         assert applied.json()["calls"] == 0  # the fixture's plan has no steps
+        # an applied plan is never approved again: not by another admin, not by the same
+        add_web_users(served.app, [(ADMIN, "admin"), ("third@corp.io", "admin")], PASSWORD)
+        third = {"Authorization": f"Bearer {user_token(served.app, 'third@corp.io')}"}
+        for who in (third, admin):
+            again = client.post(f"/api/plans/{served.plan_id}/approve", headers=who)
+            assert again.status_code == 409, again.text
+            assert "already applied" in again.json()["detail"]
+        final = client.get(f"/api/plans/{served.plan_id}", headers=admin).json()["plan"]
+        assert final["approved_by"] == ADMIN
+        assert final["approved_at"] == status["plan"]["approved_at"]
+        # the web form answers the same
+        token = sign_in(client, ADMIN2)
+        form = client.post(f"/plans/{served.plan_id}/approve", headers=H,
+                           data={"csrf_token": token})
+        assert form.status_code == 409
+        assert "already applied" in form.text
 
 
 def test_auditor_downloads_a_verifiable_package(served: Org, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tenure.actions import planner
 from tenure.actions.plan import Plan, Target, read_plan
 from tenure.actions.runner import ApplyRefused, ApplyReport, Guards, apply_plan
-from tenure.errors import NotAllowed, NotFound, TenureError
+from tenure.errors import Conflict, NotAllowed, NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.lifecycle import leaver_targets, purpose_targets, unused_targets
 from tenure.services.context import App
@@ -62,11 +62,21 @@ def plan_revocation(app: App, *, campaign: str | None = None, check: str | None 
 
 
 class ApprovalRefused(NotAllowed):
-    """The approval was refused (and the refusal ledgered); the plan is unchanged."""
+    """The approver may not approve this plan (the refusal is ledgered; nothing changed)."""
+
+
+class AlreadyApproved(ApprovalRefused, Conflict):
+    """The plan is already approved, applying or applied: an approval is never replaced."""
 
 
 def _approval_refusal(conn: sa.Connection, email: str, row: sa.RowMapping) -> str | None:
-    """Why ``email`` may not approve the stored plan ``row``, or None."""
+    """Why ``email`` may not approve the stored plan ``row``, or None (the already-approved
+    reason is checked first: it holds whoever asks)."""
+    if row["status"] != "planned" or row["approved_by"] is not None:
+        by = (f" by {row['approved_by']} at {row['approved_at'].isoformat()}"
+              if row["approved_by"] else "")
+        return (f"{row['id']} is already {row['status']}{by}; an approval is recorded once "
+                "and never replaced")
     u = schema.web_users
     user = conn.execute(sa.select(u.c.role, u.c.disabled_at).where(u.c.email == email)).first()
     if user is None or user.disabled_at is not None:
@@ -75,11 +85,6 @@ def _approval_refusal(conn: sa.Connection, email: str, row: sa.RowMapping) -> st
         return f"{email} is {user.role}: approving a plan needs an enabled admin"
     if email == row["created_by"]:
         return f"{email} planned {row['id']} and cannot also approve it"
-    if row["status"] != "planned" or row["approved_by"] is not None:
-        by = (f" by {row['approved_by']} at {row['approved_at'].isoformat()}"
-              if row["approved_by"] else "")
-        return (f"{row['id']} is already {row['status']}{by}; an approval is recorded once "
-                "and never replaced")
     return None
 
 
@@ -95,12 +100,14 @@ def approve_plan(app: App, path: Path, *, approver: str | None = None) -> Plan:
     if claimed != plan.sha256:
         raise ApplyRefused(f"{path}: the plan was altered after it was written")
     refusal: str | None
+    conflict = False
     with app.engine.begin() as conn:
         row = conn.execute(sa.select(P).where(P.c.id == plan.id).with_for_update()
                            ).mappings().first()
         if row is None or row["sha256"] != plan.sha256:
             raise NotFound(f"plan {plan.id} with hash {plan.sha256} is not in this store")
         refusal = _approval_refusal(conn, user.email, row)
+        conflict = row["status"] != "planned" or row["approved_by"] is not None
         payload = {"plan_id": plan.id, "sha256": plan.sha256, "approver": user.email,
                    "planner": row["created_by"]}
         if refusal is None:
@@ -108,7 +115,8 @@ def approve_plan(app: App, path: Path, *, approver: str | None = None) -> Plan:
                 P.c.id == plan.id, P.c.status == "planned", P.c.approved_by.is_(None)
             ).values(approved_by=user.email, approved_at=app.wall(), status="approved"))
             if changed.rowcount != 1:  # approved by someone else in the meantime
-                refusal = f"{plan.id} was approved concurrently; nothing was replaced"
+                refusal, conflict = (f"{plan.id} was approved concurrently; nothing was "
+                                     "replaced"), True
         if refusal is None:
             ledger.append(conn, kind="plan.approved", actor=app.actor, subject=plan.id,
                           payload=payload)
@@ -116,7 +124,7 @@ def approve_plan(app: App, path: Path, *, approver: str | None = None) -> Plan:
         with app.engine.begin() as conn:
             ledger.append(conn, kind="plan.approval_refused", actor=app.actor,
                           subject=plan.id, payload={**payload, "reason": refusal})
-        raise ApprovalRefused(refusal)
+        raise (AlreadyApproved if conflict else ApprovalRefused)(refusal)
     return plan
 
 

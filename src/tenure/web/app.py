@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from tenure.errors import Forbidden, NotFound, TenureError
+from tenure.errors import Conflict, Forbidden, NotFound, TenureError
 from tenure.services.context import App
 from tenure.web import oidc
 from tenure.web.auth import LoginRequired, Principal, identify
@@ -76,7 +76,8 @@ def install_web(api: FastAPI, app: App) -> None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
     async def on_tenure_error(request: Request, exc: Exception) -> Response:
-        status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 400
+        status = (404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict)
+                  else 403 if isinstance(exc, Forbidden) else 400)
         if _is_api(request):
             return JSONResponse({"detail": str(exc)}, status_code=status)
         return render(request, "error.html", _safe_identify(request), http_status=status,
