@@ -131,10 +131,23 @@ def test_cli_users_and_tokens(served: Org, monkeypatch: object) -> None:
     monkeypatch.setenv("TENURE_DATABASE_URL", served.app.settings.database.url)
     monkeypatch.setenv("NEW_PW", "a long enough password")
     runner = CliRunner()
+    anonymous = runner.invoke(cli, ["users", "add", "new@corp.io", "--role", "auditor",
+                                    "--password-env", "NEW_PW"])
+    assert anonymous.exit_code == 2  # an admin exists: only an authenticated admin adds users
+    assert "authenticated admin" in anonymous.output
+    monkeypatch.setenv("TENURE_TOKEN", served.tokens[ADMIN])
     added = runner.invoke(cli, ["users", "add", "new@corp.io", "--role", "auditor",
                                 "--password-env", "NEW_PW"])
     assert added.exit_code == 0, added.output
-    created = runner.invoke(cli, ["tokens", "create", "--user", "new@corp.io"])
+    # tokens are personal: not even an admin mints one that acts as someone else
+    forged = runner.invoke(cli, ["tokens", "create", "--user", "new@corp.io"])
+    assert forged.exit_code == 2
+    assert "tokens are personal" in forged.output
+    monkeypatch.delenv("TENURE_TOKEN")
+    signed = runner.invoke(cli, ["login", "new@corp.io", "--password-env", "NEW_PW"])
+    assert signed.exit_code == 0, signed.output
+    assert "signed in as new@corp.io (auditor)" in signed.stdout
+    created = runner.invoke(cli, ["tokens", "create"])
     assert created.exit_code == 0, created.output
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("tnr_api_")

@@ -14,7 +14,9 @@ from tenure.services import web_users
 from tenure.services.web_users import Role
 from tenure.store import schema
 
-from .conftest import ADMIN, AUDITOR, ORIGIN, PASSWORD, REVIEWER, Org, csrf_of, sign_in
+from tests.conftest import signed_in
+
+from .conftest import ADMIN, ADMIN2, AUDITOR, ORIGIN, PASSWORD, REVIEWER, Org, csrf_of, sign_in
 
 NEW_PASSWORD = "another long password"
 
@@ -75,7 +77,7 @@ def test_set_password_needs_an_enabled_admin(served: Org) -> None:
 def test_disable_ends_sessions_in_the_store(served: Org) -> None:
     with TestClient(served.api) as client:
         sign_in(client, REVIEWER)
-        web_users.disable_user(served.app, REVIEWER)
+        web_users.disable_user(signed_in(served.app, ADMIN), REVIEWER)
         assert client.get("/api/me").status_code == 401
     with served.app.engine.connect() as conn:
         assert conn.execute(sa.select(schema.web_sessions.c.end_reason)).scalars().all() == [
@@ -84,7 +86,8 @@ def test_disable_ends_sessions_in_the_store(served: Org) -> None:
 
 def test_users_add_refuses_an_existing_user(served: Org) -> None:
     with pytest.raises(TenureError, match="already exists"):
-        web_users.add_user(served.app, ADMIN.upper(), Role.ADMIN, "an attacker's password")
+        web_users.add_user(signed_in(served.app, ADMIN2), ADMIN.upper(), Role.ADMIN,
+                           "an attacker's password")
     assert web_users.check_password(served.app, ADMIN, PASSWORD) is not None
     assert web_users.check_password(served.app, ADMIN, "an attacker's password") is None
 
@@ -95,9 +98,15 @@ def test_cli_users_add_existing_and_set_password(served: Org,
     monkeypatch.setenv("X", "an attacker's password")
     monkeypatch.delenv("TENURE_TOKEN", raising=False)
     runner = CliRunner()
+    anonymous_add = runner.invoke(cli, ["users", "add", ADMIN, "--role", "admin",
+                                        "--password-env", "X"])
+    assert anonymous_add.exit_code != 0
+    assert "authenticated admin" in anonymous_add.output
+    monkeypatch.setenv("TENURE_TOKEN", served.tokens[ADMIN])
     again = runner.invoke(cli, ["users", "add", ADMIN, "--role", "admin", "--password-env", "X"])
     assert again.exit_code != 0
     assert "already exists" in again.output
+    monkeypatch.delenv("TENURE_TOKEN")
     assert web_users.check_password(served.app, ADMIN, PASSWORD) is not None
     anonymous = runner.invoke(cli, ["users", "set-password", ADMIN, "--password-env", "X"])
     assert anonymous.exit_code != 0
