@@ -64,6 +64,25 @@ class EvidenceConfig(BaseModel):
     signing_key_file: Path | None = None
     signing_key_env: str | None = None
     trusted_public_keys: tuple[str, ...] = ()
+    # the signed record of the ledger's newest entry, outside the database (default: next to
+    # the signing key file); verify detects entries deleted from the end against it
+    head_file: Path | None = None
+    # seconds between automatic checkpoints while `tenure serve` runs (0: none)
+    checkpoint_interval_seconds: int = Field(default=3600, ge=0)
+
+    @property
+    def signing(self) -> bool:
+        """True when a signing key is configured (file or environment variable)."""
+        return self.signing_key_file is not None or bool(self.signing_key_env)
+
+    @property
+    def head_path(self) -> Path | None:
+        """Where the ledger's head record is kept (None: no head record)."""
+        if self.head_file is not None:
+            return self.head_file
+        if self.signing_key_file is not None:
+            return self.signing_key_file.parent / "ledger-head.json"
+        return None
 
     @field_validator("signing_key_env")
     @classmethod
@@ -360,6 +379,8 @@ def parse_settings(
     key_file = evidence.signing_key_file
     if key_file is not None and not key_file.is_absolute():
         evidence = evidence.model_copy(update={"signing_key_file": base_dir / key_file})
+    if evidence.head_file is not None and not evidence.head_file.is_absolute():
+        evidence = evidence.model_copy(update={"head_file": base_dir / evidence.head_file})
     return settings.model_copy(update={"sources": tuple(sources), "database": database,
                                        "evidence": evidence})
 

@@ -58,7 +58,8 @@ def seed(app: App, days: int = 40) -> None:
                 for i in range(3)], source="anthropic", tenant="org-1", run_id=run_id, now=now)
             ledger.append(conn, kind="sync.batch", actor="test", now=now, subject=run_id,
                           payload={"run_id": run_id, "stream": "users",
-                                   "raw_page_sha256": digest})
+                                   "raw_page_sha256": digest,
+                                   "locator": f"/v1/organizations/users?page={week}"})
             writers.finish_run(conn, run_id=run_id, status=RunStatus.COMPLETE, tenant="org-1",
                                complete_types=["account"], stats={"written": {"account": 5}},
                                error=None, now=now)

@@ -13,7 +13,6 @@ from tenure.errors import Forbidden, TenureError
 from tenure.services import web_users
 from tenure.services.web_users import Role
 from tenure.store import schema
-
 from tests.conftest import signed_in
 
 from .conftest import ADMIN, ADMIN2, AUDITOR, ORIGIN, PASSWORD, REVIEWER, Org, csrf_of, sign_in

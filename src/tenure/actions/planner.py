@@ -123,7 +123,7 @@ def build_plan(
              "status": "planned", "detail": ""} for s in steps])
     ledger.append(conn, kind="plan.created", actor=actor or created_by, subject=plan.id,
                   payload={"plan_id": plan.id, "sha256": plan.sha256, "origin": origin,
-                           "steps": len(steps),
+                           "planner": created_by, "steps": len(steps),
                            "api_calls": sum(1 for s in steps if s.call is not None),
                            "manual_tasks": sum(1 for s in steps if s.manual is not None),
                            "skipped": notes})

@@ -58,15 +58,20 @@ def verify(
     key: KeyOption = None,
     raw_pages: Annotated[bool, typer.Option(
         "--raw-pages", help="Also re-hash every stored raw vendor page against the SHA-256 "
-        "its sync.batch ledger entry recorded.")] = False,
+        "and locator its sync.batch ledger entry recorded.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 on warnings too (an unsigned tail: entries after the last "
+        "signed checkpoint).")] = False,
 ) -> None:
-    """Recompute the chain, Merkle roots and checkpoint signatures; exit 1 on any failure."""
+    """Recompute the chain, entry and checkpoint signatures, Merkle roots, the head record
+    and the tables the ledger records; exit 1 on any failure (and with --strict on any
+    warning, such as an unsigned tail)."""
     extra = [svc.read_public_key(p) for p in key or []]
     report = svc.verify_ledger(state(ctx).app(), checkpoint_files=from_checkpoint or [],
                                extra_keys=extra, raw_pages=raw_pages)
     for line in report.lines():
         typer.echo(line)
-    if not report.ok:
+    if not report.ok or (strict and report.warnings):
         raise typer.Exit(1)
 
 

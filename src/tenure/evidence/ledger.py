@@ -21,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.evidence.sealing import seal_of
 from tenure.store import schema
 
 GENESIS_HASH = "0" * 64
@@ -88,6 +89,7 @@ class LedgerEntry:
     payload_hash: str
     prev_hash: str
     entry_hash: str
+    signature: str | None = None  # see tenure.evidence.sealing
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +145,16 @@ def append_many(
         entries.append(LedgerEntry(seq, ts, actor, item.kind, item.subject, text, p_hash, prev,
                                    e_hash))
         prev = e_hash
+    seal = seal_of(conn)
+    if seal is not None:
+        # the newest entry is signed; the chain covers the ones before it
+        last = entries[-1]
+        entries[-1] = replace(last, signature=seal.sign_entry(conn, last.seq, last.entry_hash,
+                                                              last.ts))
     conn.execute(table.insert(), [
         {"seq": e.seq, "ts": e.ts, "actor": e.actor, "kind": e.kind, "subject": e.subject,
          "payload": e.payload, "payload_hash": e.payload_hash, "prev_hash": e.prev_hash,
-         "entry_hash": e.entry_hash} for e in entries])
+         "entry_hash": e.entry_hash, "signature": e.signature} for e in entries])
     return entries
 
 
@@ -164,7 +172,8 @@ def iter_entries(
         rows = conn.execute(query.order_by(table.c.seq).limit(batch_size)).all()
         for row in rows:
             yield LedgerEntry(int(row.seq), row.ts, row.actor, row.kind, row.subject,
-                              row.payload, row.payload_hash, row.prev_hash, row.entry_hash)
+                              row.payload, row.payload_hash, row.prev_hash, row.entry_hash,
+                              row.signature)
         if len(rows) < batch_size:
             return
         last = int(rows[-1].seq)

@@ -1,5 +1,7 @@
 """Raw vendor pages against the ledger: each stored page must still hash to the SHA-256 its
-``sync.batch`` entry recorded, and every recorded page must still be stored."""
+``sync.batch`` entry recorded, under the locator that entry recorded (a copy of a recorded page
+stored under another locator is not recorded), once; and every recorded page must still be
+stored."""
 
 from __future__ import annotations
 
@@ -45,11 +47,15 @@ class RawPagesResult:
         return out
 
 
+PageKey = tuple[str, str | None, str]  # (run id, locator, SHA-256); locator None: legacy entry
+
+
 class RecordedPages:
-    """Collects (run id, page SHA-256) from ``sync.batch`` entries while the ledger streams."""
+    """Collects (run id, locator, page SHA-256) from ``sync.batch`` entries while the ledger
+    streams."""
 
     def __init__(self) -> None:
-        self.pages: dict[tuple[str, str], int] = {}
+        self.pages: dict[PageKey, int] = {}
 
     def add(self, entry: LedgerEntry) -> None:
         """Note the page an entry recorded, if any."""
@@ -61,7 +67,9 @@ class RecordedPages:
             return  # the chain check already reports a changed payload
         digest = payload.get("raw_page_sha256") if isinstance(payload, dict) else None
         if digest:
-            self.pages[(str(payload.get("run_id")), str(digest))] = entry.seq
+            locator = payload.get("locator")
+            self.pages[(str(payload.get("run_id")),
+                        None if locator is None else str(locator), str(digest))] = entry.seq
 
 
 def check_raw_pages(conn: sa.Connection, recorded: RecordedPages,
@@ -69,7 +77,7 @@ def check_raw_pages(conn: sa.Connection, recorded: RecordedPages,
     """Decompress and hash every stored page (in batches) and match it to the ledger."""
     result = RawPagesResult()
     table = schema.raw_pages
-    seen: set[tuple[str, str]] = set()
+    seen: set[PageKey] = set()
     last = 0
     while True:
         rows = conn.execute(sa.select(table.c.id, table.c.sync_run_id, table.c.locator,
@@ -84,21 +92,27 @@ def check_raw_pages(conn: sa.Connection, recorded: RecordedPages,
             except zlib.error:
                 result.fail(f"{where}: body is not valid compressed data (changed)")
                 continue
-            key = (row.sync_run_id, row.sha256)
-            seen.add(key)
+            key: PageKey = (row.sync_run_id, row.locator, row.sha256)
+            if key not in recorded.pages:
+                key = (row.sync_run_id, None, row.sha256)  # an entry from before locators
             if actual != row.sha256:
                 result.fail(f"{where}: body hashes to {actual}, not its stored SHA-256 "
                             "(changed)")
             elif key not in recorded.pages:
-                result.fail(f"{where}: no sync.batch ledger entry records this page "
-                            "(inserted, or its entry was removed)")
+                result.fail(f"{where}: no sync.batch ledger entry records this page under "
+                            "this locator and hash (inserted, copied, or its entry was "
+                            "removed)")
+            elif key in seen:
+                result.fail(f"{where}: a second stored copy of the page ledger entry "
+                            f"{recorded.pages[key]} records (inserted)")
             else:
                 result.valid += 1
+            seen.add(key)
         if len(rows) < batch_size:
             break
         last = int(rows[-1].id)
-    for (run_id, digest), seq in sorted(recorded.pages.items(), key=lambda kv: kv[1]):
-        if (run_id, digest) not in seen:
+    for (run_id, locator, digest), seq in sorted(recorded.pages.items(), key=lambda kv: kv[1]):
+        if (run_id, locator, digest) not in seen:
             result.fail(f"ledger entry {seq} records page {digest} of run {run_id}, which is "
                         "no longer stored (deleted)")
     return result

@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from tenure.evidence import merkle
-from tenure.evidence.checkpoint import Checkpoint, signature_problem
+from tenure.evidence.checkpoint import Checkpoint
+from tenure.evidence.checkpoint import signature_problem as checkpoint_problem
 from tenure.evidence.keys import PublicKey
 from tenure.evidence.ledger import GENESIS_HASH, LedgerEntry, entry_hash, sha256_hex
 from tenure.evidence.rawpages import RawPagesResult
+from tenure.evidence.sealing import HeadRecord, entry_message, head_message, signature_problem
 
 _RECENT_WINDOW = 65_536  # hashes remembered to tell "reordered" from "inserted"
 MAX_LISTED = 200  # issues kept for the report; the count stays exact
@@ -37,6 +39,7 @@ class Problem(StrEnum):
     UNKNOWN_KEY = "unknown key"
     CHECKPOINT_MISMATCH = "checkpoint mismatch"
     BACKDATED = "dated before its predecessor"
+    UNSIGNED = "not written through the ledger API"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +100,15 @@ class VerifyReport:
     merkle_root: str = merkle.EMPTY_ROOT.hex()
     head_hash: str = GENESIS_HASH
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unsigned_tail: int = 0  # entries after the newest valid checkpoint
+    table_problems: list[str] = field(default_factory=list)  # tables vs the ledger
     raw_pages: RawPagesResult | None = None
 
     @property
     def ok(self) -> bool:
         """True when every entry and checkpoint verified and nothing is missing."""
-        return self.issue_count == 0 and not self.gaps and all(
+        return self.issue_count == 0 and not self.gaps and not self.table_problems and all(
             c.problem is None for c in self.checkpoints) and (
             self.raw_pages is None or self.raw_pages.ok)
 
@@ -133,15 +139,20 @@ class VerifyReport:
         out.extend(i.line() for i in self.issues)
         if self.issue_count > len(self.issues):
             out.append(f"… and {self.issue_count - len(self.issues)} more invalid entries")
+        out.extend(f"INVALID: table disagrees with the ledger: {p}"
+                   for p in self.table_problems)
         if self.raw_pages is not None:
             out.extend(self.raw_pages.lines())
+        out.extend(f"WARNING: {w}" for w in self.warnings)
         out.extend(f"NOTE: {n}" for n in self.notes)
         first = self.first_broken
         if first is not None:
             where = f"seq {first.seq}" if first.seq is not None else (
                 f"checkpoint {first.checkpoint}")
             out.append(f"First broken entry: {where} ({first.problem}): {first.detail}")
-        out.append("Result: " + ("VALID" if self.ok else "FAILED"))
+        out.append("Result: " + ("VALID" if self.ok else "FAILED")
+                   + (f" with {len(self.warnings)} warning(s)" if self.ok and self.warnings
+                      else ""))
         return out
 
 
@@ -173,10 +184,22 @@ class Verifier:
     def __init__(
         self, *, trusted: dict[str, PublicKey] | None = None,
         checkpoints: Sequence[tuple[str, Checkpoint]] = (), start_seq: int = 1,
-        start_prev: str | None = GENESIS_HASH,
+        start_prev: str | None = GENESIS_HASH, head: tuple[str, HeadRecord] | None = None,
     ) -> None:
         self.report = VerifyReport()
         self._trusted = trusted or {}
+        self._last_signed = 0  # the newest entry with a valid signature
+        self._signed_seen = False
+        self._head = head
+        self._head_seen = False
+        if head is not None:
+            label, record = head
+            problem = signature_problem(record.signature, head_message(
+                record.seq, record.entry_hash, record.ts), self._trusted)
+            if problem is not None:
+                self._issue(Issue(Problem.BAD_SIGNATURE, f"ledger head record {label}: "
+                                  f"{problem}", checkpoint=label))
+                self._head = None
         self._expected = start_seq
         self._prev: str | None = start_prev
         self._recent: OrderedDict[str, int] = OrderedDict()
@@ -184,7 +207,7 @@ class Verifier:
         self._tree = merkle.CompactTree() if start_seq == 1 else None
         self._pending = sorted(checkpoints, key=lambda c: c[1].tree_size)
         for label, cp in self._pending:
-            problem = signature_problem(cp, self._trusted)
+            problem = checkpoint_problem(cp, self._trusted)
             if problem is not None:
                 kind = Problem.UNKNOWN_KEY if problem.startswith("unknown key") else (
                     Problem.BAD_SIGNATURE)
@@ -241,6 +264,20 @@ class Verifier:
             else:
                 reasons.append((Problem.CHANGED, "prev_hash does not link to the entry "
                                 "before it"))
+        if e.signature is not None:
+            self._signed_seen = True
+            if self._trusted:
+                problem = signature_problem(e.signature, entry_message(e.seq, e.entry_hash),
+                                            self._trusted)
+                if problem is not None:
+                    reasons.append((Problem.BAD_SIGNATURE, f"entry signature: {problem}"))
+                elif self_ok:
+                    self._last_signed = e.seq
+        if self._head is not None and e.seq == self._head[1].seq:
+            self._head_seen = True
+            if e.entry_hash != self._head[1].entry_hash:
+                reasons.append((Problem.CHANGED, f"its hash differs from the one the signed "
+                                f"ledger head record {self._head[0]} names"))
         if self._prev_ts is not None and e.ts < self._prev_ts:
             # the ledger stamps the wall clock and never goes back: a time travel here is an
             # entry written with a chosen date (or a chain rebuilt around one)
@@ -304,16 +341,42 @@ class Verifier:
                                   seq=first_missing))
             self._pending = []
             rep.merkle_root = self._tree.root().hex()
-            if not rep.checkpoints:
-                rep.notes.append("no signed checkpoint: deleting the newest entries cannot be "
-                                 "detected (run `tenure evidence checkpoint`)")
-            else:
-                covered = max(c.tree_size for c in rep.checkpoints if c.problem is None) if any(
-                    c.problem is None for c in rep.checkpoints) else 0
-                if covered < self._tree.size:
-                    rep.notes.append(f"entries after {covered} are not yet covered by a signed "
-                                     "checkpoint")
+            self._finish_coverage(rep, self._tree.size)
         return rep
+
+    def _finish_coverage(self, rep: VerifyReport, size: int) -> None:
+        """The unsigned tail, unsigned appends and the head record (full ledgers only)."""
+        checkpointed = max((c.tree_size for c in rep.checkpoints if c.problem is None),
+                           default=0)
+        rep.unsigned_tail = max(size - checkpointed, 0)
+        if rep.unsigned_tail:
+            rep.warnings.append(
+                f"unsigned tail: {rep.unsigned_tail} entr{'y' if rep.unsigned_tail == 1 else 'ies'}"
+                f" after seq {checkpointed} {'is' if rep.unsigned_tail == 1 else 'are'} not yet "
+                "covered by a signed checkpoint (`tenure evidence checkpoint`)")
+        covered = max(checkpointed, self._last_signed)
+        if covered < size and (self._signed_seen or self._last_signed):
+            first = covered + 1
+            self._issue(Issue(Problem.UNSIGNED, f"entries {first}..{size} carry no valid "
+                              "signature and no signed entry or checkpoint after them covers "
+                              "them: they were not appended through the ledger (written "
+                              "straight into the database?)", seq=first))
+        elif covered < size and not self._trusted:
+            rep.warnings.append("entry signatures were not checked: no trusted key (configure "
+                                "the signing key or pass --key)")
+        elif covered < size:
+            rep.warnings.append(f"entries {covered + 1}..{size} are not signed (written without "
+                                "a configured signing key)")
+        if self._head is not None and not self._head_seen:
+            label, record = self._head
+            missing = f"{size + 1}..{record.seq}" if record.seq > size + 1 else str(record.seq)
+            rep.gaps.append(Gap(size + 1, record.seq, f"the signed ledger head record {label} "
+                                f"names entry {record.seq}"))
+            self._issue(Issue(Problem.TRUNCATED, f"the signed ledger head record {label} says "
+                              f"the ledger reached entry {record.seq} at "
+                              f"{_iso_us(record.ts)}; it ends at {size}: entries {missing} "
+                              "were deleted (or the process died while committing them)",
+                              seq=size + 1))
 
 
 def verify_entries(

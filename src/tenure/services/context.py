@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from tenure.clock import Clock
 from tenure.config import Settings, load_settings
+from tenure.evidence import keys, sealing
 from tenure.store.db import make_engine, migrate
 
 if TYPE_CHECKING:
@@ -36,6 +37,12 @@ class App:
         if self._engine is None:
             engine = make_engine(self.settings.database.url)
             migrate(engine)
+            evidence = self.settings.evidence
+            if evidence.signing:
+                sealing.install(engine, sealing.LedgerSeal(
+                    lambda: keys.load_signing_key(key_file=evidence.signing_key_file,
+                                                  key_env=evidence.signing_key_env),
+                    evidence.head_path))
             self._engine = engine
         return self._engine
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 
 from tenure.clock import parse_instant
 from tenure.errors import ConfigError, TenureError
-from tenure.evidence import campaign, keys, ledger, merkle, rawpages
+from tenure.evidence import campaign, consistency, keys, ledger, merkle, rawpages, sealing
 from tenure.evidence import checkpoint as cpmod
 from tenure.evidence.checkpoint import Checkpoint
 from tenure.evidence.keys import PublicKey, SigningKey
@@ -28,6 +29,7 @@ from tenure.evidence.package import (
     write_package,
 )
 from tenure.evidence.period import Period, period_sections
+from tenure.evidence.sealing import HeadRecord
 from tenure.evidence.verify import Verifier, VerifyReport, leaf_of
 from tenure.evidence.verify_package import (
     PROOF_FORMAT,
@@ -116,8 +118,9 @@ def trusted_keys(app: App, extra: Sequence[PublicKey] = ()) -> dict[str, PublicK
 
 def _verify_pass(conn: sa.Connection, trusted: dict[str, PublicKey],
                  checkpoints: Sequence[tuple[str, Checkpoint]],
-                 recorded: rawpages.RecordedPages | None = None) -> VerifyReport:
-    verifier = Verifier(trusted=trusted, checkpoints=checkpoints)
+                 recorded: rawpages.RecordedPages | None = None,
+                 head: tuple[str, HeadRecord] | None = None) -> VerifyReport:
+    verifier = Verifier(trusted=trusted, checkpoints=checkpoints, head=head)
     for entry in ledger.iter_entries(conn):
         verifier.add(entry)
         if recorded is not None:
@@ -138,13 +141,27 @@ def verify_ledger(app: App, *, checkpoint_files: Sequence[Path] = (),
             raise EvidenceError(str(exc)) from None
     trusted = trusted_keys(app, extra_keys)
     recorded = rawpages.RecordedPages() if raw_pages else None
+    head = head_record(app)
     with app.engine.connect() as conn:
         stored = [(f"#{i + 1} (stored, {c.tree_size} entries)", c)
                   for i, c in enumerate(cpmod.load_all(conn))]
-        report = _verify_pass(conn, trusted, stored + listed, recorded=recorded)
+        report = _verify_pass(conn, trusted, stored + listed, recorded=recorded, head=head)
+        report.table_problems = consistency.table_problems(conn)
         if recorded is not None:
             report.raw_pages = rawpages.check_raw_pages(conn, recorded)
     return report
+
+
+def head_record(app: App) -> tuple[str, HeadRecord] | None:
+    """The ledger's signed head record on this host, labelled by its path (None: none yet)."""
+    path = app.settings.evidence.head_path
+    if path is None:
+        return None
+    try:
+        record = sealing.read_head(path)
+    except ValueError as exc:
+        raise EvidenceError(str(exc)) from None
+    return None if record is None else (str(path), record)
 
 
 class _HeadSigner:
@@ -203,6 +220,27 @@ def create_checkpoint(app: App, *, out: Path | None = None) -> Checkpoint:
     if out is not None:
         cpmod.write_file(cp, out)
     return cp
+
+
+def auto_checkpoint(app: App) -> Checkpoint | None:
+    """Cut a checkpoint when a signing key is configured and the ledger grew since the newest
+    one (after a sync, an apply, a campaign close, and on a timer in ``tenure serve``).
+
+    The work that triggered it is already committed: a ledger that does not verify is logged
+    as an error (``tenure evidence verify`` says why) rather than undoing that work.
+    """
+    if not app.settings.evidence.signing:
+        return None
+    with app.engine.connect() as conn:
+        size, _ = ledger.head(conn)
+        signed = max((c.tree_size for c in cpmod.load_all(conn)), default=0)
+    if size <= signed:
+        return None
+    try:
+        return create_checkpoint(app)
+    except (EvidenceError, ConfigError) as exc:
+        logging.getLogger("tenure.evidence").error("automatic checkpoint not cut: %s", exc)
+        return None
 
 
 def _period_bounds(conn: sa.Connection, period: Period) -> tuple[int, int] | None:
@@ -271,6 +309,14 @@ def _export(app: App, what: _Scope, out_dir: Path) -> ExportResult:
     name = f"tenure-evidence-{what.kind}-{safe}-{stamp}.zip"
     signer = _prepare(app, key)
     with app.engine.begin() as conn:
+        # the package is built from the tables only where they say what the ledger says
+        cid = what.payload.get("campaign_id") if what.kind == "campaign" else None
+        problems = consistency.table_problems(conn, campaign_id=None if cid is None
+                                              else str(cid))
+        if problems:
+            raise EvidenceError("refusing to export: the store's tables disagree with the "
+                                "signed ledger (run `tenure evidence verify`): "
+                                + "; ".join(problems[:5]))
         export_entry = ledger.append(conn, kind="evidence.export", actor=app.actor, now=now,
                                      subject=name, payload={
                                          "kind": what.kind, **what.payload, "package": name,

@@ -163,6 +163,9 @@ def import_activity(app: App, path: Path, *, source: str,
         raise
     if result.inserted:
         refresh_statistics(app.engine, ("activities", "activity_daily"))
+    from tenure.services.evidence import auto_checkpoint
+
+    auto_checkpoint(app)
     return result
 
 

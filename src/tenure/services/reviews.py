@@ -241,5 +241,9 @@ def remind(app: App, campaign_id: str) -> ReminderReport:
 
 def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
     """Close a campaign and produce its revocation plan."""
+    from tenure.services.evidence import auto_checkpoint
+
     with app.engine.begin() as conn:
-        return closing.close(conn, campaign_id, now=app.wall(), actor=app.actor, force=force)
+        closed = closing.close(conn, campaign_id, now=app.wall(), actor=app.actor, force=force)
+    auto_checkpoint(app)
+    return closed

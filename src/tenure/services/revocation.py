@@ -131,6 +131,7 @@ def approve_plan(app: App, path: Path, *, approver: str | None = None) -> Plan:
 def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = None,
           max_percent: float | None = None, resync: bool = True) -> ApplyReport:
     """Apply exactly the approved plan, then re-sync the touched sources."""
+    from tenure.services.evidence import auto_checkpoint
     from tenure.services.sync import run_source
 
     require_role(app, Role.ADMIN, doing="applying a plan")
@@ -147,6 +148,7 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
         for source in sorted({s.target.source for s in plan.steps if s.call is not None}):
             run_source(app, source)
             report.resynced.append(source)
+    auto_checkpoint(app)
     return report
 
 

@@ -230,6 +230,9 @@ def run_source(
         _finish(conn, app, result)
     if sum(result.written.values()):
         refresh_statistics(engine)
+    from tenure.services.evidence import auto_checkpoint
+
+    auto_checkpoint(app)
     return result
 
 
