@@ -75,6 +75,42 @@ def test_campaign_package_verifies_and_recomputes(reviewed: tuple[App, str], key
         assert title in html
 
 
+def test_a_decision_edited_in_the_table_fails_export_and_verify(
+    reviewed: tuple[App, str], tmp_path: Path,
+) -> None:
+    import sqlalchemy as sa
+
+    from tenure.store import schema
+
+    app, cid = reviewed
+    assert svc.verify_ledger(app).ok
+    d = schema.review_decisions
+    with app.engine.begin() as conn:  # no key needed: a plain UPDATE
+        first = conn.execute(sa.select(d.c.id).where(d.c.campaign_id == cid)
+                             .order_by(d.c.id)).scalars().first()
+        conn.execute(d.update().where(d.c.id == first).values(decision="revoke",
+                                                               justification="edited"))
+    with pytest.raises(svc.EvidenceError, match="disagree with the signed ledger"):
+        svc.export_campaign(app, cid, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+    report = svc.verify_ledger(app)
+    assert not report.ok
+    (problem,) = report.table_problems
+    assert f"review_decisions row {first} differs from ledger entry" in problem
+    assert "decision, justification" in problem
+    # a row inserted with no ledger entry is named too
+    with app.engine.begin() as conn:
+        conn.execute(d.update().where(d.c.id == first).values(decision="keep",
+                                                               justification="=works on the "
+                                                               "API daily"))
+    assert svc.verify_ledger(app).ok
+    with app.engine.begin() as conn:
+        row = conn.execute(sa.select(d).where(d.c.id == first)).mappings().one()
+        conn.execute(d.insert().values({k: v for k, v in row.items() if k != "id"}))
+    assert any("has no review.decided ledger entry" in p
+               for p in svc.verify_ledger(app).table_problems)
+
+
 def test_edited_campaign_package_fails_with_file_and_reason(
     reviewed: tuple[App, str], key_file: Path, tmp_path: Path,
 ) -> None:
