@@ -115,7 +115,7 @@ def test_manual_task_when_the_api_cannot_revoke(org: Org, tmp_path: Path) -> Non
         plan, _ = planner.build_plan(
             conn, org.app.settings, [Target("claude", seat.tenant, "service_account",
                                             seat.external_id, "ci-bot", "revoke", "test")],
-            origin="test", created_by="planner@corp.io", now=org.app.now(),
+            origin="test", created_by="planner@corp.io", now=org.app.wall(),
             task_owner="owner@corp.io")
     assert plan.steps[0].manual is not None
     assert plan.steps[0].call is None

@@ -190,9 +190,11 @@ def manual(summary: RunSummary, check_id: str) -> dict[str, str]:
 
 
 def later(app: App, days: float) -> App:
-    """The same store with the clock moved ``days`` forward."""
+    """The same store with both clocks moved ``days`` forward (mute expiry is judged on the
+    wall clock)."""
     from tenure.clock import Clock
 
     return App(settings=app.settings, clock=Clock(app.now() + timedelta(days=days)),
-               actor=app.actor, _engine=app.engine)
+               actor=app.actor, _engine=app.engine,
+               wall_clock=Clock(app.wall() + timedelta(days=days)))
 

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from tenure.cli import app as cli_app
 from tenure.config import load_settings
-from tenure.services.context import App
+from tenure.services.context import App, open_app
 from tests.checks.builder import Store, day_ago, key, person, user
-from tests.conftest import FIXED_NOW, make_app
+from tests.conftest import FIXED_NOW, make_app, user_token
 
 AS_OF = FIXED_NOW.isoformat()
 
@@ -38,9 +38,17 @@ def workdir(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) 
     return tmp_path
 
 
-def _tenure(workdir: Path, *args: str) -> tuple[int, str, str]:
+def _tenure(workdir: Path, *args: str, user: str | None = None) -> tuple[int, str, str]:
+    """The CLI on the work store; with ``user``, signed in as that admin (TENURE_TOKEN)."""
+    env: dict[str, str | None] = {}
+    if user is not None:
+        app = open_app(str(workdir / "tenure.toml"))
+        try:
+            env["TENURE_TOKEN"] = user_token(app, user)
+        finally:
+            app.close()
     result = CliRunner().invoke(
-        cli_app, ["--config", str(workdir / "tenure.toml"), "--as-of", AS_OF, *args])
+        cli_app, ["--config", str(workdir / "tenure.toml"), "--as-of", AS_OF, *args], env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -88,6 +96,10 @@ def test_mute_via_cli(workdir: Path) -> None:
     fid = json.loads(out)[0]["id"]
     code, out, err = _tenure(workdir, "findings", "mute", fid, "--reason", "contractor",
                              "--until", "2026-12-31")
+    assert code == 2  # a mute records who accepted the risk: nobody signed in
+    assert "tenure login" in err
+    code, out, err = _tenure(workdir, "findings", "mute", fid, "--reason", "contractor",
+                             "--until", "2026-12-31", user="admin@acme.test")
     assert code == 0, err
     _, out, _ = _tenure(workdir, "findings", "--check", "unmatched-account", "-f", "json")
     row = json.loads(out)[0]
@@ -101,7 +113,7 @@ def test_mute_via_cli(workdir: Path) -> None:
     code, _, _ = _tenure(workdir, "findings", "--fail-on", "critical")
     assert code == 1  # the leaver is not
     code, _, err = _tenure(workdir, "findings", "mute", "fnd_missing", "--reason", "x",
-                           "--until", "2026-12-31")
+                           "--until", "2026-12-31", user="admin@acme.test")
     assert code == 2
     assert "no finding" in err
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tenure.checks.engine import finding_id
-from tenure.errors import NotFound, TenureError
+from tenure.errors import NotAllowed, NotAuthenticated, NotFound, TenureError
 from tenure.services.context import App
 from tenure.services.findings import (
     FindingFilter,
@@ -17,6 +17,7 @@ from tenure.services.findings import (
 )
 from tenure.store import schema
 from tests.checks.builder import Store, ago, day_ago, later, person, run, user
+from tests.conftest import signed_in
 
 
 def _ledger_kinds(app: App) -> list[str]:
@@ -78,9 +79,12 @@ def test_mute_stays_visible_and_reopens_at_expiry(app: App) -> None:
     _setup(app)
     run(app)
     fid = finding_id("leaver-active-account", "anthropic", "account", "user_lee")
-    mute = mute_finding(app, fid, reason="legal hold until handover", until=app.now()
+    admin = signed_in(app, "admin@acme.test")
+    with pytest.raises(NotAuthenticated):
+        mute_finding(app, fid, reason="x", until=app.now() + timedelta(days=7))
+    mute = mute_finding(admin, fid, reason="legal hold until handover", until=app.now()
                         + timedelta(days=7))
-    assert mute.created_by == "test"
+    assert mute.created_by == "cli:admin@acme.test"
     shown = list_findings(app, FindingFilter(check="leaver-active-account"))
     assert shown[0].muted
     assert shown[0].mute_reason == "legal hold until handover"
@@ -97,12 +101,16 @@ def test_mute_validation(app: App) -> None:
     _setup(app)
     run(app)
     fid = finding_id("leaver-active-account", "anthropic", "account", "user_lee")
+    admin = signed_in(app, "admin@acme.test")
     with pytest.raises(NotFound):
-        mute_finding(app, "fnd_nope", reason="x", until=app.now() + timedelta(days=1))
+        mute_finding(admin, "fnd_nope", reason="x", until=app.now() + timedelta(days=1))
     with pytest.raises(TenureError, match="reason"):
-        mute_finding(app, fid, reason=" ", until=app.now() + timedelta(days=1))
+        mute_finding(admin, fid, reason=" ", until=app.now() + timedelta(days=1))
     with pytest.raises(TenureError, match="future"):
-        mute_finding(app, fid, reason="x", until=ago(1))
+        mute_finding(admin, fid, reason="x", until=ago(1))
+    reviewer = signed_in(app, "rev@acme.test", "reviewer")
+    with pytest.raises(NotAllowed, match="reviewer"):
+        mute_finding(reviewer, fid, reason="x", until=app.now() + timedelta(days=1))
 
 
 def test_filters(app: App) -> None:

@@ -83,7 +83,8 @@ def test_growth_after_checkpoint_is_fine_and_noted() -> None:
     assert report.ok, report.lines()
     report = verify_entries(entries, trusted=TRUSTED, checkpoints=[("a", _cp_at(60, entries))])
     assert report.ok
-    assert any("after 60" in n for n in report.notes)
+    assert any("unsigned tail: 40 entries after seq 60" in w for w in report.warnings)
+    assert report.unsigned_tail == 40
 
 
 def test_unknown_key_is_rejected() -> None:
@@ -124,7 +125,10 @@ def test_t7_on_the_database_with_an_exported_checkpoint_file(
     with eapp.engine.begin() as conn:
         conn.execute(schema.ledger_entries.delete().where(schema.ledger_entries.c.seq > 30))
         conn.execute(schema.ledger_checkpoints.delete())
-    assert svc.verify_ledger(eapp).ok  # without the exported file nothing can tell
+    # without the exported file, the signed head record outside the database still tells
+    alone = svc.verify_ledger(eapp)
+    assert not alone.ok
+    assert any("head record" in i.detail for i in alone.issues)
     report = svc.verify_ledger(eapp, checkpoint_files=[exported])
     assert not report.ok
     text = "\n".join(report.lines())

@@ -102,7 +102,9 @@ def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
     decided[keep[0].subject_id] = "keep"
 
     # The deadline passes: escalation, then close.
-    late = replace(app, clock=Clock(FIXED_NOW + timedelta(days=15)))
+    # (deadlines are judged on the wall clock, so both clocks move)
+    late = replace(app, clock=Clock(FIXED_NOW + timedelta(days=15)),
+                   wall_clock=Clock(app.wall() + timedelta(days=15)))
     escalated = reviews.remind(late, campaign_id).escalated
     assert escalated == sum(1 for i in reviews.items(app, campaign_id)
                             if i.status == "pending") - sum(

@@ -11,6 +11,7 @@ from tenure.cli import app as cli
 from tenure.services import web_users
 from tenure.store import schema
 from tenure.web.ratelimit import LoginLimiter
+from tests.conftest import signed_in
 
 from .conftest import ADMIN, ORIGIN, PASSWORD, REVIEWER, Org, csrf_of, sign_in
 
@@ -100,7 +101,7 @@ def test_passwords_are_argon2_and_tokens_hashed_at_rest(served: Org) -> None:
         assert client.get("/api/me", headers={"Authorization": f"Bearer {wrong}"}
                           ).status_code == 401
         token_id = token.split("_")[2]
-        web_users.revoke_token(served.app, token_id)
+        web_users.revoke_token(signed_in(served.app, ADMIN), token_id)
         assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}
                           ).status_code == 401
 
@@ -108,7 +109,7 @@ def test_passwords_are_argon2_and_tokens_hashed_at_rest(served: Org) -> None:
 def test_disabled_user_loses_session_and_tokens(served: Org) -> None:
     with TestClient(served.api) as client:
         sign_in(client, REVIEWER)
-        web_users.disable_user(served.app, REVIEWER)
+        web_users.disable_user(signed_in(served.app, ADMIN), REVIEWER)
         assert client.get("/api/me").status_code == 401
         assert client.get("/api/me", headers={
             "Authorization": f"Bearer {served.tokens[REVIEWER]}"}).status_code == 401

@@ -67,7 +67,7 @@ def test_set_password_needs_an_enabled_admin(served: Org) -> None:
             web_users.set_password(served.app, who, ADMIN, NEW_PASSWORD)
     admin = web_users.get_user(served.app, ADMIN)
     assert admin is not None
-    web_users.disable_user(served.app, ADMIN)
+    web_users.disable_user(signed_in(served.app, ADMIN2), ADMIN)
     with pytest.raises(Forbidden, match="not an enabled admin"):  # re-read, not trusted
         web_users.set_password(served.app, admin, REVIEWER, NEW_PASSWORD)
     assert web_users.check_password(served.app, ADMIN, PASSWORD) is None
