@@ -25,8 +25,9 @@ def login(
         "--password-env", help="Read the password from this environment variable instead "
         "of prompting.")] = None,
     token_stdin: Annotated[bool, typer.Option(
-        "--token-stdin", help="Store a personal API token read from standard input (made "
-        "in the web app) instead of signing in with a password.")] = False,
+        "--token-stdin", help="Store a personal API token read from standard input (one you "
+        "made with `tenure tokens create` while signed in) instead of signing in with a "
+        "password.")] = False,
 ) -> None:
     """Sign the CLI in as you: prove your password once, and a personal API token is stored
     owner-only under $XDG_CONFIG_HOME/tenure/ for this store."""
