@@ -17,11 +17,11 @@ from playwright.sync_api import Page
 from tenure.reviews.campaigns import CampaignSpec
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
-from tenure.services import reviews, web_users
+from tenure.services import reviews
 from tenure.services.findings import run_checks
 from tenure.services.web_users import Role
 from tests.browsing import Watch, horizontal_overflow, screenshot, violations
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, add_web_users
 from tests.planted import PlantedOrg, planted_org
 
 from .browser_server import serving, sign_in
@@ -39,7 +39,8 @@ def campaign(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
             name="Q4 Claude access", scope=parse_scope("source:claude"),
             due_at=FIXED_NOW + timedelta(days=14),
             reviewer_rule=parse_rule("manager,key-owner", REVIEWER)))
-        web_users.add_user(org.app, REVIEWER, Role.REVIEWER, PASSWORD)
+        add_web_users(org.app, [("admin@corp.io", Role.ADMIN), (REVIEWER, Role.REVIEWER)],
+                      PASSWORD)
         with serving(["--config", str(org.config)], tmp_path) as base:
             yield org, base, cid
 
