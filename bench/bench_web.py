@@ -31,6 +31,7 @@ from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
 from tenure.services import findings, reviews, web_users
 from tenure.services.context import App
+from tenure.services.web_demo import sign_in
 from tenure.services.web_users import Role
 from tenure.store.db import make_engine, migrate, normalize_url
 
@@ -74,10 +75,12 @@ def main() -> None:
         name="bench", scope=parse_scope("source:claude,kind:account,kind:api_key"),
         due_at=now + timedelta(days=14),
         reviewer_rule=parse_rule(f"named:{REVIEWER}", "secops@corp.example")))
-    web_users.add_user(app, REVIEWER, Role.REVIEWER, PASSWORD)
+    # the bootstrap admin adds the reviewer; each mints their own token after the password
     web_users.add_user(app, ADMIN, Role.ADMIN, PASSWORD)
-    reviewer_token = web_users.create_token(app, REVIEWER)[1]
-    admin_token = web_users.create_token(app, ADMIN)[1]
+    admin = sign_in(app, ADMIN, PASSWORD)
+    web_users.add_user(admin, REVIEWER, Role.REVIEWER, PASSWORD)
+    reviewer_token = web_users.create_token(sign_in(app, REVIEWER, PASSWORD), REVIEWER)[1]
+    admin_token = web_users.create_token(admin, ADMIN)[1]
     first = reviews.items(app, campaign_id, reviewer=REVIEWER)[0]
     pages = {
         "page /queue (first 50 of the queue)": ("/queue", REVIEWER),

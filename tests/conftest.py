@@ -218,16 +218,23 @@ def _no_stored_cli_token(tmp_path_factory: pytest.TempPathFactory,
 
 def add_web_users(app: App, users: list[tuple[str, str]], password: str | None) -> None:
     """Create users through the product, as an installation does: the first admin is the
-    bootstrap admin (no one signed in), the others are added by that admin."""
+    bootstrap admin (no one signed in) unless the store already has one; the others are added
+    by that admin."""
     from tenure.services import web_users
     from tenure.services.web_users import Role
 
-    admins = [email for email, role in users if role == "admin"]
+    with app.engine.connect() as conn:
+        existing = conn.execute(sa.select(schema.web_users.c.email).where(
+            schema.web_users.c.role == "admin", schema.web_users.c.disabled_at.is_(None))
+        ).scalars().first()
     acting = app
-    if admins:
-        if web_users.get_user(app, admins[0]) is None:
+    if existing is not None:
+        acting = signed_in(app, existing)
+    else:
+        admins = [email for email, role in users if role == "admin"]
+        if admins:
             web_users.add_user(app, admins[0], Role.ADMIN, password)
-        acting = signed_in(app, admins[0])
+            acting = signed_in(app, admins[0])
     for email, role in users:
         if web_users.get_user(app, email) is None:
             web_users.add_user(acting, email, Role(role), password)

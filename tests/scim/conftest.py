@@ -17,7 +17,7 @@ from tenure.services.context import App
 from tenure.services.scim_tokens import create_token
 from tenure.store import schema
 
-from ..conftest import make_app
+from ..conftest import make_app, signed_in
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scim"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -37,7 +37,7 @@ def scim_app(database_url: str) -> Iterator[App]:
 @pytest.fixture
 def token(scim_app: App) -> str:
     """A bearer token for the implicit ``scim`` source."""
-    return create_token(scim_app)[1]
+    return create_token(signed_in(scim_app, "scim-admin@corp.io"))[1]
 
 
 @pytest.fixture

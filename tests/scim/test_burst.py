@@ -14,6 +14,7 @@ from tenure.services.context import App
 from tenure.services.web_users import Role
 from tenure.store import schema
 
+from ..conftest import add_web_users
 from .conftest import ledger_kinds, patch, rows, user_body
 
 DEACTIVATE = {"op": "replace", "value": {"active": False}}
@@ -61,8 +62,8 @@ def test_a_burst_of_deactivations_is_held_until_an_admin_confirms(
         {"op": "replace", "value": {"active": True}})).status_code == 200
     assert len(scim_burst.held(scim_app)) == 3
     # Only an admin decides.
-    web_users.add_user(scim_app, "admin@corp.io", Role.ADMIN, "correct horse battery")
-    web_users.add_user(scim_app, "rev@corp.io", Role.REVIEWER, "correct horse battery")
+    add_web_users(scim_app, [("admin@corp.io", Role.ADMIN), ("rev@corp.io", Role.REVIEWER)],
+                  "correct horse battery")
     with pytest.raises(Forbidden):
         scim_burst.confirm(scim_app, web_users.get_user(scim_app, "rev@corp.io"), "scim")
     scim_burst.confirm(scim_app, web_users.get_user(scim_app, "admin@corp.io"), "scim")
@@ -79,7 +80,7 @@ def test_dismissed_burst_keeps_people_active(scim_app: App, client: TestClient) 
         client.patch(f"/scim/v2/Users/{user_id}", json=patch(DEACTIVATE))
     assert len(_terminated(scim_app)) == 2  # the floor: at most 2 at once
     assert len(scim_burst.held(scim_app)) == 8
-    web_users.add_user(scim_app, "admin@corp.io", Role.ADMIN, "correct horse battery")
+    add_web_users(scim_app, [("admin@corp.io", Role.ADMIN)], "correct horse battery")
     assert scim_burst.dismiss(scim_app, web_users.get_user(scim_app, "admin@corp.io"),
                               "scim") == 8
     assert len(_terminated(scim_app)) == 2

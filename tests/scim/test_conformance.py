@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from tenure.cli import app as cli_app
 from tenure.store import schema
 
-from ..conftest import make_app
+from ..conftest import make_app, signed_in
 from .conftest import changes, rows, user_body
 from .server import tenure_serve
 
@@ -56,7 +56,7 @@ def served(tmp_path: Path, database_url: str) -> Any:
     from tenure.services.scim_tokens import create_token
 
     app = make_app(database_url, load_settings(config, env={}))
-    token = create_token(app, "okta")[1]
+    token = create_token(signed_in(app, "scim-admin@corp.io"), "okta")[1]
     with tenure_serve(config) as base:
         yield base, token, app, config
     app.close()
@@ -127,7 +127,7 @@ def test_tokens_and_passwords_never_reach_logs_or_storage(tmp_path: Path,
     config = tmp_path / "tenure.toml"
     config.write_text(f'[database]\nurl = "{database_url}"\n', encoding="utf-8")
     app = make_app(database_url, load_settings(config, env={}))
-    token = create_token(app)[1]
+    token = create_token(signed_in(app, "scim-admin@corp.io"))[1]
     canary_token = "tnr_scim_0123456789abcdef_CANARYcanaryCANARYcanaryCANARY0001"
     canary_password = "CanaryPassw0rd-7f3a9"
     log = tmp_path / "server.log"

@@ -13,7 +13,7 @@ from tenure.services.context import App
 from tenure.services.scim_tokens import create_token, revoke_token
 from tenure.store import schema
 
-from ..conftest import make_app
+from ..conftest import make_app, signed_in
 from .conftest import CORE_GROUP, ENTERPRISE, changes, ledger_kinds, patch, rows, user_body
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -119,7 +119,7 @@ def test_not_found_and_other_sources_resources(client: TestClient, scim_app: App
     settings = parse_settings({"sources": [{"name": "entra", "type": "scim"}]}, path=None,
                               env={"TENURE_DATABASE_URL": database_url})
     entra_app = make_app(database_url, settings)
-    entra_token = create_token(entra_app, "entra")[1]
+    entra_token = create_token(signed_in(entra_app, "scim-admin@corp.io"), "entra")[1]
     headers = {"Authorization": f"Bearer {entra_token}"}
     assert_error(client.get(f"/scim/v2/Users/{uid}", headers=headers), 404)
     assert_error(client.delete(f"/scim/v2/Users/{uid}", headers=headers), 404)
@@ -148,7 +148,7 @@ def test_wrong_secret_and_revoked_token_are_401(client: TestClient, scim_app: Ap
     assert_error(client.get("/scim/v2/Users", headers={"Authorization": f"Bearer {wrong}"}),
                  401)
     token_id = token.split("_")[2]
-    revoke_token(scim_app, token_id)
+    revoke_token(signed_in(scim_app, "scim-admin@corp.io"), token_id)
     assert_error(client.get("/scim/v2/Users"), 401)
 
 

@@ -16,7 +16,7 @@ from tenure.services.lifecycle import run_lifecycle
 from tenure.services.scim_tokens import create_token
 from tenure.store import schema, writers
 
-from ..conftest import make_app
+from ..conftest import make_app, signed_in
 from .conftest import replay, rows
 
 
@@ -33,7 +33,7 @@ def governed(database_url: str) -> Iterator[tuple[App, TestClient]]:
             external_id="user_alan", kind=AccountKind.USER, email="alan@contoso.com",
             name="Alan Turing", role="developer"))], source="claude", tenant="org_1",
             run_id="run_1", now=app.now())
-    token = create_token(app, "entra")[1]
+    token = create_token(signed_in(app, "scim-admin@corp.io"), "entra")[1]
     with TestClient(create_app(app), raise_server_exceptions=False) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         yield app, client

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from tenure.cli import app as cli_app
+from tenure.services.context import open_app
 from tenure.store import schema
 from tenure.store.db import make_engine
+from tests.conftest import user_token
 
 
 @pytest.fixture
@@ -29,9 +31,17 @@ def config(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -
     return path
 
 
-def run(config: Path, *args: str) -> tuple[int, str, str]:
+def run(config: Path, *args: str, signed: bool = True) -> tuple[int, str, str]:
+    """The CLI, signed in as an admin (``signed``) through a personal token."""
+    env: dict[str, str | None] = {}
+    if signed:
+        app = open_app(str(config))
+        try:
+            env["TENURE_TOKEN"] = user_token(app, "admin@corp.io")
+        finally:
+            app.close()
     result = CliRunner().invoke(cli_app, ["--config", str(config), *args],
-                                catch_exceptions=False)
+                                catch_exceptions=False, env=env)
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -21,6 +21,8 @@ from tenure.connectors.scim import DEFAULT_SOURCE, SOURCE_TYPE
 from tenure.errors import ConfigError, NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.services.context import App
+from tenure.services.principal import require_role
+from tenure.services.web_users import Role
 from tenure.store import schema
 
 T = schema.scim_tokens
@@ -71,7 +73,10 @@ def token_source(app: App, source: str | None) -> str:
 
 
 def create_token(app: App, source: str | None = None) -> tuple[TokenInfo, str]:
-    """Create a token; returns it with its plaintext, which is never stored or shown again."""
+    """Create a token (an authenticated admin only: a SCIM token lets an identity provider
+    create and deactivate people); returns it with its plaintext, never stored or shown
+    again."""
+    require_role(app, Role.ADMIN, doing="creating a SCIM token")
     name = token_source(app, source)
     token_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
@@ -101,7 +106,9 @@ def list_tokens(app: App) -> list[TokenInfo]:
 
 
 def revoke_token(app: App, token_id: str) -> TokenInfo:
-    """Revoke a token: the next request presenting it gets 401."""
+    """Revoke a token (an authenticated admin only): the next request presenting it gets
+    401."""
+    require_role(app, Role.ADMIN, doing="revoking a SCIM token")
     now = app.wall()
     with app.engine.begin() as conn:
         row = conn.execute(sa.select(T).where(T.c.id == token_id)).mappings().first()
