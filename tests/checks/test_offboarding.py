@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from tenure.config import Settings
@@ -132,3 +133,45 @@ def test_manual_when_latest_run_failed_or_never_synced(database_url: str) -> Non
     reason = manual(run(app), "unmatched-account")["anthropic"]
     assert "latest sync failed" in reason
     app.close()
+
+
+def test_a_service_accounts_key_is_never_an_orphaned_key(app: App) -> None:
+    """The service account owns it and its sponsor is accountable: while service accounts are
+    not read (Anthropic today) the key is ``manual`` with the reason, never ``fail``; a listed
+    service account owns it outright."""
+    store = Store(app)
+    store.hr([person("ann@acme.test")])
+    store.platform(
+        accounts=[user("user_ann", "ann@acme.test"),
+                  user("sa_listed", None, kind=AccountKind.SERVICE_ACCOUNT)],
+        credentials=[
+            key("k_sa_unknown", owner="svac_01NotRead", owner_type="service_account"),
+            key("k_sa_gone_creator", owner="svac_02NotRead", owner_type="service_account",
+                creator="user_gone"),
+            key("k_sa_listed", owner="sa_listed", owner_type="service_account"),
+            key("k_ghost", creator="user_ghost"),
+        ])
+    summary = run(app)
+    assert failing(summary, "orphaned-key") == {"k_ghost"}
+    outcome = next(o for o in summary.outcomes if o.check.id == "orphaned-key")
+    judged = {r.hit.subject_id: (r.status, r.hit.evidence) for r in outcome.results}
+    for key_id in ("k_sa_unknown", "k_sa_gone_creator"):
+        status, evidence = judged[key_id]
+        assert status == "manual"
+        assert evidence["service_account_id"] in ("svac_01NotRead", "svac_02NotRead")
+        assert "sponsor is accountable" in str(evidence["reason"])
+    assert "k_sa_listed" not in judged
+
+
+def test_disabled_and_service_account_seats_are_not_judged_as_people(app: App) -> None:
+    """OpenAI ``user.enabled: false``/``banned`` seats are not live access, and users flagged
+    ``is_service_account`` are non-human (transform: kind service_account)."""
+    store = Store(app)
+    store.hr([person("lee@acme.test", status="terminated", end=day_ago(5))])
+    off = replace(user("user_lee_off", "lee@acme.test"), status="disabled")
+    store.platform(accounts=[user("user_lee", "lee@acme.test"), off,
+                             user("user_robot", "robot@svc.test",
+                                  kind=AccountKind.SERVICE_ACCOUNT)])
+    summary = run(app)
+    assert failing(summary, "leaver-active-account") == {"user_lee"}
+    assert failing(summary, "unmatched-account") == set()

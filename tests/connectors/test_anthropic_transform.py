@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from tenure.connectors.anthropic import keys as k
 from tenure.connectors.anthropic import transform as t
-from tenure.model import AccountKind, CredentialKind
+from tenure.model import AccountKind, CredentialKind, OwnerKind
 
 DATA = Path(__file__).parent.parent / "data" / "anthropic"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -81,7 +82,8 @@ def test_member_grants_and_implicit_admin_rule() -> None:
 
 
 def test_api_keys_classic_and_newer_shapes() -> None:
-    keys = {k.external_id: k for k in (t.api_key(o) for o in page("api_keys"))}
+    keys = {r.credential.external_id: r.credential for r in (k.api_key(o)
+                                                               for o in page("api_keys"))}
     classic = keys["apikey_01Rj2N8SVvo6BePZj99NhmiT"]
     assert classic.kind is CredentialKind.API_KEY
     assert (classic.owner_type, classic.owner_id, classic.creator_id) == (
@@ -91,7 +93,7 @@ def test_api_keys_classic_and_newer_shapes() -> None:
     assert classic.status == "active"
     assert classic.partial_hint == "sk-ant-api03-R2D...igAA"
     default = keys["apikey_02Default000000000000"]
-    assert default.workspace_id is None
+    assert default.workspace_id is None  # classic shape, default workspace id not known yet
     assert default.status == "inactive"
     svc = keys["apikey_03Newer00000000000000"]
     assert (svc.owner_type, svc.owner_id) == ("service_account", "svcacct_01Ci000000000000000")
@@ -120,3 +122,32 @@ def test_usage_buckets_per_key_and_day() -> None:
 def test_malformed_records_raise_value_error() -> None:
     with pytest.raises(ValueError, match="without 'id'"):
         t.user_account({"email": "x@y.z"})
+
+
+def test_api_key_owner_in_every_documented_shape() -> None:
+    """SDK ``{type: *_actor, *_id}`` and flat ``{type: user|service_account, id}`` are both
+    read; an unrecognised principal falls back to ``created_by`` and says so, never dropped."""
+    reads = {r.credential.external_id: r for r in (k.api_key(o, "wrkspc_00DefaultReal000000000")
+                                                   for o in page("api_keys_owner_shapes"))}
+    owner = {key: (r.credential.owner_type, r.credential.owner_id) for key, r in reads.items()}
+    assert owner["apikey_10FlatUser0000000000"] == (OwnerKind.USER,
+                                                     "user_02Bob000000000000000000")
+    assert owner["apikey_11FlatSvcAcct000000000"] == (OwnerKind.SERVICE_ACCOUNT,
+                                                       "svac_01Flat0000000000000000")
+    assert owner["apikey_12SdkSvcAcct0000000000"] == (OwnerKind.SERVICE_ACCOUNT,
+                                                       "svac_02Sdk00000000000000000")
+    assert owner["apikey_13Unknown0000000000000"] == (OwnerKind.USER,
+                                                       "user_03Cara00000000000000000")
+    assert owner["apikey_14NoOwnerAtAll000000000"] == (None, None)
+    noted = {key for key, r in reads.items() if r.owner_note}
+    assert noted == {"apikey_13Unknown0000000000000", "apikey_14NoOwnerAtAll000000000"}
+    assert "federated_identity_actor" in str(reads["apikey_13Unknown0000000000000"].owner_note)
+    assert "owner taken from created_by" in str(reads["apikey_13Unknown0000000000000"].owner_note)
+    assert "no known owner" in str(reads["apikey_14NoOwnerAtAll000000000"].owner_note)
+    # the default workspace: revealed by a newer key, given to a classic one
+    assert reads["apikey_12SdkSvcAcct0000000000"].default_workspace == (
+        "wrkspc_00DefaultReal000000000")
+    assert reads["apikey_15ClassicDefault00000000"].credential.workspace_id == (
+        "wrkspc_00DefaultReal000000000")
+    assert reads["apikey_14NoOwnerAtAll000000000"].credential.workspace_id == (
+        "wrkspc_00DefaultReal000000000")

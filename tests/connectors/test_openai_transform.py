@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from tenure.connectors.openai import keys as k
 from tenure.connectors.openai import transform as t
-from tenure.model import AccountKind, CredentialKind
+from tenure.model import AccountKind, CredentialKind, OwnerKind
 
 DATA = Path(__file__).parent.parent / "data" / "openai"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -88,7 +89,7 @@ def test_service_accounts_are_non_human_accounts_with_project_grants() -> None:
 
 
 def test_project_keys_carry_owner_last_use_and_owner_access() -> None:
-    user_key, sa_key, orphan = (t.project_api_key(k, "proj_abc") for k in page("api_keys"))
+    user_key, sa_key, orphan = (k.project_api_key(o, "proj_abc") for o in page("api_keys"))
     assert user_key.kind is CredentialKind.API_KEY
     assert (user_key.owner_type, user_key.owner_id) == ("user", "user_abc")
     assert user_key.workspace_id == "proj_abc"
@@ -103,7 +104,7 @@ def test_project_keys_carry_owner_last_use_and_owner_access() -> None:
 
 
 def test_admin_keys() -> None:
-    (key,) = (t.admin_api_key(k) for k in page("admin_api_keys"))
+    (key,) = (k.admin_api_key(o) for o in page("admin_api_keys"))
     assert key.kind is CredentialKind.ADMIN_KEY
     assert key.scope == "organization"
     assert (key.owner_type, key.owner_id) == ("user", "user_123")
@@ -119,3 +120,40 @@ def test_usage_buckets_sum_per_key_and_skip_keyless() -> None:
     assert (usage.requests, usage.input_tokens, usage.output_tokens) == (6, 1020, 510)
     assert empty == []
     assert doc("usage_completions")["next_page"] == "page_AAAAAGV4"
+
+
+def test_user_flags_classify_seats() -> None:
+    """``is_service_account`` → non-human; ``user.enabled: false`` / ``banned`` → disabled;
+    ``is_scim_managed`` kept; optional fields absent and unknown ones present both read."""
+    accounts = {a.external_id: a for a, _, _ in (t.user_records(u, ORG)
+                                                 for u in page("users_flags"))}
+    robot, off, banned, minimal = (accounts[i] for i in ("user-svc1", "user-off1", "user-ban1",
+                                                         "user-min1"))
+    assert robot.kind is AccountKind.SERVICE_ACCOUNT
+    assert robot.status == "active"
+    assert off.kind is AccountKind.USER
+    assert off.status == "disabled"
+    assert off.attributes["is_scim_managed"] is True
+    assert banned.status == "disabled"
+    assert banned.email == "Banned@Example.com"  # from the nested user when top-level is absent
+    assert banned.name == "Banned Person"
+    assert banned.attributes["user_banned"] is True
+    assert minimal.status == "active"
+    assert minimal.kind is AccountKind.USER
+    assert minimal.email is None
+
+
+def test_admin_key_owners_are_flat_and_project_keys_in_the_listing_are_dropped() -> None:
+    listed = [k.admin_api_key(o) for o in page("admin_api_keys_overlap")]
+    owners = {c.external_id: (c.owner_type, c.owner_id) for c in listed}
+    assert owners["key_admin1"] == (OwnerKind.USER, "user_123")
+    assert owners["key_sa_admin"] == (OwnerKind.SERVICE_ACCOUNT, "sa_456")  # keyed on owner.id
+    assert owners["key_sa_typed"] == (OwnerKind.SERVICE_ACCOUNT, "svc_acct_789")
+    seen = k.AdminKeyFilter()
+    seen.saw_project_keys(k.project_api_key(o, "proj_abc") for o in page("api_keys"))
+    kept = {c.external_id for c in seen.admin_keys(listed)}
+    assert kept == {"key_admin1", "key_sa_admin", "key_sa_typed"}
+    note = seen.note()
+    assert note is not None
+    assert (note["already_project_keys"], note["project_secret_shape"]) == (1, 1)
+    assert note["ids"] == ["key_abc", "key_unseen_proj"]

@@ -95,7 +95,8 @@ class Params:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One subject failing a check, with the facts that made it fail."""
+    """One subject failing a check (or, with ``status`` manual, one the check cannot judge
+    from the store and a person must), with the facts that made it so."""
 
     source: str
     subject_type: SubjectType
@@ -103,6 +104,7 @@ class Hit:
     subject_email: str | None
     person: str | None
     evidence: Mapping[str, EvidenceValue]
+    status: FindingStatus = FindingStatus.FAIL
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +194,14 @@ def _is_number(value: object) -> bool:
 
 
 def hits_from(
-    rows: Iterable[sa.RowMapping], subject_type: SubjectType, evidence: Sequence[str]
+    rows: Iterable[sa.RowMapping], subject_type: SubjectType, evidence: Sequence[str],
+    status: FindingStatus = FindingStatus.FAIL,
 ) -> list[Hit]:
     """Hits from result rows labelled ``source``, ``subject_id``, ``subject_email``,
     ``person`` plus the named evidence columns."""
     return [
         Hit(source=row["source"], subject_type=subject_type, subject_id=str(row["subject_id"]),
             subject_email=row["subject_email"], person=row["person"],
-            evidence={name: jsonable(row[name]) for name in evidence})
+            evidence={name: jsonable(row[name]) for name in evidence}, status=status)
         for row in rows
     ]

@@ -22,6 +22,7 @@ from tenure.checks.sql import (
     key_last_activity,
     key_last_usage_day,
     key_principal,
+    live_human_seat,
     used,
 )
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
@@ -66,7 +67,7 @@ def _dormant_account(ctx: EvalContext) -> list[Hit]:
                   account_created().label("account_created_at"),
                   sa.literal(window).label("window_days"))
         .join(P, P.c.email == A.c.person_email)
-        .where(A.c.kind == "user", A.c.removed_at.is_(None), P.c.removed_at.is_(None),
+        .where(live_human_seat(), P.c.removed_at.is_(None),
                P.c.status == ACTIVE, account_created() <= cutoff,
                sa.not_(recent_event), sa.not_(recent_usage))
     )

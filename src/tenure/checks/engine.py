@@ -58,7 +58,9 @@ class CheckOutcome:
             return FindingStatus.ERROR
         if self.failing:
             return FindingStatus.FAIL
-        return FindingStatus.MANUAL if self.manual else FindingStatus.PASS
+        if self.manual or any(r.status is FindingStatus.MANUAL for r in self.results):
+            return FindingStatus.MANUAL
+        return FindingStatus.PASS
 
 
 def _result(check: Check, status: FindingStatus, hit: Hit) -> Result:
@@ -87,7 +89,7 @@ def evaluate_check(
         outcome.seconds = time.perf_counter() - started
         return outcome
     outcome.seconds = time.perf_counter() - started
-    outcome.results = [_result(check, FindingStatus.FAIL, h) for h in hits
+    outcome.results = [_result(check, h.status, h) for h in hits
                        if h.source not in outcome.manual]
     outcome.results += [
         _result(check, FindingStatus.MANUAL, Hit(source, SubjectType.SOURCE, source, None, None,

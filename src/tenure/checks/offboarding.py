@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tenure.checks.base import Check, EvalContext, Hit, Param, Severity, SubjectType, hits_from
+from tenure.checks.base import (
+    Check,
+    EvalContext,
+    FindingStatus,
+    Hit,
+    Param,
+    Severity,
+    SubjectType,
+    hits_from,
+)
 from tenure.checks.registry import define
-from tenure.checks.sql import A, C, P, active_key, key_principal, terminated_before
+from tenure.checks.sql import (
+    A,
+    C,
+    P,
+    active_key,
+    key_principal,
+    live_human_seat,
+    terminated_before,
+)
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
+from tenure.model import OwnerKind
 
 _GRACE = Param("grace_days", 0, "Days after the HR end date before a remaining account fails.")
 
@@ -19,7 +37,7 @@ def _leaver_active_account(ctx: EvalContext) -> list[Hit]:
                   A.c.email.label("subject_email"), P.c.email.label("person"),
                   P.c.end_date, A.c.role, A.c.created_at.label("account_created_at"))
         .join(P, P.c.email == A.c.person_email)
-        .where(A.c.kind == "user", A.c.removed_at.is_(None), terminated_before(cutoff))
+        .where(live_human_seat(), terminated_before(cutoff))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.ACCOUNT,
                      ("end_date", "role", "account_created_at"))
@@ -83,7 +101,38 @@ define(Check(
 ))
 
 
+_SA_OWNER = A.alias("sa_owner")
+
+
 def _orphaned_key(ctx: EvalContext) -> list[Hit]:
+    return _orphaned_user_keys(ctx) + _service_account_keys(ctx)
+
+
+def _service_account_keys(ctx: EvalContext) -> list[Hit]:
+    """A key owned by a service account is never an orphan: the service account owns it and
+    its sponsor answers for it. Tenure does not read service accounts and their sponsors on
+    every platform yet, so where the owning service account is not in the store the key is
+    ``manual`` with that reason, never ``fail``; a listed service account is its owner."""
+    listed = sa.exists().where(
+        _SA_OWNER.c.source == C.c.source, _SA_OWNER.c.tenant == C.c.tenant,
+        _SA_OWNER.c.external_id == C.c.owner_id, _SA_OWNER.c.removed_at.is_(None))
+    stmt = (
+        sa.select(C.c.source, C.c.external_id.label("subject_id"),
+                  sa.null().label("subject_email"), sa.null().label("person"),
+                  C.c.owner_id.label("service_account_id"), C.c.name.label("key_name"),
+                  C.c.workspace_id, C.c.creator_id, C.c.created_at,
+                  sa.literal("owned by service account; its sponsor is accountable, and "
+                             "service accounts and their sponsors are not read yet: confirm "
+                             "who answers for this key").label("reason"))
+        .where(active_key(ctx.now), C.c.owner_type == str(OwnerKind.SERVICE_ACCOUNT),
+               sa.not_(listed))
+    )
+    return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.API_KEY,
+                     ("service_account_id", "key_name", "workspace_id", "creator_id",
+                      "created_at", "reason"), status=FindingStatus.MANUAL)
+
+
+def _orphaned_user_keys(ctx: EvalContext) -> list[Hit]:
     known_person = sa.exists().where(P.c.email == _OWNER.c.person_email, P.c.removed_at.is_(None))
     stmt = (
         sa.select(C.c.source, C.c.external_id.label("subject_id"),
@@ -93,7 +142,9 @@ def _orphaned_key(ctx: EvalContext) -> list[Hit]:
                   _OWNER.c.removed_at.label("owner_removed_at"),
                   C.c.owner_access)
         .select_from(_key_owner_join())
-        .where(active_key(ctx.now), sa.or_(
+        .where(active_key(ctx.now), sa.or_(C.c.owner_type.is_(None),
+                                           C.c.owner_type != str(OwnerKind.SERVICE_ACCOUNT)),
+               sa.or_(
             # The platform itself says the owner lost access to the key's scope (OpenAI
             # owner_project_access): nobody inside that scope answers for the key.
             C.c.owner_access == "inactive",
@@ -129,7 +180,7 @@ def _unmatched_account(ctx: EvalContext) -> list[Hit]:
         sa.select(A.c.source, A.c.external_id.label("subject_id"),
                   A.c.email.label("subject_email"), sa.null().label("person"), A.c.role,
                   A.c.name, A.c.created_at)
-        .where(A.c.kind == "user", A.c.removed_at.is_(None), A.c.person_email.is_(None))
+        .where(live_human_seat(), A.c.person_email.is_(None))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.ACCOUNT,
                      ("role", "name", "created_at"))

@@ -47,6 +47,12 @@ def active_key(now: datetime) -> sa.ColumnElement[bool]:
                    sa.or_(C.c.expires_at.is_(None), C.c.expires_at > now))
 
 
+def live_human_seat() -> sa.ColumnElement[bool]:
+    """A person's seat that is live access: a user account (never a service account, nor a
+    user the vendor flags as one), still listed, not disabled or banned by the vendor."""
+    return sa.and_(A.c.kind == "user", A.c.removed_at.is_(None), A.c.status == ACTIVE)
+
+
 def key_principal() -> sa.ColumnElement[Any]:
     """The account accountable for a key: its owning user, or for a service account's key
     the user who created it."""

@@ -8,7 +8,9 @@ A connector yields, in order:
 - ``Gap`` for data it could not read (403, feature absent, outage after retries),
 - ``StreamComplete`` when a snapshot record type was listed to the end, which is what allows
   the engine to retire records no longer listed,
-- ``Population`` (identity sources, before any batch) so the engine can refuse a mass change.
+- ``Population`` (identity sources, before any batch) so the engine can refuse a mass change,
+- ``Quarantined`` for one vendor object it could not use (no id, a wrong type): the rest of
+  its page is still yielded, the run is ``partial`` and the record type is not complete.
 """
 
 from __future__ import annotations
@@ -58,6 +60,38 @@ class StreamComplete:
     record_type: str
 
 
+class UnusableRecord(ValueError):
+    """A vendor object a transform cannot turn into a record; names the field at fault."""
+
+    def __init__(self, what: str, field: str, detail: str) -> None:
+        super().__init__(f"{what} without {field!r}: {detail}")
+        self.what = what
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """One vendor object set aside: where it was (endpoint, page, position) and what is wrong.
+
+    The page it came from is still stored raw with the batch; the engine records a problem
+    and a Gap for ``record_types`` (their checks report ``manual``) and does not retire those
+    types this run, since the listing that defines them is incomplete.
+    """
+
+    record_types: tuple[str, ...]
+    endpoint: str
+    page: str
+    index: int
+    field: str
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The problem as stored on the run."""
+        return {"record_types": list(self.record_types), "endpoint": self.endpoint,
+                "page": self.page, "index": self.index, "field": self.field,
+                "reason": self.reason}
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """Something the run summary should say (retries taken, rows skipped)."""
@@ -80,7 +114,7 @@ class Population:
     label: str
 
 
-SyncItem = TenantInfo | Batch | Gap | StreamComplete | Note | Population
+SyncItem = TenantInfo | Batch | Gap | StreamComplete | Note | Population | Quarantined
 
 
 @dataclass(frozen=True, slots=True)

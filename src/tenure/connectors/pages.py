@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from tenure.connectors.base import Note, RawPage, SyncItem
+from tenure.connectors.base import Note, Quarantined, RawPage, SyncItem
 from tenure.connectors.http import HttpClient, MalformedResponse, Page
 
 T = TypeVar("T")
@@ -28,6 +28,26 @@ def transform_page(page: Page, fn: Callable[..., T], *args: Any) -> list[T]:
         return [fn(item, *args) for item in page.items]
     except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise MalformedResponse(f"GET {page.response.locator}: {exc}") from None
+
+
+def quarantine_page(page: Page, fn: Callable[..., T], *args: Any,
+                    record_types: tuple[str, ...]) -> tuple[list[T], list[Quarantined]]:
+    """``fn(item, *args)`` for every item; an item ``fn`` cannot use is set aside, named by
+    endpoint, page and field, and the others are kept (one bad record never sinks a page)."""
+    locator = page.response.locator
+    endpoint = locator.split("?", 1)[0]
+    where = f"page after {page.cursor!r} ({locator})" if page.cursor else f"first page ({locator})"
+    kept: list[T] = []
+    bad: list[Quarantined] = []
+    for index, item in enumerate(page.items):
+        try:
+            kept.append(fn(item, *args))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            field = getattr(exc, "field", "") or ("(object)" if not isinstance(item, dict)
+                                                  else "(shape)")
+            bad.append(Quarantined(record_types, endpoint, where, index, field,
+                                   f"{type(exc).__name__}: {exc}"[:500]))
+    return kept, bad
 
 
 def retry_notes(clients: Sequence[HttpClient]) -> Iterator[SyncItem]:

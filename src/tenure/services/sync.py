@@ -22,6 +22,7 @@ from tenure.connectors.base import (
     Batch,
     Note,
     Population,
+    Quarantined,
     SourceType,
     StreamComplete,
     SyncContext,
@@ -74,6 +75,8 @@ class SyncResult:
     complete_types: set[str] = field(default_factory=set)
     error: str | None = None
     problems: list[dict[str, object]] = field(default_factory=list)
+    quarantined_types: set[str] = field(default_factory=set)
+    """Record types with a quarantined vendor object: incomplete, so never retired."""
     seconds: float = 0.0
 
     @property
@@ -87,6 +90,7 @@ class SyncResult:
                 "changes": dict(self.changes), "notes": self.notes,
                 "gaps": [{"record_type": g.record_type, "reason": g.reason, "detail": g.detail}
                          for g in self.gaps],
+                "problems": self.problems,
                 "seconds": round(self.seconds, 3)}
 
 
@@ -135,6 +139,23 @@ def _write_batch(conn: sa.Connection, app: App, result: SyncResult, batch: Batch
         "records": len(batch.records), "written": dict(result.written - before),
         "raw_page_sha256": digest, "locator": batch.raw.locator if batch.raw else None,
         "cursor": dict(batch.cursor) if batch.cursor is not None else None})
+
+
+def _quarantine(app: App, result: SyncResult, item: Quarantined) -> None:
+    """One vendor object set aside: a problem on the run, a Gap per record type it would have
+    fed (their checks say ``manual``), and those types stay incomplete (nothing retired)."""
+    result.problems.append(item.as_dict())
+    result.quarantined_types.update(item.record_types)
+    result.complete_types.difference_update(item.record_types)
+    detail = (f"{item.endpoint}, {item.page}, item {item.index}: field {item.field!r} "
+              f"({item.reason})")
+    with app.engine.begin() as conn:
+        for record_type in item.record_types:
+            gap = Gap(record_type, "quarantined vendor record", detail)
+            result.gaps.append(gap)
+            writers.record_gap(conn, run_id=result.run_id, source=result.source,
+                               tenant=result.tenant, record_type=record_type,
+                               reason=gap.reason, detail=redact_text(detail), now=app.now())
 
 
 def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
@@ -198,7 +219,10 @@ def run_source(
                                        tenant=result.tenant, record_type=item.record_type,
                                        reason=item.reason, detail=item.detail, now=app.now())
             elif isinstance(item, StreamComplete):
-                result.complete_types.add(item.record_type)
+                if item.record_type not in result.quarantined_types:
+                    result.complete_types.add(item.record_type)
+            elif isinstance(item, Quarantined):
+                _quarantine(app, result, item)
             elif isinstance(item, TenantInfo):
                 result.tenant = item.tenant_id
             elif isinstance(item, Population) and item.record_type == "person":
@@ -213,7 +237,7 @@ def run_source(
                     result.notes["mass_change_allowed"] = str(refused)
             elif isinstance(item, Note):
                 if item.key == "rejected_rows":
-                    result.problems = list(item.value)
+                    result.problems += list(item.value)
                 result.notes[item.key] = item.value
         result.status = RunStatus.PARTIAL if result.gaps or result.problems else (
             RunStatus.COMPLETE)

@@ -87,8 +87,17 @@ def _deleted(kind: str, ident: str) -> dict[str, Any]:
 
 
 def _user(u: dict[str, Any]) -> dict[str, Any]:
-    out = {"object": "organization.user", "id": u["id"], "name": u["name"], "email": u["email"],
-           "role": u["role"], "added_at": u["added_at"]}
+    """``User`` (vendor-apis-nhi.md §7.7): the classic fields, the flags and the nested user."""
+    out: dict[str, Any] = {
+        "object": "organization.user", "id": u["id"], "name": u["name"], "email": u["email"],
+        "role": u["role"], "added_at": u["added_at"], "created": u["added_at"],
+        "is_default": bool(u.get("is_default", False)),
+        "is_service_account": bool(u.get("is_service_account", False)),
+        "is_scim_managed": bool(u.get("is_scim_managed", False)),
+        "user": {"object": "user", "id": u["id"], "email": u["email"], "name": u["name"],
+                 "enabled": bool(u.get("enabled", True)),
+                 "banned": bool(u.get("banned", False)),
+                 "banned_at": u.get("banned_at")}}
     if u.get("api_key_last_used_at") is not None:
         out["api_key_last_used_at"] = u["api_key_last_used_at"]
     return out
@@ -99,7 +108,10 @@ def list_users(call: Call) -> dict[str, Any]:
     state = _state(call)
     emails = {e.lower() for e in call.args("emails")}
     users = [u for u in state.users.values() if not emails or u["email"].lower() in emails]
-    return listing(call, users, _user)
+    envelope = listing(call, users, _user)
+    if "user_without_id" in state.quirks and envelope["data"] and call.arg("after") is None:
+        del envelope["data"][0]["id"]
+    return envelope
 
 
 def get_user(call: Call) -> dict[str, Any]:
@@ -269,6 +281,9 @@ def list_keys(call: Call) -> dict[str, Any]:
     project_id = call.params["project_id"]
     state.project(project_id)
     access = call.arg("owner_project_access") or "active"
+    if "refuse_owner_project_access" in state.quirks and call.arg("owner_project_access"):
+        raise oai_error(400, "Unrecognized request argument supplied: owner_project_access",
+                        "invalid_request_error")
     if access not in ("active", "inactive", "any"):
         raise oai_error(400, "Invalid 'owner_project_access': expected active, inactive or "
                         "any", "invalid_value")
@@ -293,7 +308,7 @@ def _admin_key(state: OpenAIState, k: dict[str, Any]) -> dict[str, Any]:
     u = state.users.get(k["owner_id"], {})
     return {"object": "organization.admin_api_key", "id": k["id"], "name": k["name"],
             "redacted_value": k["redacted_value"], "created_at": k["created_at"],
-            "expires_at": k["expires_at"], "last_used_at": k["last_used_at"],
+            "expires_at": k.get("expires_at"), "last_used_at": k.get("last_used_at"),
             "owner": {"type": "user", "object": "organization.user", "id": k["owner_id"],
                       "name": u.get("name", ""), "created_at": u.get("added_at"),
                       "role": u.get("role", "owner")}}
@@ -304,9 +319,16 @@ def list_admin_keys(call: Call) -> dict[str, Any]:
     state = _state(call)
     state.require("admin_keys")
     keys = list(state.admin_keys.values())
+    if "admin_keys_list_project_keys" in state.quirks:
+        keys += list(state.keys.values())
     if (call.arg("order") or "asc") == "desc":
         keys.reverse()
-    return listing(call, keys, lambda k: _admin_key(state, k))
+    envelope = listing(call, keys, lambda k: _admin_key(state, k))
+    # An item-cursor list (SDK SyncCursorPage): first_id/last_id are optional and left out
+    # here, so clients must continue after the last item's id (vendor-apis-nhi.md §7.1).
+    envelope.pop("first_id", None)
+    envelope.pop("last_id", None)
+    return envelope
 
 
 def get_admin_key(call: Call) -> dict[str, Any]:

@@ -42,6 +42,12 @@ class OpenAIState:
     disabled: set[str] = field(default_factory=set)
     """Features this org or key lacks (``audit_logs``, ``usage``, ``admin_keys``): 403."""
     bracket_filter: bool = True
+    quirks: set[str] = field(default_factory=set)
+    """Shapes real servers are reported to send, switched on by tests:
+    ``admin_keys_list_project_keys`` (the admin-key listing also returns every project key,
+    labelled ``organization.admin_api_key``; vendor-apis-nhi.md §7.8) and
+    ``user_without_id`` (the first listed user lacks its ``id``), and
+    ``refuse_owner_project_access`` (an older server that rejects the parameter: 400)."""
     _view: tuple[list[dict[str, Any]], list[int], dict[str, int]] | None = None
     _view_size: int = 0
     """False: refuse ``effective_at[...]`` with 400, as a server reading the other

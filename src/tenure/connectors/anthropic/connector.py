@@ -21,10 +21,11 @@ from functools import partial
 from typing import Any
 
 from tenure.connectors import pages
-from tenure.connectors.anthropic import claude_code_sync, feed_sync, fetch, transform
+from tenure.connectors.anthropic import claude_code_sync, feed_sync, fetch, keys, transform
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.base import (
     Batch,
+    Note,
     RawPage,
     Record,
     StreamComplete,
@@ -59,6 +60,8 @@ class _Org:
     all_workspaces: list[str] = field(default_factory=list)
     workspaces_known: bool = False
     """True when the workspace listing is trustworthy (complete, or the org has none)."""
+    default_workspace: str | None = None
+    """The default workspace's real id, once a key reveals it (vendor-apis.md §1.9)."""
 
 
 class AnthropicConnector:
@@ -87,7 +90,7 @@ class AnthropicConnector:
             yield from self._guard(("invite",), self._invites(reader, now))
             yield from self._guard(("workspace",), self._workspaces(reader, org))
             yield from self._guard(("grant",), self._members(reader, org))
-            yield from self._guard(("credential",), self._api_keys(reader))
+            yield from self._guard(("credential",), self._api_keys(reader, org))
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.claude_code:
@@ -132,25 +135,32 @@ class AnthropicConnector:
 
     def _users(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
         for page in reader.users():
-            pairs = self._transform(page, transform.user_records, org.org_id)
+            pairs, bad = pages.quarantine_page(page, transform.user_records, org.org_id,
+                                               record_types=("account", "grant"))
             records: list[Record] = []
             for account, grant in pairs:
                 org.roles[account.external_id] = account.role
                 records += [account, grant]
             yield Batch("users", records, raw=self._raw(reader.client, page))
+            yield from bad
         org.users_complete = True
         yield StreamComplete("account")
 
     def _invites(self, reader: fetch.AdminReader, now: datetime) -> Iterator[SyncItem]:
         for page in reader.invites():
-            invites = [i for i in self._transform(page, transform.invite, now) if i is not None]
-            yield Batch("invites", invites, raw=self._raw(reader.client, page))
+            read, bad = pages.quarantine_page(page, transform.invite, now,
+                                              record_types=("invite",))
+            yield Batch("invites", [i for i in read if i is not None],
+                        raw=self._raw(reader.client, page))
+            yield from bad
         yield StreamComplete("invite")
 
     def _workspaces(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
         try:
             for page in reader.workspaces():
-                spaces = self._transform(page, transform.workspace)
+                spaces, bad = pages.quarantine_page(page, transform.workspace,
+                                                    record_types=("workspace",))
+                yield from bad
                 for ws in spaces:
                     org.all_workspaces.append(ws.external_id)
                     if ws.archived_at is None:
@@ -179,7 +189,10 @@ class AnthropicConnector:
             try:
                 for page in reader.members(ws):
                     grants: list[Grant] = []
-                    for grant in self._transform(page, transform.member_grant, ws):
+                    read, bad = pages.quarantine_page(page, transform.member_grant, ws,
+                                                      record_types=("grant",))
+                    yield from bad
+                    for grant in read:
                         ent = grant.entitlement
                         explicit.add((grant.account_id, ent.scope_id, ent.role))
                         grants.append(grant)
@@ -196,10 +209,23 @@ class AnthropicConnector:
             yield Batch("workspace_members", inherited[start:start + CHUNK])
         yield StreamComplete("grant")
 
-    def _api_keys(self, reader: fetch.AdminReader) -> Iterator[SyncItem]:
+    def _api_keys(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
+        owner_notes: list[str] = []
         for page in reader.api_keys():
-            keys = self._transform(page, transform.api_key)
-            yield Batch("api_keys", keys, raw=self._raw(reader.client, page))
+            reads, bad = pages.quarantine_page(page, keys.api_key, org.default_workspace,
+                                               record_types=("credential",))
+            for read in reads:
+                if read.default_workspace and org.default_workspace is None:
+                    org.default_workspace = read.default_workspace
+                if read.owner_note:
+                    owner_notes.append(read.owner_note)
+            yield Batch("api_keys", [r.credential for r in reads],
+                        raw=self._raw(reader.client, page))
+            yield from bad
+        if owner_notes:
+            # Never dropped silently: each key whose owner shape was not recognised is named.
+            yield Note("unrecognised_key_owners", owner_notes[:100])
+            yield Note("unrecognised_key_owner_count", len(owner_notes))
         yield StreamComplete("credential")
 
     # -- windowed streams ------------------------------------------------------------------

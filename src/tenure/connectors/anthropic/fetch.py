@@ -118,8 +118,10 @@ class AdminReader:
         return self.pages(INVITES)
 
     def workspaces(self) -> Iterator[Page]:
-        """Workspaces, archived ones included."""
-        return self.pages(WORKSPACES, [("include_archived", "true")])
+        """Workspaces, archived ones and the organization's default workspace included
+        (``include_default``: keys, service accounts and federation tokens point at it)."""
+        return self.pages(WORKSPACES, [("include_archived", "true"),
+                                       ("include_default", "true")])
 
     def members(self, workspace_id: str) -> Iterator[Page]:
         """Members of one workspace."""

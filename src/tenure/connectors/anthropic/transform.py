@@ -15,15 +15,13 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from tenure.clock import parse_instant
+from tenure.connectors.base import UnusableRecord
 from tenure.model import (
     Account,
     AccountKind,
-    Credential,
-    CredentialKind,
     Entitlement,
     Grant,
     Invite,
-    OwnerKind,
     ScopeType,
     Usage,
     Workspace,
@@ -63,7 +61,7 @@ def ts(value: Any) -> datetime | None:
 def _require(obj: JSON, key: str, what: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
-        raise ValueError(f"{what} without {key!r}: {dict(obj)!r:.200}")
+        raise UnusableRecord(what, key, f"{dict(obj)!r:.200}")
     return value
 
 
@@ -157,48 +155,6 @@ def inherited_grants(
             out.append(Grant(account_id=user_id, entitlement=workspace_entitlement(ws, role),
                              inherited=True))
     return out
-
-
-# -- API keys ----------------------------------------------------------------------------------
-
-
-def api_key(obj: JSON) -> Credential:
-    """An API key in the classic or the newer shape (vendor-apis.md §1.9).
-
-    Owner: the newer ``principal`` when present, else the creator. Workspace: ``scope`` when
-    present (the real id even for the default workspace), else the deprecated top-level
-    ``workspace_id`` (null = the default workspace).
-    """
-    created_by = obj.get("created_by") if isinstance(obj.get("created_by"), Mapping) else None
-    principal = obj.get("principal") if isinstance(obj.get("principal"), Mapping) else None
-    scope_obj = obj.get("scope") if isinstance(obj.get("scope"), Mapping) else None
-    owner_type: OwnerKind | None = None
-    owner_id: str | None = None
-    if principal is not None:
-        if principal.get("type") == "service_account_actor":
-            owner_type, owner_id = OwnerKind.SERVICE_ACCOUNT, principal.get("service_account_id")
-        else:
-            owner_type, owner_id = OwnerKind.USER, principal.get("user_id")
-    elif created_by is not None:
-        owner_type = (OwnerKind.SERVICE_ACCOUNT if created_by.get("type") == "service_account"
-                      else OwnerKind.USER)
-        owner_id = created_by.get("id")
-    creator_id = created_by.get("id") if created_by is not None else None
-    scope = ScopeType.WORKSPACE
-    workspace_id = obj.get("workspace_id")
-    if scope_obj is not None:
-        if scope_obj.get("type") == "organization":
-            scope, workspace_id = ScopeType.ORGANIZATION, None
-        else:
-            workspace_id = scope_obj.get("workspace_id") or workspace_id
-    return Credential(
-        external_id=_require(obj, "id", "api key"), kind=CredentialKind.API_KEY,
-        name=str(obj.get("name") or ""), status=str(obj.get("status") or "active"),
-        owner_type=owner_type if owner_id else None, owner_id=owner_id or None,
-        creator_id=creator_id or None, workspace_id=workspace_id or None, scope=scope,
-        partial_hint=obj.get("partial_key_hint") or None, created_at=ts(obj.get("created_at")),
-        expires_at=ts(obj.get("expires_at")),
-    )
 
 
 # -- usage -------------------------------------------------------------------------------------

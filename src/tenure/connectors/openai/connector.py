@@ -20,6 +20,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from tenure.connectors.base import (
     Batch,
+    Note,
     Record,
     StreamComplete,
     SyncContext,
@@ -28,9 +29,9 @@ from tenure.connectors.base import (
 )
 from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted
 from tenure.connectors.incremental import Window, next_window
-from tenure.connectors.openai import audit_log_sync, fetch, transform
+from tenure.connectors.openai import audit_log_sync, fetch, keys, transform
 from tenure.connectors.openai.config import OpenAIConfig
-from tenure.connectors.pages import raw_page, retry_notes, transform_page
+from tenure.connectors.pages import quarantine_page, raw_page, retry_notes, transform_page
 from tenure.model import Gap
 
 GAP_STATUSES = frozenset({403, 404})
@@ -51,6 +52,7 @@ class _Org:
     archived: set[str] = field(default_factory=set)
     complete: dict[str, bool] = field(default_factory=lambda: {
         "account": True, "grant": True, "credential": True})
+    key_filter: keys.AdminKeyFilter = field(default_factory=keys.AdminKeyFilter)
 
     def lost(self, *record_types: str) -> None:
         for record_type in record_types:
@@ -88,7 +90,7 @@ class OpenAIConnector:
             for project_id in org.projects:
                 yield from self._project(reader, org, project_id)
             if cfg.admin_keys and not (yield from self._guard(
-                    ("credential",), self._admin_keys(reader), what="admin API keys")):
+                    ("credential",), self._admin_keys(reader, org), what="admin API keys")):
                 org.lost("credential")
             for record_type, complete in org.complete.items():
                 if complete:
@@ -131,22 +133,28 @@ class OpenAIConnector:
     def _users(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
         for page in reader.users():
             records: list[Record] = []
-            for account, grant, used in transform_page(page, transform.user_records,
-                                                       org.org_id):
+            read, bad = quarantine_page(page, transform.user_records, org.org_id,
+                                        record_types=("account", "grant"))
+            for account, grant, used in read:
                 records += [account, grant]
                 if used is not None:
                     records.append(used)
             yield self._batch("users", records, reader.client, page)
+            yield from bad
 
     def _invites(self, reader: fetch.AdminReader, now: datetime) -> Iterator[SyncItem]:
         for page in reader.invites():
-            invites = [i for i in transform_page(page, transform.invite, now) if i is not None]
-            yield self._batch("invites", invites, reader.client, page)
+            read, bad = quarantine_page(page, transform.invite, now, record_types=("invite",))
+            yield self._batch("invites", [i for i in read if i is not None], reader.client,
+                              page)
+            yield from bad
         yield StreamComplete("invite")
 
     def _projects(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
         for page in reader.projects():
-            projects = transform_page(page, transform.project)
+            projects, bad = quarantine_page(page, transform.project,
+                                            record_types=("workspace",))
+            yield from bad
             for proj in projects:
                 org.projects.append(proj.external_id)
                 if proj.archived_at is not None:
@@ -161,7 +169,7 @@ class OpenAIConnector:
         listings = (
             (("grant",), self._project_users(reader, project_id)),
             (("account", "grant"), self._service_accounts(reader, project_id)),
-            (("credential",), self._project_keys(reader, project_id)),
+            (("credential",), self._project_keys(reader, org, project_id)),
         )
         for record_types, listing in listings:
             ok = yield from self._guard(record_types, self._tolerate_archived(
@@ -183,29 +191,50 @@ class OpenAIConnector:
     def _project_users(self, reader: fetch.AdminReader, project_id: str
                        ) -> Iterator[SyncItem]:
         for page in reader.project_users(project_id):
-            grants = transform_page(page, transform.project_user_grant, project_id)
+            grants, bad = quarantine_page(page, transform.project_user_grant, project_id,
+                                          record_types=("grant",))
             yield self._batch("project_users", grants, reader.client, page)
+            yield from bad
 
     def _service_accounts(self, reader: fetch.AdminReader, project_id: str
                           ) -> Iterator[SyncItem]:
         for page in reader.service_accounts(project_id):
             records: list[Record] = []
-            for account, grant in transform_page(page, transform.service_account_records,
-                                                 project_id):
+            read, bad = quarantine_page(page, transform.service_account_records, project_id,
+                                        record_types=("account", "grant"))
+            for account, grant in read:
                 records.append(account)
                 if grant is not None:
                     records.append(grant)
             yield self._batch("service_accounts", records, reader.client, page)
+            yield from bad
 
-    def _project_keys(self, reader: fetch.AdminReader, project_id: str) -> Iterator[SyncItem]:
+    def _project_keys(self, reader: fetch.AdminReader, org: _Org, project_id: str
+                      ) -> Iterator[SyncItem]:
         for page in reader.api_keys(project_id):
-            keys = transform_page(page, transform.project_api_key, project_id)
-            yield self._batch("api_keys", keys, reader.client, page)
+            read, bad = quarantine_page(page, keys.project_api_key, project_id,
+                                        record_types=("credential",))
+            org.key_filter.saw_project_keys(read)
+            yield self._batch("api_keys", read, reader.client, page)
+            yield from bad
+        if project_id in reader.narrowed:
+            # No silent narrowing: the fallback listing cannot show keys whose owner lost
+            # project access, so those keys are unknown and none may be retired.
+            org.lost("credential")
+            yield Gap("credential", "narrower key listing",
+                      f"project {project_id}: the server refused owner_project_access=any, "
+                      "so its keys were listed in the default form, which does not show keys "
+                      "whose owner lost project access (the orphaned-key signal)")
 
-    def _admin_keys(self, reader: fetch.AdminReader) -> Iterator[SyncItem]:
+    def _admin_keys(self, reader: fetch.AdminReader, org: _Org) -> Iterator[SyncItem]:
         for page in reader.admin_keys():
-            keys = transform_page(page, transform.admin_api_key)
-            yield self._batch("admin_api_keys", keys, reader.client, page)
+            read, bad = quarantine_page(page, keys.admin_api_key, record_types=("credential",))
+            yield self._batch("admin_api_keys", org.key_filter.admin_keys(read), reader.client,
+                              page)
+            yield from bad
+        overlap = org.key_filter.note()
+        if overlap is not None:
+            yield Note("admin_key_listing_overlap", overlap)
 
     # -- windowed streams ------------------------------------------------------------------
 

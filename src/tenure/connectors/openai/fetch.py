@@ -79,6 +79,9 @@ class AdminReader:
     def __init__(self, client: HttpClient, page_size: int) -> None:
         self.client = client
         self.page_size = page_size
+        self.narrowed: list[str] = []
+        """Projects whose keys were listed in the narrower fallback form (no
+        ``owner_project_access=any``): the connector turns each into a Gap."""
 
     def pages(self, path: str, params: list[tuple[str, str | int | bool]] | None = None
               ) -> Iterator[Page]:
@@ -122,6 +125,7 @@ class AdminReader:
         except ApiError as exc:
             if not (first and exc.status == 400):
                 raise
+            self.narrowed.append(project_id)
             yield from self.pages(path)
 
     def admin_keys(self) -> Iterator[Page]:

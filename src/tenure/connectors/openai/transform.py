@@ -16,16 +16,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from tenure.connectors.base import UnusableRecord
 from tenure.model import (
     Account,
     AccountKind,
     Activity,
-    Credential,
-    CredentialKind,
     Entitlement,
     Grant,
     Invite,
-    OwnerKind,
     ScopeType,
     Usage,
     Workspace,
@@ -54,7 +52,7 @@ def ts(value: Any) -> datetime | None:
 def _require(obj: JSON, key: str, what: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
-        raise ValueError(f"{what} without {key!r}: {dict(obj)!r:.200}")
+        raise UnusableRecord(what, key, f"{dict(obj)!r:.200}")
     return value
 
 
@@ -71,12 +69,24 @@ def org_entitlement(org_id: str, role: str) -> Entitlement:
                        privileged=role in PRIVILEGED_ORG_ROLES)
 
 
+DISABLED = "disabled"
+"""``Account.status`` of a seat the vendor has switched off (``user.enabled: false`` or
+``user.banned: true``): it still exists, but it is not live access."""
+
+
 def user_records(obj: JSON, org_id: str) -> tuple[Account, Grant, Activity | None]:
     """An org member: its account, the grant of its org role, and — when the user object
     carries ``api_key_last_used_at`` — a ``usage`` event at that time, so the seat's last use
-    reaches the same activity rollups the dormancy checks read on every platform."""
+    reaches the same activity rollups the dormancy checks read on every platform.
+
+    Flags (vendor-apis-nhi.md §7.7): ``is_service_account`` makes the account a non-human
+    (kind ``service_account``: never judged by the people checks); the nested
+    ``user.enabled: false`` / ``user.banned: true`` makes the seat ``disabled``; and
+    ``is_scim_managed`` is kept, because it decides who can revoke (the IdP, not the API).
+    """
     user_id = _require(obj, "id", "user")
-    email = str(obj.get("email") or "").strip() or None
+    nested = _obj(obj.get("user"))
+    email = str(obj.get("email") or nested.get("email") or "").strip() or None
     last_used = ts(obj.get("api_key_last_used_at"))
     attributes: dict[str, Any] = {}
     if last_used is not None:
@@ -84,10 +94,19 @@ def user_records(obj: JSON, org_id: str) -> tuple[Account, Grant, Activity | Non
     for flag in ("is_service_account", "is_scim_managed", "is_default"):
         if isinstance(obj.get(flag), bool):
             attributes[flag] = obj[flag]
-    account = Account(external_id=user_id, kind=AccountKind.USER, email=email,
-                      name=str(obj.get("name") or ""), role=str(obj.get("role") or ""),
+    for flag in ("enabled", "banned"):
+        if isinstance(nested.get(flag), bool):
+            attributes[f"user_{flag}"] = nested[flag]
+    if ts(nested.get("banned_at")) is not None:
+        attributes["banned_at"] = str(ts(nested.get("banned_at")))
+    disabled = nested.get("enabled") is False or nested.get("banned") is True
+    non_human = obj.get("is_service_account") is True
+    account = Account(external_id=user_id,
+                      kind=AccountKind.SERVICE_ACCOUNT if non_human else AccountKind.USER,
+                      email=email, name=str(obj.get("name") or nested.get("name") or ""),
+                      role=str(obj.get("role") or ""),
                       created_at=ts(obj.get("added_at") or obj.get("created")),
-                      attributes=attributes)
+                      status=DISABLED if disabled else "active", attributes=attributes)
     grant = Grant(account_id=user_id, entitlement=org_entitlement(org_id, account.role),
                   granted_at=account.created_at)
     used = None
@@ -156,49 +175,6 @@ def service_account_records(obj: JSON, project_id: str) -> tuple[Account, Grant 
         return account, None
     return account, Grant(account_id=sa_id, entitlement=project_entitlement(project_id, role),
                           granted_at=account.created_at)
-
-
-# -- keys --------------------------------------------------------------------------------------
-
-
-def _owner(obj: JSON) -> tuple[OwnerKind | None, str | None]:
-    owner = _obj(obj.get("owner"))
-    kind = owner.get("type")
-    if kind == "service_account":
-        return OwnerKind.SERVICE_ACCOUNT, _obj(owner.get("service_account")).get("id") or None
-    if kind == "user":
-        # Project keys nest the user; admin keys put the user's fields on the owner itself.
-        user = _obj(owner.get("user"))
-        return OwnerKind.USER, user.get("id") or owner.get("id") or None
-    return None, None
-
-
-def project_api_key(obj: JSON, project_id: str) -> Credential:
-    """A project API key: owner (user or service account), last use, owner's project access."""
-    owner_type, owner_id = _owner(obj)
-    access = obj.get("owner_project_access")
-    return Credential(
-        external_id=_require(obj, "id", "api key"), kind=CredentialKind.API_KEY,
-        name=str(obj.get("name") or ""), status="active",
-        owner_type=owner_type if owner_id else None, owner_id=owner_id,
-        workspace_id=project_id, scope=ScopeType.WORKSPACE,
-        partial_hint=obj.get("redacted_value") or None, created_at=ts(obj.get("created_at")),
-        last_used_at=ts(obj.get("last_used_at")),
-        owner_access=str(access) if isinstance(access, str) and access else None,
-    )
-
-
-def admin_api_key(obj: JSON) -> Credential:
-    """An Admin API key (org-wide)."""
-    owner_type, owner_id = _owner(obj)
-    return Credential(
-        external_id=_require(obj, "id", "admin api key"), kind=CredentialKind.ADMIN_KEY,
-        name=str(obj.get("name") or ""), status="active",
-        owner_type=owner_type if owner_id else None, owner_id=owner_id,
-        scope=ScopeType.ORGANIZATION,
-        partial_hint=obj.get("redacted_value") or None, created_at=ts(obj.get("created_at")),
-        expires_at=ts(obj.get("expires_at")), last_used_at=ts(obj.get("last_used_at")),
-    )
 
 
 # -- usage -------------------------------------------------------------------------------------
