@@ -232,19 +232,20 @@ class FakeAnthropic:
     def _list(self, items: list[dict[str, Any]], query: Query, key: str) -> Reply:
         if self.legacy_limit and int(query.get("limit", [20])[0]) > 100:
             return error(400, "invalid_request_error", "limit: must be at most 100")
-        ordered = sorted(items, key=lambda i: str(i[key]))
+        # A record without its id (a test planting a bad one) sorts first and keeps its place.
+        ordered = sorted(items, key=lambda i: str(i.get(key, "")))
         after = query.get("after_id", [None])[0]
         if after is not None:
-            ordered = [i for i in ordered if str(i[key]) > after]
+            ordered = [i for i in ordered if str(i.get(key, "")) > after]
         limit = self._limit(query, 20, 1000)
         page = ordered[:limit]
         return Reply(body={"data": page, "has_more": len(ordered) > limit,
-                           "first_id": page[0][key] if page else None,
-                           "last_id": page[-1][key] if page else None})
+                           "first_id": page[0].get(key) if page else None,
+                           "last_id": page[-1].get(key) if page else None})
 
     def _one(self, method: str, items: list[dict[str, Any]], ident: str, body: bytes,
              deleted: str | None, key: str = "id") -> Reply:
-        found = [i for i in items if i[key] == ident]
+        found = [i for i in items if i.get(key) == ident]
         if not found:
             return error(404, "not_found_error")
         obj = found[0]

@@ -78,7 +78,12 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
                                          "credential"}
         assert present(app, schema.accounts) == set(sim.state.users)
         assert present(app, schema.credentials) == set(sim.state.keys)
-        assert present(app, schema.workspaces) == set(sim.state.workspaces)
+        # include_default=true: the default workspace is a real, stored workspace
+        assert present(app, schema.workspaces) == set(sim.state.workspaces) | {
+            sim.scenario.default_workspace_id}
+        with app.engine.connect() as conn:
+            scoped = set(conn.execute(sa.select(schema.credentials.c.workspace_id)).scalars())
+        assert scoped <= present(app, schema.workspaces)  # every key points at a real one
         ids = stored_activity_ids(database_url)
         assert sorted(ids) == sorted(truth(sim))
         again = run_source(app, "claude")

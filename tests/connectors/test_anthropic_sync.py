@@ -333,3 +333,27 @@ def test_crash_between_pages_resumes_with_nothing_lost_or_duplicated(
             schema.sync_runs.c.status)).all())
     assert runs == {"failed": 1, "complete": 1}  # the killed run is recorded as interrupted
 
+
+
+def test_one_bad_record_is_quarantined_and_the_rest_stored(make: Any,
+                                                           vendor: FakeAnthropic) -> None:
+    """A user without id and a key with a non-string id: each set aside with the endpoint,
+    page and field named; the run is partial, the rest is stored, nothing is retired."""
+    app = make()
+    assert run_source(app, "claude").status is RunStatus.COMPLETE
+    vendor.users.insert(1, {"type": "user", "email": "noid@acme.test", "role": "user",
+                            "added_at": "2026-01-01T00:00:00Z", "x_unknown": [1, 2]})
+    vendor.keys.append({"id": 12345, "type": "api_key", "status": "active"})
+    result = run_source(app, "claude")
+    assert result.status is RunStatus.PARTIAL
+    problems = sorted(result.problems, key=lambda p: str(p["endpoint"]))
+    assert [(p["endpoint"], p["field"]) for p in problems] == [
+        ("/v1/organizations/api_keys", "id"), ("/v1/organizations/users", "id")]
+    assert problems[1]["index"] == 0  # the fake vendor sorts the id-less record first
+    assert "first page" in str(problems[1]["page"])
+    assert result.written["account"] == 5  # the five good users
+    assert result.written["credential"] == 5
+    assert {"account", "grant", "credential"}.isdisjoint(result.complete_types)
+    assert {g.record_type for g in result.gaps if g.reason == "quarantined vendor record"} == {
+        "account", "grant", "credential"}
+    assert count(app, schema.accounts, schema.accounts.c.removed_at.is_not(None)) == 0

@@ -241,8 +241,7 @@ def list_workspaces(call: Call) -> dict[str, Any]:
     with st.lock:
         items = [w for w in st.workspaces.values() if archived or w.archived_at is None]
         if _bool(call.arg("include_default")):
-            default = Workspace(st.scenario.default_workspace_id, "Default Workspace",
-                                min((w.created_at for w in st.workspaces.values()), default=0))
+            default = st.default_workspace()
             st.position.setdefault(default.id, -1)
             items.insert(0, default)
         return _render(paginate(call, items, lambda w: w.id), lambda w: workspace_json(st, w))

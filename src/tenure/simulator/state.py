@@ -175,11 +175,18 @@ class OrgState:
 
     # -- workspaces ------------------------------------------------------------------------
     def workspace(self, workspace_id: str) -> Workspace:
-        """A workspace (archived included) or 404."""
+        """A workspace (archived included; the default workspace too) or 404."""
         found = self.workspaces.get(workspace_id)
+        if found is None and workspace_id == self.scenario.default_workspace_id:
+            return self.default_workspace()
         if found is None:
             raise not_found("workspace")
         return found
+
+    def default_workspace(self) -> Workspace:
+        """The organization's default workspace: real id, listed with ``include_default``."""
+        return Workspace(self.scenario.default_workspace_id, "Default Workspace",
+                         min((w.created_at for w in self.workspaces.values()), default=0))
 
     def create_workspace(self, name: str, actor: dict[str, Any]) -> Workspace:
         """Create a workspace."""
