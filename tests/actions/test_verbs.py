@@ -178,3 +178,15 @@ def test_openai_project_owner_to_member(openai_client: HttpClient) -> None:
     assert openai_client.get_json(action.call().path).data["role"] == "member"
     with pytest.raises(ValueError, match="project role"):
         oai.SetProjectRole("p", "u", "admin")
+
+
+def test_openai_scim_managed_seat_is_revoked_in_the_idp() -> None:
+    provider = OpenAIProvider()
+    target = Target("openai", "org", "account", "user-1", "a", "revoke", "leaver")
+    planned = provider.plan(target, {"kind": "user", "scim_managed": True}, task_owner="s",
+                            task_due="d", policy=RevocationConfig())
+    assert planned.manual is not None
+    assert "identity provider" in planned.manual.why
+    plain_seat = provider.plan(target, {"kind": "user"}, task_owner="s", task_due="d",
+                               policy=RevocationConfig())
+    assert plain_seat.action == "openai.delete_user"

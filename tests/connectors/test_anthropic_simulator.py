@@ -83,7 +83,12 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
             sim.scenario.default_workspace_id}
         with app.engine.connect() as conn:
             scoped = set(conn.execute(sa.select(schema.credentials.c.workspace_id)).scalars())
+            owners = dict(conn.execute(sa.select(schema.credentials.c.external_id,
+                                                 schema.credentials.c.owner_id)).all())
         assert scoped <= present(app, schema.workspaces)  # every key points at a real one
+        # the simulator spells principal both ways (user_actor/user_id and user/id)
+        assert owners == {k.id: k.created_by for k in sim.state.keys.values()}
+        assert "unrecognised_key_owners" not in result.notes
         ids = stored_activity_ids(database_url)
         assert sorted(ids) == sorted(truth(sim))
         again = run_source(app, "claude")

@@ -79,6 +79,12 @@ class OpenAIProvider:
             return _planned(vendor.DeleteServiceAccount(project_id, target.subject_id),
                             {"project_id": project_id,
                              "service_account_id": target.subject_id})
+        if state.get("scim_managed") and target.operation == "revoke":
+            # The IdP provisions this seat (is_scim_managed): deleting it here would be undone
+            # by the next SCIM push, so the person who can revoke is the IdP's admin.
+            return _manual("the seat is SCIM-managed: deprovision the user in the identity "
+                           "provider (a deletion through the Admin API would be re-provisioned)",
+                           owner, due)
         if target.operation == "reduce":
             role = reduce_role(target, ScopeType.ORGANIZATION, policy)
             return _planned(vendor.SetOrgRole(target.subject_id, role),

@@ -34,6 +34,8 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
                      "removed": r["removed_at"] is not None}
             if (r["attributes"] or {}).get("project_id"):  # an OpenAI project service account
                 state["project_id"] = r["attributes"]["project_id"]
+            if (r["attributes"] or {}).get("is_scim_managed") is True:
+                state["scim_managed"] = True  # the IdP provisions it: revoke there
             kind = "service_account" if r["kind"] == "service_account" else "account"
             out[(r["source"], kind, r["external_id"])] = state
     if wanted["api_key"]:

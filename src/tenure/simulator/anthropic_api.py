@@ -159,8 +159,18 @@ def key_json(state: OrgState, k: ApiKey) -> dict[str, Any]:
             "expires_at": None if k.expires_at is None else iso_us(state.at(k.expires_at)),
             "scope": {"type": "workspace",
                       "workspace_id": k.workspace_id or state.scenario.default_workspace_id},
-            "principal": None if k.created_by is None else {"type": "user_actor",
-                                                            "user_id": k.created_by}}
+            "principal": _principal(k.id, k.created_by)}
+
+
+def _principal(key_id: str, user_id: str | None) -> dict[str, Any] | None:
+    """The key's owner, in the SDK spelling (``user_actor``/``user_id``) for about half the
+    keys and the flat spelling of other vendor material (``user``/``id``) for the rest, so a
+    client must read both (vendor-apis.md §1.9, issue 15)."""
+    if user_id is None:
+        return None
+    if sum(map(ord, key_id)) % 2:
+        return {"type": "user", "id": user_id}
+    return {"type": "user_actor", "user_id": user_id}
 
 
 # -- organization and users --------------------------------------------------------------
