@@ -142,7 +142,8 @@ def targets_from_campaign(conn: sa.Connection, campaign_id: str) -> list[Target]
         raise TenureError(f"campaign {campaign_id} is not closed yet (tenure review close)")
     return [Target(source=p["source"], tenant=p["tenant"], kind=p["kind"],
                    subject_id=p["subject_id"], label=p["label"], operation=p["action"],
-                   reason=f"campaign {campaign_id}: {p['reason']}") for p in row.plan]
+                   reason=f"campaign {campaign_id}: {p['reason']}",
+                   target_role=p.get("target_role")) for p in row.plan]
 
 
 REDUCING_CHECKS = frozenset({"privileged-without-purpose"})
