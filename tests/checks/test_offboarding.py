@@ -70,7 +70,11 @@ def test_leaver_keys_and_orphans(app: App) -> None:
             key("k_ext", creator="user_ext"),
         ])
     summary = run(app)
-    assert failing(summary, "leaver-active-key") == {"k_lee", "k_svc"}
+    assert failing(summary, "leaver-active-key") == {"k_lee"}
+    leaver_keys = next(o for o in summary.outcomes if o.check.id == "leaver-active-key")
+    # k_svc is a service account's key a leaver created: its sponsor decides (manual)
+    assert {r.hit.subject_id: str(r.status) for r in leaver_keys.results} == {
+        "k_lee": "fail", "k_svc": "manual"}
     # k_ghost: creator no longer in the org and matches no one; k_nobody: no owner at all.
     # k_ext's creator is still a member (unmatched-account covers it), so it is not orphaned.
     assert failing(summary, "orphaned-key") == {"k_ghost", "k_nobody"}

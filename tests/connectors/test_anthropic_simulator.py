@@ -89,6 +89,15 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
         # the simulator spells principal both ways (user_actor/user_id and user/id)
         assert owners == {k.id: k.created_by for k in sim.state.keys.values()}
         assert "unrecognised_key_owners" not in result.notes
+        # org admins' implicit workspace_admin role in the default workspace is a real grant
+        default = sim.scenario.default_workspace_id
+        admins = {u.id for u in sim.state.users.values() if u.role == "admin"}
+        with app.engine.connect() as conn:
+            in_default = set(conn.execute(sa.select(schema.grants.c.account_id).where(
+                schema.grants.c.scope_id == default,
+                schema.grants.c.role == "workspace_admin")).scalars())
+        assert admins
+        assert admins <= in_default
         ids = stored_activity_ids(database_url)
         assert sorted(ids) == sorted(truth(sim))
         again = run_source(app, "claude")
