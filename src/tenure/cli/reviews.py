@@ -17,6 +17,7 @@ from tenure.reviews.decisions import Decision
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
 from tenure.services import reviews
+from tenure.services.web_users import Role
 
 review_app = typer.Typer(help="Usage-based access reviews (certification campaigns).",
                          no_args_is_help=True)
@@ -208,7 +209,7 @@ def history(
     """Every decision recorded on an item, oldest first; `current` marks the one that counts
     (decisions are append-only: a change of mind is a new record)."""
     app = state(ctx).app()
-    scope = app.user.email if app.user is not None and app.user.role == "reviewer" else None
+    scope = app.user.email if app.user is not None and app.user.role is Role.REVIEWER else None
     rows = [asdict(r) for r in reviews.decision_history(app, item_id, reviewer=scope)]
     render(rows, ["id", "stage", "reviewer", "decision", "justification", "decided_at",
                   "current"], fmt, title=f"Decisions on {item_id}", empty="no decisions yet")

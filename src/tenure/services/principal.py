@@ -12,15 +12,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
-
 from tenure.errors import NotAllowed, NotAuthenticated
-from tenure.evidence import ledger
 from tenure.services.context import App
 from tenure.services.web_users import SIGN_IN_HINT, Role, WebUser, authenticate_token
 
-__all__ = ["NotAllowed", "NotAuthenticated", "as_user", "person", "refuse", "require_role",
-           "with_token"]
+__all__ = ["NotAllowed", "NotAuthenticated", "as_user", "person", "require_role", "with_token"]
 
 
 def with_token(app: App, token: str, *, via: str = "cli") -> App:
@@ -57,9 +53,3 @@ def require_role(app: App, *roles: Role, doing: str) -> WebUser:
                          + " or ".join(str(r) for r in roles) + " role")
     return user
 
-
-def refuse(app: App, conn: sa.Connection, *, kind: str, subject: str, reason: str,
-           payload: dict[str, object]) -> None:
-    """Record a refused attempt in the ledger (the caller raises after its commit)."""
-    ledger.append(conn, kind=kind, actor=app.actor, subject=subject,
-                  payload={**payload, "reason": reason})

@@ -49,6 +49,7 @@ from tenure.model import (
 from tenure.redact import redact_text
 from tenure.services import massguard
 from tenure.services.context import App
+from tenure.services.evidence import auto_checkpoint
 from tenure.store import schema, writers
 from tenure.store.activity import write_activities
 from tenure.store.db import refresh_statistics
@@ -254,8 +255,6 @@ def run_source(
         _finish(conn, app, result)
     if sum(result.written.values()):
         refresh_statistics(engine)
-    from tenure.services.evidence import auto_checkpoint
-
     auto_checkpoint(app)
     return result
 
