@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from .conftest import ADMIN, AUDITOR, ORIGIN, REVIEWER, Org, all_routes, sign_in
+from tests.conftest import user_token
+
+from .conftest import ADMIN, AUDITOR, ORIGIN, OTHER, REVIEWER, Org, all_routes, sign_in
 
 ANON = "anonymous"
 ROLES = {ADMIN: "admin", AUDITOR: "auditor", REVIEWER: "reviewer", ANON: "anonymous"}
@@ -102,6 +104,13 @@ PAGES: dict[tuple[str, str], tuple[Build, dict[str, Any]]] = {
     ("GET", "/evidence"): (lambda o: ("/evidence", {}), READ_ALL),
     ("POST", "/evidence/export"): (lambda o: ("/evidence/export", {"data": {
         "campaign": o.campaign_id}}), READ_ALL),
+    ("GET", "/account/tokens"): (lambda o: ("/account/tokens", {}), EVERYONE),
+    ("POST", "/account/tokens"): (lambda o: ("/account/tokens", {"data": {"name": "x"}}),
+                                  EVERYONE),
+    # someone else's token (not even an admin revokes it from their own account page)
+    ("POST", "/account/tokens/{token_id}/revoke"): (lambda o: (
+        f"/account/tokens/{user_token(o.app, OTHER, 'reviewer').split('_')[2]}/revoke",
+        {"data": {}}), {"admin": HIDDEN_404, "auditor": HIDDEN_404, "reviewer": HIDDEN_404}),
 }
 # Sign-in plumbing and public endpoints: not object routes, tested in test_auth/test_oidc.
 PUBLIC = {("GET", "/api/health"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),

@@ -87,7 +87,7 @@ def test_admin_pages_in_the_browser(served: Org, server: str, page: Page) -> Non
                        ("campaigns", "/campaigns"),
                        ("findings", "/findings"), ("plans", "/plans"),
                        ("plan", f"/plans/{served.plan_id}"), ("sources", "/sources"),
-                       ("evidence", "/evidence")):
+                       ("evidence", "/evidence"), ("tokens", "/account/tokens")):
         response = page.goto(server + path)
         assert response is not None
         assert response.ok, path

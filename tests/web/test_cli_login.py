@@ -54,3 +54,37 @@ def test_login_whoami_logout(served: Org, monkeypatch: pytest.MonkeyPatch,
     assert json.loads(stored.read_text()) == {}
     assert web_users.authenticate_token(served.app, token) is None
     assert runner.invoke(cli, ["whoami"]).exit_code == 1
+
+
+def test_account_page_makes_personal_tokens_only(served: Org) -> None:
+    from fastapi.testclient import TestClient
+
+    from .conftest import ORIGIN, REVIEWER, sign_in
+
+    with TestClient(served.api) as client:
+        csrf = sign_in(client, REVIEWER)
+        page = client.get("/account/tokens")
+        assert page.status_code == 200
+        assert "Your API tokens" in page.text
+        made = client.post("/account/tokens", headers={"Origin": ORIGIN},
+                           data={"csrf_token": csrf, "name": "laptop CLI"})
+        assert made.status_code == 200, made.text
+        assert made.headers["cache-control"] == "no-store"
+        token = made.text.split('<code id="token-value">')[1].split("<")[0]
+        user = web_users.authenticate_token(served.app, token)
+        assert user is not None
+        assert user.email == REVIEWER  # acts as the signed-in person, nobody else
+        token_id = token.split("_")[2]
+        # someone else's token cannot be revoked from here
+        admin_token = served.tokens[ADMIN].split("_")[2]
+        other = client.post(f"/account/tokens/{admin_token}/revoke",
+                            headers={"Origin": ORIGIN}, data={"csrf_token": csrf})
+        assert other.status_code == 404
+        assert web_users.authenticate_token(served.app, served.tokens[ADMIN]) is not None
+        revoked = client.post(f"/account/tokens/{token_id}/revoke", headers={"Origin": ORIGIN},
+                              data={"csrf_token": csrf}, follow_redirects=False)
+        assert revoked.status_code == 303
+        assert web_users.authenticate_token(served.app, token) is None
+        # without the session's CSRF token nothing is made
+        assert client.post("/account/tokens", headers={"Origin": ORIGIN},
+                           data={"name": "x"}).status_code in (400, 403)

@@ -26,8 +26,8 @@ def login(
         "of prompting.")] = None,
     token_stdin: Annotated[bool, typer.Option(
         "--token-stdin", help="Store a personal API token read from standard input (one you "
-        "made with `tenure tokens create` while signed in) instead of signing in with a "
-        "password.")] = False,
+        "made on the web app's API tokens page, or with `tenure tokens create`) instead of "
+        "signing in with a password.")] = False,
 ) -> None:
     """Sign the CLI in as you: prove your password once, and a personal API token is stored
     owner-only under $XDG_CONFIG_HOME/tenure/ for this store."""
