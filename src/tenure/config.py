@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tenure.errors import ConfigError
+from tenure.redact import remember_secret
 from tenure.store.db import DEFAULT_DATABASE_URL
 
 CONFIG_ENV = "TENURE_CONFIG"
@@ -311,7 +312,27 @@ def secret_from_env(
             f"environment variable {env_name} is not set or empty", source=source.name,
             field=field,
         )
+    remember_secret(value)
     return value
+
+
+def remember_configured_secrets(settings: Settings, env: Mapping[str, str]) -> None:
+    """Remember (for redaction everywhere) the value of every environment variable the
+    configuration names as a secret: every ``*_env`` field, at any depth."""
+
+    def walk(value: Any) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                item = getattr(value, name)
+                if name.endswith("_env") and isinstance(item, str) and env.get(item):
+                    remember_secret(env[item])
+                else:
+                    walk(item)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    walk(settings)
 
 
 def config_path(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Path:

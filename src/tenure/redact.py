@@ -28,11 +28,61 @@ _SENSITIVE_KEYS = {"x-api-key", "authorization", "api_key", "apikey", "secret", 
                    "password", "value", "client_secret", "access_token"}
 
 
+# Secret values this process has read from the environment (``remember_secret``): a vendor
+# that echoes one back inside a record, a page or an error must not get it stored or shown,
+# whatever its shape. Process-wide on purpose: the environment the secrets come from is.
+_known: set[str] = set()
+_MIN_SECRET = 8  # shorter values would redact ordinary words
+
+
+def remember_secret(value: str) -> None:
+    """Redact this exact value (a configured secret) from everything from now on."""
+    value = value.strip()
+    if len(value) >= _MIN_SECRET:
+        _known.add(value)
+
+
+def known_secrets() -> tuple[str, ...]:
+    """The remembered secrets, longest first (a secret containing another goes whole)."""
+    return tuple(sorted(_known, key=len, reverse=True))
+
+
+def redact_known(text: str) -> str:
+    """Replace every remembered secret in ``text`` (exact values only, no patterns)."""
+    for secret in known_secrets():
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_known_bytes(body: bytes) -> bytes:
+    """``redact_known`` for a raw page body."""
+    for secret in known_secrets():
+        raw = secret.encode("utf-8")
+        if raw in body:
+            body = body.replace(raw, REDACTED.encode())
+    return body
+
+
+def redact_known_value(value: Any) -> Any:
+    """``redact_known`` through a JSON-like value (dict keys and values, lists)."""
+    if not _known:
+        return value
+    if isinstance(value, str):
+        return redact_known(value)
+    if isinstance(value, Mapping):
+        return {redact_known_value(k): redact_known_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_known_value(v) for v in value]
+    return value
+
+
 def redact_text(text: str) -> str:
-    """Replace every secret-looking substring of ``text``."""
+    """Replace every remembered secret and every secret-looking substring of ``text``."""
     if not text:
         return text
-    out = _SECRET_PATTERNS[0].sub(REDACTED, text)
+    out = redact_known(text)
+    out = _SECRET_PATTERNS[0].sub(REDACTED, out)
     out = _SECRET_PATTERNS[1].sub(REDACTED, out)
     out = _SECRET_PATTERNS[2].sub(REDACTED, out)
     out = _SECRET_PATTERNS[3].sub(lambda m: m.group(1) + REDACTED, out)

@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.evidence.sealing import seal_of
+from tenure.redact import redact_known_value
 from tenure.store import schema
 
 GENESIS_HASH = "0" * 64
@@ -138,7 +139,8 @@ def append_many(
     entries = []
     for item in pending:
         seq += 1
-        text = canonical_json(dict(item.payload))
+        # A configured secret never enters the ledger, whatever carried it there.
+        text = canonical_json(redact_known_value(dict(item.payload)))
         p_hash = sha256_hex(text)
         e_hash = entry_hash(seq=seq, ts=ts, actor=actor, kind=item.kind, subject=item.subject,
                             payload_hash=p_hash, prev_hash=prev)

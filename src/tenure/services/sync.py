@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.config import remember_configured_secrets
 from tenure.connectors.base import (
     Batch,
     Note,
@@ -46,7 +47,7 @@ from tenure.model import (
     Usage,
     Workspace,
 )
-from tenure.redact import redact_text
+from tenure.redact import redact_known, redact_text
 from tenure.services import massguard
 from tenure.services.context import App
 from tenure.services.evidence import auto_checkpoint
@@ -54,6 +55,7 @@ from tenure.store import schema, writers
 from tenure.store.activity import write_activities
 from tenure.store.db import refresh_statistics
 from tenure.store.people import retire_missing_people, write_people
+from tenure.textsafe import clean_record
 
 ProgressCallback = Callable[[str, str, int], None]
 """Called with (source, stream, records written so far in that stream)."""
@@ -102,12 +104,13 @@ def _write_batch(conn: sa.Connection, app: App, result: SyncResult, batch: Batch
     digest: str | None = None
     if batch.raw is not None:
         raw_page_id, digest = writers.store_raw_page(
-            conn, run_id=run_id, source=source, stream=batch.stream, locator=batch.raw.locator,
+            conn, run_id=run_id, source=source, stream=batch.stream,
+            locator=redact_known(batch.raw.locator),
             body=batch.raw.body, now=now)
         result.notes["raw_pages"] = result.notes.get("raw_pages", 0) + 1
     before = Counter(result.written)
     by_type: dict[type[Any], list[Any]] = {}
-    for record in batch.records:
+    for record in _safe_records(result, batch):
         by_type.setdefault(type(record), []).append(record)
     common = {"source": source, "tenant": tenant, "run_id": run_id}
     for kind, records in by_type.items():
@@ -138,7 +141,8 @@ def _write_batch(conn: sa.Connection, app: App, result: SyncResult, batch: Batch
     ledger.append(conn, kind="sync.batch", actor=app.actor, now=now, subject=run_id, payload={
         "run_id": run_id, "source": source, "tenant": tenant, "stream": batch.stream,
         "records": len(batch.records), "written": dict(result.written - before),
-        "raw_page_sha256": digest, "locator": batch.raw.locator if batch.raw else None,
+        "raw_page_sha256": digest,
+        "locator": redact_known(batch.raw.locator) if batch.raw else None,
         "cursor": dict(batch.cursor) if batch.cursor is not None else None})
 
 
@@ -157,6 +161,29 @@ def _quarantine(app: App, result: SyncResult, item: Quarantined) -> None:
             writers.record_gap(conn, run_id=result.run_id, source=result.source,
                                tenant=result.tenant, record_type=record_type,
                                reason=gap.reason, detail=redact_text(detail), now=app.now())
+
+
+MAX_LISTED_PROBLEMS = 100
+
+
+def _record_id(record: Any) -> str:
+    return str(getattr(record, "external_id", None) or getattr(record, "email", "?"))
+
+
+def _safe_records(result: SyncResult, batch: Batch) -> list[Any]:
+    """The batch's records with lone surrogates, control characters and configured secrets
+    replaced (``tenure.textsafe``); each replacement is a problem on the run, never a crash."""
+    records = []
+    for record in batch.records:
+        cleaned, found = clean_record(record)
+        records.append(cleaned)
+        for field_name, why in found:
+            result.notes["unsafe_text"] = result.notes.get("unsafe_text", 0) + 1
+            if len(result.problems) < MAX_LISTED_PROBLEMS:
+                result.problems.append({
+                    "path": f"{batch.stream}:{_record_id(cleaned)}",
+                    "line": 0, "field": field_name, "reason": why})
+    return records
 
 
 def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
@@ -200,6 +227,7 @@ def run_source(
                         tenant=name)
     started = time.monotonic()
     engine = app.engine
+    remember_configured_secrets(app.settings, os.environ)
     with engine.begin() as conn:
         writers.start_run(conn, run_id=result.run_id, source=name, source_type=config.type,
                           now=app.now())

@@ -22,6 +22,7 @@ from tenure.model import (
     Workspace,
     record_values,
 )
+from tenure.redact import redact_known_bytes
 from tenure.store import schema
 from tenure.store.upsert import insert_for
 
@@ -177,7 +178,9 @@ class PackedPage:
 def pack_page(body: bytes, level: int = 6) -> PackedPage:
     """Compress and hash ``body`` (pure CPU, no database: the import does it off-thread).
 
-    Bulk imports pass a low ``level``: speed matters more than ratio there."""
+    Bulk imports pass a low ``level``: speed matters more than ratio there. Every configured
+    secret is replaced first: a vendor that echoes a key inside a page does not get it kept."""
+    body = redact_known_bytes(body)
     return PackedPage(zlib.compress(body, level), hashlib.sha256(body).hexdigest())
 
 
