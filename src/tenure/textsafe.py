@@ -46,7 +46,7 @@ def _clean(value: Any, path: str, found: list[tuple[str, str]]) -> Any:
             found.append((path, why))
         return cleaned
     if isinstance(value, Mapping):
-        return {_clean(k, path, found): _clean(v, f"{path}.{k}", found)
+        return {_clean(k, path, found): _clean(v, f"{path}.{k}" if path else str(k), found)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
         items = [_clean(v, path, found) for v in value]

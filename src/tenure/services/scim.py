@@ -62,10 +62,12 @@ _RESOLVING = {ChangeKind.JOINER, ChangeKind.REHIRE, ChangeKind.REMOVED}
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is pushing: the source the bearer token belongs to, and the ledger actor."""
+    """Who is pushing: the source the bearer token belongs to, and the ledger actor; and what
+    this request's body needed made safe (lone surrogates, control characters, secrets)."""
 
     source: str
     actor: str
+    problems: list[dict[str, object]] = field(default_factory=list, compare=False)
 
 
 def normalize_email(value: str | None) -> str | None:
@@ -291,16 +293,20 @@ def record_push(conn: sa.Connection, app: App, caller: Caller, *, kind: str, sub
         counts[str(c.kind)] = counts.get(str(c.kind), 0) + 1
     if {c.kind for c in write.changes} & _RESOLVING:
         resolve_identities(conn)
+    extra: dict[str, Any] = {}
+    if write.held:
+        extra["held_deactivations"] = write.held
+    if caller.problems:
+        extra["unsafe_text_replaced"] = caller.problems
     conn.execute(schema.sync_runs.insert().values(
         id=write.run_id, source=caller.source, source_type=SOURCE_TYPE, tenant=caller.source,
-        started_at=write.now, finished_at=write.now, status=str(RunStatus.COMPLETE),
-        complete_types=[], stats={"scim": kind, "changes": counts,
-                                  **({"held": write.held} if write.held else {})}, error=None,
+        started_at=write.now, finished_at=write.now,
+        status=str(RunStatus.PARTIAL if caller.problems else RunStatus.COMPLETE),
+        complete_types=[], stats={"scim": kind, "changes": counts, **extra}, error=None,
     ))
     ledger.append(conn, kind=kind, actor=caller.actor, now=write.now, subject=subject,
                   payload={**payload, "source": caller.source, "run_id": write.run_id,
-                           "changes": changes,
-                           **({"held_deactivations": write.held} if write.held else {})})
+                           "changes": changes, **extra})
 
 
 def new_write(app: App) -> PushWrite:

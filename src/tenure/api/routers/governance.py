@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenure.api.routers.common import Limit, ObjectId, Offset, page_json, plain
+from tenure.api.safejson import SafeJsonRoute
 from tenure.services import findings, reviews, web_views
 from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_api, tenure_app
 from tenure.web.pages.governance import finding_filter, parse_until
 
-router = APIRouter(prefix="/api", tags=["governance"])
+router = APIRouter(prefix="/api", tags=["governance"], route_class=SafeJsonRoute)
 
 
 class MuteBody(BaseModel):

@@ -9,11 +9,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenure.api.routers.common import Limit, ObjectId, Offset, page_json, plain
+from tenure.api.safejson import SafeJsonRoute
 from tenure.services import evidence, inventory, lifecycle, revocation, web_views
 from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_api, tenure_app
 from tenure.web.pages.evidence_pages import export_download
 
-router = APIRouter(prefix="/api", tags=["operations"])
+router = APIRouter(prefix="/api", tags=["operations"], route_class=SafeJsonRoute)
 
 
 class ApplyBody(BaseModel):

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenure.api.routers.common import ID_PATTERN, Limit, ObjectId, Offset, page_json, plain
+from tenure.api.safejson import SafeJsonRoute
 from tenure.errors import NotFound
 from tenure.reviews.decisions import Decision
 from tenure.services import reviews, web_views
 from tenure.web.auth import DECIDERS, EVERYONE, acting, require_api, tenure_app
 
-router = APIRouter(prefix="/api", tags=["reviews"])
+router = APIRouter(prefix="/api", tags=["reviews"], route_class=SafeJsonRoute)
 ItemIds = Annotated[list[Annotated[str, Field(pattern=ID_PATTERN)]],
                     Field(min_length=1, max_length=500)]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +15,8 @@ from scim2_models import (
     ResponseParameters,
 )
 
+from tenure.api import safejson
+from tenure.api.scim.auth import CallerDep
 from tenure.services.scim_types import (
     MAX_PAGE,
     POLICY,
@@ -82,7 +83,7 @@ SEARCH_EXAMPLE: dict[str, Any] = {
     "filter": 'userName eq "ada@example.com"', "startIndex": 1, "count": 10}
 
 
-async def json_body(request: Request) -> Any:
+async def json_body(request: Request, caller: CallerDep) -> Any:
     """The request body as JSON: ``invalidSyntax`` when it is not, 413 when too large."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
@@ -93,9 +94,12 @@ async def json_body(request: Request) -> Any:
         if len(raw) > MAX_BODY_BYTES:
             raise PayloadTooLargeException(detail=f"body larger than {MAX_BODY_BYTES} bytes")
     try:
-        body = json.loads(bytes(raw).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise InvalidSyntaxException(detail="the body is not a JSON document") from None
+        body, found = safejson.loads(bytes(raw))
+    except safejson.UnsafeJson as exc:
+        raise InvalidSyntaxException(detail=str(exc)) from None
+    # Replaced, not refused (an IdP cannot fix a byte it does not know it sent): the push's
+    # run and ledger entry list what changed.
+    caller.problems.extend({"field": path or "body", "reason": why} for path, why in found)
     if not isinstance(body, dict):
         raise InvalidSyntaxException(detail="the body must be a JSON object")
     return body
