@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -13,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tenure.evidence.tabular import neutralize_cell
 from tenure.redact import redact_text
@@ -46,9 +48,35 @@ def _cell(value: Any) -> str:
     return str(_plain(value))
 
 
+# Characters that drive a terminal (ESC starts CSI/OSC sequences: clear screen, OSC 8 links,
+# title changes), C1 controls, lone surrogates (unprintable) and bidirectional overrides (text
+# that reads differently than it is). Tab and newline stay.
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every terminal-controlling character shown as an escape (``\\x1b``), so
+    data from a vendor, an IdP or a file can never move the cursor, clear the screen or plant
+    a link."""
+    return _TERMINAL_UNSAFE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
+                                .decode("ascii"), text)
+
+
+class SafeConsole(Console):
+    """A Rich console whose ``print`` shows terminal controls in strings as escapes (Rich's
+    own styling, added after, is unaffected)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Print like Rich, with every string argument made ``terminal_safe``."""
+        super().print(*(terminal_safe(o) if isinstance(o, str) else o for o in objects),
+                      **kwargs)
+
+
 def console(stderr: bool = False) -> Console:
-    """A console that does not wrap JSON/CSV and stays plain when not a terminal."""
-    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+    """A console that does not wrap JSON/CSV, stays plain when not a terminal and never passes
+    a terminal control from data through."""
+    return SafeConsole(stderr=stderr, soft_wrap=True, highlight=False)
 
 
 def render(
@@ -59,6 +87,7 @@ def render(
     if fmt is OutputFormat.JSON:
         text = json.dumps([{k: _plain(v) for k, v in r.items()} for r in rows], indent=2,
                           default=str)
+        # json.dumps escapes every control character and lone surrogate (ensure_ascii).
         sys.stdout.write(redact_text(text) + "\n")
         return
     if fmt is OutputFormat.CSV:
@@ -68,16 +97,18 @@ def render(
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(keys)
         for row in rows:
-            writer.writerow([neutralize_cell(redact_text(_cell(row.get(k)))) for k in keys])
+            writer.writerow([neutralize_cell(redact_text(terminal_safe(_cell(row.get(k)))))
+                             for k in keys])
         sys.stdout.write(buffer.getvalue())
         return
     out = console()
     if not rows:
         out.print(f"[dim]{empty}[/dim]")
         return
-    table = Table(title=title, show_lines=False)
+    table = Table(title=terminal_safe(title) if title else None, show_lines=False)
     for column in columns:
         table.add_column(column.replace("_", " "))
     for row in rows:
-        table.add_row(*(redact_text(_cell(row.get(c))) for c in columns))
+        # Text, not str: a value is shown as it is, never read as Rich markup.
+        table.add_row(*(Text(terminal_safe(redact_text(_cell(row.get(c))))) for c in columns))
     out.print(table)
