@@ -111,3 +111,41 @@ def test_missing_signing_key_is_a_clear_error(run: Run) -> None:
     assert code == 2
     assert "signing.pem" in out
     assert "Traceback" not in out
+
+
+def _corrupt_one_byte(package: Path, out: Path, member: str) -> Path:
+    """A copy of ``package`` with one byte flipped inside ``member``'s compressed data."""
+    data = bytearray(package.read_bytes())
+    with zipfile.ZipFile(package) as archive:
+        info = archive.getinfo(member)
+    name_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_len = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0xFF
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize("member", ["manifest.json", "data/people.csv", "ledger/entries.jsonl"])
+def test_a_corrupt_package_zip_is_invalid_with_the_reason(run: Run, database_url: str,
+                                                          member: str) -> None:
+    work = run.workdir
+    assert run("evidence", "keygen", "--out", str(work / "keys" / "signing.pem"))[0] == 0
+    app = evidence_app(database_url, work / "keys" / "signing.pem")
+    seed(app)
+    app.close()
+    code, out = run("evidence", "export", "--period", "2026-10-01..2026-10-31", "--out",
+                    str(work / "out"))
+    assert code == 0, out
+    package = next((work / "out").glob("*.zip"))
+    with zipfile.ZipFile(package) as archive:
+        names = archive.namelist()
+    if member not in names:
+        pytest.skip(f"{member} is not in this package ({names})")
+    corrupt = _corrupt_one_byte(package, work / "corrupt.zip", member)
+    code, out = run("evidence", "verify-package", str(corrupt))
+    assert code == 1, out
+    assert "Traceback" not in out
+    assert "FAILED" in out
+    assert "corrupt" in out.lower() or "SHA-256" in out or "not valid JSON" in out
+    assert "Result: FAILED" in out

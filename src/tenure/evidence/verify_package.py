@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,7 +109,12 @@ def verify_package(path: Path, trusted: dict[str, PublicKey] | None = None) -> P
         report.fail(path.name, f"not a readable zip file: {exc}")
         return report
     with archive:
-        _verify(archive, report, trusted)
+        try:
+            _verify(archive, report, trusted)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            # A damaged member (bad CRC, broken deflate stream, truncated file) makes the
+            # package invalid; it is a finding of the verification, not a crash.
+            report.fail(path.name, f"corrupt zip file: {type(exc).__name__}: {exc}")
     return report
 
 
