@@ -28,7 +28,9 @@ def _run(config_path: Path, *args: str) -> str:
 
 
 def _assert_safe(out: str) -> None:
-    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\u202e" not in out
     assert "\\x1b[2J" in out
 
 
@@ -59,5 +61,6 @@ def test_people_and_review_items_escape_terminal_controls(
                                   "\u2066", "\x00"])
 def test_terminal_safe_escapes_every_control(text: str) -> None:
     out = terminal_safe(f"a{text}b")
-    assert out.startswith("a\\") and out.endswith("b")
+    assert out.startswith("a\\")
+    assert out.endswith("b")
     assert out.isprintable()

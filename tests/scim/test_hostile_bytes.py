@@ -23,10 +23,10 @@ HEADERS = {"Content-Type": "application/scim+json"}
 def _user(name: str, department: str) -> bytes:
     # Written by hand: json.dumps would refuse nothing, but the escapes must reach the wire
     # exactly as an IdP could send them.
-    return ('{"schemas":["%s","%s"],"userName":"ada@corp.io","name":{"givenName":"%s",'
+    return ('{"schemas":["CORE","EXT"],"userName":"ada@corp.io","name":{"givenName":"NAME",'
             '"familyName":"T"},"emails":[{"value":"ada@corp.io","primary":true}],'
-            '"active":true,"%s":{"department":"%s"}}' % (CORE_USER, ENTERPRISE, name,
-                                                          ENTERPRISE, department)).encode()
+            '"active":true,"EXT":{"department":"DEPT"}}').replace("CORE", CORE_USER).replace(
+                "EXT", ENTERPRISE).replace("NAME", name).replace("DEPT", department).encode()
 
 
 def test_surrogates_and_controls_in_name_department_and_filter(scim_app: App,
@@ -66,8 +66,8 @@ def test_huge_integer_is_a_clean_400_and_keep_alive_survives(tmp_path: Path) -> 
     app = make_app(url)
     token = create_token(app)[1]
     app.close()
-    huge = ('{"schemas":["%s"],"userName":"c@corp.io","active":true,"x":%s}'
-            % (CORE_USER, "9" * 5000)).encode()
+    huge = ('{"schemas":["CORE"],"userName":"c@corp.io","active":true,"x":NUMBER}'
+            .replace("CORE", CORE_USER).replace("NUMBER", "9" * 5000)).encode()
     with tenure_serve(config) as base, httpx.Client(
             base_url=f"{base}/scim/v2", timeout=30,
             headers={"Authorization": f"Bearer {token}", **HEADERS}) as http:

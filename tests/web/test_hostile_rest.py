@@ -13,17 +13,18 @@ from .conftest import REVIEWER, Org
 def test_lone_surrogate_in_a_justification_is_stored_replaced(served: Org) -> None:
     headers = {"Authorization": f"Bearer {served.tokens[REVIEWER]}",
                "Content-Type": "application/json"}
-    body = ('{"item_ids":["%s"],"decision":"keep","justification":"still needed \\ud800 '
-            '\\u001b]8;;https://evil.example\\u0007"}' % served.own_item).encode()
+    body = ('{"item_ids":["ITEM"],"decision":"keep","justification":"still needed \\ud800 '
+            '\\u001b]8;;https://evil.example\\u0007"}').replace("ITEM", served.own_item).encode()
     with TestClient(served.api, raise_server_exceptions=False) as client:
         response = client.post("/api/items/decide", content=body, headers=headers)
         assert response.status_code == 200, response.text
-        huge = ('{"item_ids":["%s"],"decision":"keep","justification":%s}'
-                % (served.own_item, "9" * 5000)).encode()
+        huge = ('{"item_ids":["ITEM"],"decision":"keep","justification":NUMBER}'
+                .replace("ITEM", served.own_item).replace("NUMBER", "9" * 5000)).encode()
         refused = client.post("/api/items/decide", content=huge, headers=headers)
         assert refused.status_code == 422, refused.text
         assert client.get("/api/me", headers=headers).status_code == 200
     history = web_views.item_history(served.app, served.own_item)
     text = repr(history)
     assert "still needed \ufffd \ufffd]8;;https://evil.example\ufffd" in text
-    assert "\\x1b" not in text and "\\ud800" not in text
+    assert "\\x1b" not in text
+    assert "\\ud800" not in text
