@@ -53,14 +53,25 @@ def _cell(value: Any) -> str:
 # that reads differently than it is). Tab and newline stay.
 _TERMINAL_UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+# CSV quotes a cell holding a carriage return, so it stays data there (RFC 4180).
+_CSV_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def csv_safe(text: str) -> str:
+    """``terminal_safe`` for a CSV cell: a carriage return stays (the cell is quoted)."""
+    return _CSV_UNSAFE.sub(_escape, text)
 
 
 def terminal_safe(text: str) -> str:
     """``text`` with every terminal-controlling character shown as an escape (``\\x1b``), so
     data from a vendor, an IdP or a file can never move the cursor, clear the screen or plant
     a link."""
-    return _TERMINAL_UNSAFE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace")
-                                .decode("ascii"), text)
+    return _TERMINAL_UNSAFE.sub(_escape, text)
 
 
 class SafeConsole(Console):
@@ -97,7 +108,7 @@ def render(
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(keys)
         for row in rows:
-            writer.writerow([neutralize_cell(redact_text(terminal_safe(_cell(row.get(k)))))
+            writer.writerow([neutralize_cell(redact_text(csv_safe(_cell(row.get(k)))))
                              for k in keys])
         sys.stdout.write(buffer.getvalue())
         return
