@@ -149,3 +149,25 @@ def test_a_corrupt_package_zip_is_invalid_with_the_reason(run: Run, database_url
     assert "FAILED" in out
     assert "corrupt" in out.lower() or "SHA-256" in out or "not valid JSON" in out
     assert "Result: FAILED" in out
+
+
+def test_checkpoint_and_package_files_are_owner_only(run: Run, database_url: str) -> None:
+    work = run.workdir
+    assert run("evidence", "keygen", "--out", str(work / "keys" / "signing.pem"))[0] == 0
+    app = evidence_app(database_url, work / "keys" / "signing.pem")
+    seed(app)
+    app.close()
+    old = os.umask(0)  # the most permissive umask: only Tenure's own modes keep them private
+    try:
+        checkpoint = work / "cp" / "checkpoint.json"
+        assert run("evidence", "checkpoint", "--out", str(checkpoint))[0] == 0
+        code, out = run("evidence", "export", "--period", "2026-10-01..2026-10-31", "--out",
+                        str(work / "packages"))
+        assert code == 0, out
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(checkpoint).st_mode) == 0o600
+    packages = list((work / "packages").glob("*.zip"))
+    assert packages
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in packages] == [0o600] * len(packages)
+    assert stat.S_IMODE(os.stat(work / "packages").st_mode) == 0o700

@@ -11,6 +11,7 @@ from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
 from tenure.clock import parse_instant
 from tenure.lifecycle import TRIGGERS
+from tenure.private_files import private_dir, write_private
 from tenure.services import lifecycle
 
 lifecycle_app = typer.Typer(help="Lifecycle triggers: leaver, mover, purpose end, unused.",
@@ -22,10 +23,10 @@ def run_and_print(ctx: typer.Context, triggers: tuple[str, ...], out_dir: Path) 
     """Evaluate triggers, write plan files and print what was opened."""
     report = lifecycle.run_lifecycle(state(ctx).app(), triggers)
     out = console()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     for p in report.plans:
         path = out_dir / f"{p['plan_id']}.json"
-        path.write_text(p["document"], encoding="utf-8")
+        write_private(path, p["document"])
         out.print(f"{p['trigger']}: plan {p['plan_id']} with {p['steps']} step(s) → {path}\n"
                   f"  apply: tenure revoke apply {path} --approve-hash {p['sha256']}")
     for r in report.reviews:

@@ -12,6 +12,7 @@ import typer
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
 from tenure.clock import parse_instant
+from tenure.private_files import write_private
 from tenure.reviews.campaigns import CampaignSpec, NoResponse, OutcomeStrategy
 from tenure.reviews.decisions import Decision
 from tenure.reviews.reviewers import parse_rule
@@ -248,8 +249,7 @@ def close(
     document = {"campaign_id": closed.campaign_id, "plan_sha256": closed.plan_hash,
                 "outcomes": closed.outcomes, "actions": closed.plan}
     if out_path is not None:
-        out_path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n",
-                            encoding="utf-8")
+        write_private(out_path, json.dumps(document, indent=2, sort_keys=True) + "\n")
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
         return

@@ -11,6 +11,7 @@ import typer
 
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
+from tenure.private_files import write_private
 from tenure.services import revocation
 
 revoke_app = typer.Typer(help="Revocation plans: dry-run by default, guarded apply, "
@@ -35,7 +36,7 @@ def plan(
     You (the signed-in admin) are recorded as the planner and cannot approve it yourself."""
     made, notes = revocation.plan_revocation(state(ctx).app(), campaign=from_campaign,
                                              check=check, trigger=trigger)
-    out.write_text(made.to_json(), encoding="utf-8")
+    write_private(out, made.to_json())
     rows = [{"index": s.index, "action": s.action, "kind": s.target.kind,
              "subject": s.target.label, "reason": s.target.reason,
              "call": f"{s.call.method} {s.call.path}" if s.call else "manual task",
@@ -115,7 +116,7 @@ def export(ctx: typer.Context, plan_id: Annotated[str, typer.Argument(help="Plan
            out: Annotated[Path, typer.Option("--out", help="Where to write the plan file.")]
            ) -> None:
     """Write a stored plan (e.g. one made by `tenure lifecycle run`) to a file."""
-    out.write_text(revocation.export_plan(state(ctx).app(), plan_id), encoding="utf-8")
+    write_private(out, revocation.export_plan(state(ctx).app(), plan_id))
     console().print(f"wrote {out}")
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.evidence.keys import PublicKey, SigningKey
+from tenure.private_files import write_private
 from tenure.store import schema
 
 FORMAT = "tenure-checkpoint-v1"
@@ -129,8 +130,7 @@ def load_all(conn: sa.Connection) -> list[Checkpoint]:
 
 def write_file(cp: Checkpoint, path: Path) -> None:
     """Export a checkpoint to a JSON file (keep it somewhere the database's admins can't edit)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(cp.to_json(), indent=2) + "\n", encoding="utf-8")
+    write_private(path, json.dumps(cp.to_json(), indent=2) + "\n")
 
 
 def read_file(path: Path) -> Checkpoint:

@@ -39,6 +39,7 @@ from tenure.evidence.tabular import (
     json_bytes,
     jsonl_line,
 )
+from tenure.private_files import private_dir, touch_private
 
 FORMAT = "tenure-evidence-package-v1"
 MANIFEST = "manifest.json"
@@ -212,9 +213,9 @@ def write_package(spec: PackageSpec, *, key: SigningKey, out_dir: Path, name: st
     from tenure.evidence.report_html import render_report
 
     public = key.public
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     target = out_dir / name
-    partial = target.with_suffix(".zip.partial")
+    partial = touch_private(target.with_suffix(".zip.partial"))
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             writer = _Writer(archive)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tenure.clock import Clock
 from tenure.config import load_settings
+from tenure.private_files import write_private
 from tenure.services.context import App
 
 ADMIN_ENV = "TENURE_DEMO_ANTHROPIC_ADMIN_KEY"
@@ -145,7 +146,7 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
             planner, approver = demo_admins(app)
             plan, _ = revocation.plan_revocation(planner, trigger="leaver")
             plan_file = directory / "leaver-plan.json"
-            plan_file.write_text(plan.to_json(), encoding="utf-8")
+            write_private(plan_file, plan.to_json())
             report.plan_id, report.plan_steps = plan.id, len(plan.steps)
             revocation.approve_plan(approver, plan_file)
             applied = revocation.apply(approver, plan_file, approve_hash=plan.sha256)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from tenure.actions.plan import Plan
 from tenure.actions.runner import ApplyReport
 from tenure.errors import NotFound, TenureError
+from tenure.private_files import write_private
 from tenure.services import revocation
 from tenure.services.context import App
 from tenure.services.reviews import ItemRow
@@ -255,7 +256,7 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
 
 def _plan_file(app: App, plan_id: str, folder: Path) -> Path:
     path = folder / f"{plan_id}.json"
-    path.write_text(revocation.export_plan(app, plan_id), encoding="utf-8")
+    write_private(path, revocation.export_plan(app, plan_id))
     return path
 
 

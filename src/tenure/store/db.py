@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from tenure.errors import ConfigError
+from tenure.private_files import touch_private
 
 DEFAULT_DATABASE_URL = "sqlite:///tenure.db"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -49,8 +50,9 @@ def make_engine(url: str = DEFAULT_DATABASE_URL) -> sa.Engine:
         raise ConfigError(f"invalid database URL: {exc}", field="TENURE_DATABASE_URL") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # Owner-only before SQLite opens it: its WAL and SHM files copy this mode.
+            touch_private(Path(database).expanduser())
         engine = sa.create_engine(parsed)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
