@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tenure.services.context import App
 from tenure.store import schema
 
-from ..conftest import make_app
+from ..conftest import make_app, signed_in
 from .conftest import CORE_USER, ENTERPRISE, rows
 from .server import tenure_serve
 
@@ -64,7 +64,7 @@ def test_huge_integer_is_a_clean_400_and_keep_alive_survives(tmp_path: Path) -> 
     from tenure.services.scim_tokens import create_token
 
     app = make_app(url)
-    token = create_token(app)[1]
+    token = create_token(signed_in(app, "admin@corp.io"))[1]
     app.close()
     huge = ('{"schemas":["CORE"],"userName":"c@corp.io","active":true,"x":NUMBER}'
             .replace("CORE", CORE_USER).replace("NUMBER", "9" * 5000)).encode()
