@@ -87,6 +87,70 @@ class ChangeKind(StrEnum):
     REMOVED = "removed"
 
 
+class ActorKind(StrEnum):
+    """Who performed an activity, as the vendor names it (vendor-apis-nhi.md §6.1, §7.9)."""
+
+    USER = "user"
+    """A signed-in human (Anthropic ``user_actor``, OpenAI ``session``)."""
+    API_KEY = "api_key"
+    """A workspace or project API key acting by itself (``api_actor``)."""
+    ADMIN_KEY = "admin_key"
+    """An Admin API key (``admin_api_key_actor``); accountable: the key's owner or creator."""
+    SERVICE_ACCOUNT = "service_account"
+    """A service account (``service_account_actor``, an OpenAI service-account key)."""
+    FEDERATED = "federated"
+    """An external workload identified by verified OIDC claims (``issuer|subject``)."""
+    SCIM = "scim"
+    """The identity provider pushing through directory sync (id: the directory)."""
+    UNAUTHENTICATED = "unauthenticated"
+    """Someone not signed in (a failed or pre-login attempt)."""
+    VENDOR_STAFF = "vendor_staff"
+    """The vendor's own staff (Anthropic ``anthropic_actor``, Access Transparency)."""
+    SYSTEM = "system"
+    """Vendor automation with no customer credential (``system_actor``; id: the service)."""
+    TENURE = "tenure"
+    """Tenure itself: a change made through the Admin key Tenure is configured with."""
+    UNKNOWN = "unknown"
+    """An actor shape Tenure does not recognise: kept (id: the vendor's type) with a note."""
+
+
+ACCOUNT_ACTORS = frozenset({ActorKind.USER, ActorKind.SERVICE_ACCOUNT})
+"""Actor kinds whose ``actor_id`` is a platform account (what account rollups count)."""
+KEY_ACTORS = frozenset({ActorKind.API_KEY, ActorKind.ADMIN_KEY, ActorKind.TENURE})
+"""Actor kinds where a key acted with no account named; its accountable person is a join."""
+
+
+class ActivityCategory(StrEnum):
+    """The coarse category of an activity (what checks and rollups group by)."""
+
+    LOGIN = "login"
+    """Sign-in, sign-out and session events."""
+    ADMIN = "admin"
+    """A privileged change: roles, membership, invites, keys, workspaces/projects, service
+    accounts, federation, agents, settings (what ``overactive-admin`` counts)."""
+    CONTENT = "content"
+    """Chats, projects, files and other resource use."""
+    USAGE = "usage"
+    """Model usage or Claude Code activity that proves a seat or key is used."""
+    VENDOR_ACCESS = "vendor_access"
+    """The vendor's staff touching the organization's data (auditors ask for these)."""
+    OTHER = "other"
+    """Everything else (meta events such as Compliance API calls)."""
+
+
+class TargetRelation(StrEnum):
+    """How an activity's target was affected."""
+
+    SUBJECT = "subject"
+    """The identity the change was made to (removed, granted, invited, added, updated)."""
+    PREVIOUS_OWNER = "previous_owner"
+    """The identity that lost primary ownership."""
+    NEW_OWNER = "new_owner"
+    """The identity that gained primary ownership."""
+    RESOURCE = "resource"
+    """The resource a role was granted on or revoked from."""
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     """A human in the identity source (HR export, SCIM)."""
@@ -206,55 +270,82 @@ class Grant:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityTarget:
+    """One identity or resource an activity affected (a group add names one per member).
+
+    ``target_type`` is the vendor's kind of principal (``user``, ``account``, ``group``,
+    ``service_account``, ``api_key``, ``invite``, ``workspace``, ``project`` ...);
+    ``target_id`` or ``target_email`` (or both) name it; ``role`` is the role granted,
+    revoked or invited with, when the event says."""
+
+    relation: TargetRelation
+    target_type: str
+    target_id: str | None = None
+    target_email: str | None = None
+    role: str | None = None
+
+
+TargetRow = tuple[str, str, str | None, str | None, str | None]
+"""A target in its stored form: relation, target_type, target_id, target_email (lower-cased),
+role."""
+
+
+@dataclass(frozen=True, slots=True)
 class Activity:
     """A normalized event: who did what to what, when.
 
-    ``actor_kind``: user, api_key, service_account, scim, unauthenticated, federated, system.
-    ``category`` (coarse, what checks and rollups group by):
-
-    - ``login``   sign-in / sign-out / session events
-    - ``admin``   a privileged change: roles, membership, invites, keys, workspaces/projects,
-                  settings (what ``overactive-admin`` counts)
-    - ``content`` chats, projects, files and other resource use
-    - ``usage``   model usage / Claude Code activity that proves a seat or key is used
-    - ``other``   everything else
-
-    ``action`` keeps the vendor's own event type (``org_user_deleted``, ``api_key.created``).
-    ``credential_id`` is the key the event was made with, when there was one.
+    ``actor_kind`` says who acted (:class:`ActorKind`), ``actor_id`` names them in that kind's
+    terms (account id, key id, service name, ``issuer|subject``). ``category``: see
+    :class:`ActivityCategory`. ``action`` keeps the vendor's own event type
+    (``org_user_deleted``, ``api_key.created``). ``credential_id`` is the key the event was
+    made with, when there was one. ``target_type``/``target_id`` is the primary target;
+    ``targets`` every identity and resource the event names (who was removed or granted what).
     """
 
     external_id: str
     occurred_at: datetime
-    actor_kind: str
+    actor_kind: ActorKind
     actor_id: str | None
     actor_email: str | None
     action: str
-    category: str
+    category: ActivityCategory
     target_type: str | None = None
     target_id: str | None = None
     workspace_id: str | None = None
     credential_id: str | None = None
+    targets: tuple[ActivityTarget, ...] = ()
 
 
 ActivityRow = tuple[str, str, str, str | None, str | None, str, str, str | None, str | None,
-                    str | None, str | None]
+                    str | None, str | None, tuple[TargetRow, ...] | None]
 """An activity in its stored form, for the ingest hot path: the fields of :class:`Activity` in
-order, with ``occurred_at`` as canonical UTC text (``tenure.clock.utc_text``) and
-``actor_email`` lower-cased. A plain tuple because building a frozen dataclass per event costs
-more than everything else the import does to it."""
+order, with ``occurred_at`` as canonical UTC text (``tenure.clock.utc_text``), ``actor_email``
+lower-cased and the targets as :data:`TargetRow` tuples (None when there are none). A plain
+tuple because building a frozen dataclass per event costs more than everything else the import
+does to it."""
+
+
+def target_row(target: ActivityTarget) -> TargetRow:
+    """``target`` in its stored form."""
+    return (target.relation.value, target.target_type, target.target_id,
+            target.target_email.lower() if target.target_email else None, target.role)
 
 
 def activity_row(activity: Activity) -> ActivityRow:
     """``activity`` in its stored form."""
     a = activity
-    return (a.external_id, stored_text(a.occurred_at), a.actor_kind, a.actor_id,
-        a.actor_email.lower() if a.actor_email else None, a.action, a.category,
-        a.target_type, a.target_id, a.workspace_id, a.credential_id)
+    # Plain strings, not the enums: the hot path binds these to SQL and COPY as they are.
+    return (a.external_id, stored_text(a.occurred_at), a.actor_kind.value, a.actor_id,
+        a.actor_email.lower() if a.actor_email else None, a.action, a.category.value,
+        a.target_type, a.target_id, a.workspace_id, a.credential_id,
+        tuple(target_row(t) for t in a.targets) or None)
 
 
 def activity_from_row(row: ActivityRow) -> Activity:
     """The :class:`Activity` of a stored-form row."""
-    return Activity(row[0], from_utc_text(row[1]), *row[2:])
+    targets = tuple(ActivityTarget(TargetRelation(t[0]), *t[1:]) for t in row[11] or ())
+    return Activity(row[0], from_utc_text(row[1]), ActorKind(row[2]), row[3], row[4], row[5],
+                    ActivityCategory(row[6]), *row[7:11], targets=targets)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,12 @@ form (``model.ActivityRow``), so nothing is converted again here.
   needs are created (``store.partitions``), then a single statement inserts with
   ``ON CONFLICT DO NOTHING … RETURNING`` and upserts the rollups from exactly the returned rows.
 
+Targets (who an identity event affected, ``activity_targets``) travel in the row's last field.
+Only the rows that have any are bound, as one JSON array, and one ``INSERT … SELECT`` over it
+(``json_each`` on SQLite, ``jsonb_array_elements`` on PostgreSQL) writes them all with
+``ON CONFLICT DO NOTHING`` on their key: a re-read page neither duplicates nor fails, and the
+feed's bulk (logins, content, usage) pays nothing for it.
+
 An event counts in the rollups once for each principal it names: the account (user or service
 account actor) and the key it was made with; its email only when it names no account (so seats
 can be matched where the vendor gives only an email, as Claude Code analytics does — and an
@@ -93,6 +99,35 @@ _PG_INSERT_AND_ROLL_UP = (
 )
 
 
+_TARGET_COLUMNS = ("source, tenant, occurred_at, external_id, seq, relation, target_type, "
+                   "target_id, target_email, role")
+_TARGET_KEY = "(source, tenant, occurred_at, external_id, seq)"
+# Each bound element is [external_id, occurred_at, [[relation, type, id, email, role], ...]].
+_SQLITE_TARGETS = (
+    f"INSERT INTO activity_targets ({_TARGET_COLUMNS}) SELECT :source, :tenant, "  # noqa: S608 (fixed text)
+    "e.value ->> 1, e.value ->> 0, t.key, t.value ->> 0, t.value ->> 1, t.value ->> 2, "
+    "t.value ->> 3, t.value ->> 4 FROM json_each(:targets) e, json_each(e.value -> 2) t "
+    f"WHERE true ON CONFLICT {_TARGET_KEY} DO NOTHING"
+)
+_PG_TARGETS = (
+    f"INSERT INTO activity_targets ({_TARGET_COLUMNS}) SELECT :source, :tenant, "  # noqa: S608 (fixed text)
+    "(e ->> 1)::timestamp AT TIME ZONE 'UTC', e ->> 0, t.n - 1, t.v ->> 0, t.v ->> 1, "
+    "t.v ->> 2, t.v ->> 3, t.v ->> 4 FROM jsonb_array_elements(CAST(:targets AS jsonb)) e, "
+    "jsonb_array_elements(e -> 2) WITH ORDINALITY t(v, n) "
+    f"ON CONFLICT {_TARGET_KEY} DO NOTHING"
+)
+
+
+def _write_targets(conn: sa.Connection, rows: Sequence[ActivityRow], source: str,
+                   tenant: str) -> None:
+    targets = [(r[0], r[1], r[11]) for r in rows if r[11]]
+    if not targets:
+        return
+    statement = _PG_TARGETS if conn.dialect.name == "postgresql" else _SQLITE_TARGETS
+    conn.execute(sa.text(statement), {"targets": orjson.dumps(targets).decode(),
+                                      "source": source, "tenant": tenant})
+
+
 def write_activities(
     conn: sa.Connection,
     activities: Sequence[Activity],
@@ -121,6 +156,7 @@ def write_activity_rows(
     """:func:`write_activities` for rows already in their stored form."""
     if not rows:
         return 0
+    _write_targets(conn, rows, source, tenant)
     if conn.dialect.name == "postgresql":
         return _write_postgresql(conn, rows, source, tenant, run_id, raw_page_id)
     after = conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM activities").scalar()
@@ -140,7 +176,7 @@ def _write_postgresql(conn: sa.Connection, rows: Sequence[ActivityRow], source: 
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(_PG_COPY) as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row(row[:11])
     partitions.ensure_stage_months(conn)
     inserted = conn.execute(sa.text(_PG_INSERT_AND_ROLL_UP), {
         "source": source, "tenant": tenant, "run_id": run_id, "raw_page_id": raw_page_id,

@@ -241,6 +241,27 @@ activities = sa.Table(
     postgresql_partition_by="RANGE (occurred_at)",
 )
 
+activity_targets = sa.Table(
+    "activity_targets",
+    metadata,
+    # Who or what an identity event affected, one row per target (a group add names one row
+    # per member). Keyed by the activity's own key plus the target's position in the event,
+    # so re-reading a page dedups like the activity does. Not partitioned: identity events are
+    # a small share of the feed; retention removes targets with their activity month.
+    sa.Column("source", sa.String(128), primary_key=True),
+    sa.Column("tenant", sa.String(128), primary_key=True),
+    sa.Column("occurred_at", UTCDateTime(), primary_key=True),
+    sa.Column("external_id", sa.String(256), primary_key=True),
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("relation", sa.String(32), nullable=False),
+    sa.Column("target_type", sa.String(64), nullable=False),
+    sa.Column("target_id", sa.String(256)),
+    sa.Column("target_email", sa.String(320)),
+    sa.Column("role", sa.String(128)),
+    sa.Index(None, "target_id", "occurred_at"),
+    sa.Index(None, "target_email", "occurred_at"),
+)
+
 activity_daily = sa.Table(
     "activity_daily",
     metadata,

@@ -29,6 +29,10 @@ class AnthropicConfig(SourceConfig):
     Key can read every org linked to its parent; empty = whatever the key returns. Note that
     login events carry no organization id and a filter may exclude them."""
     lookback_days: int = Field(default=90, ge=1, le=3650)
+    admin_key_id: str | None = None
+    """The id of the Admin API key Tenure itself uses (``apikey_…``, shown in Console). Feed
+    events made through it (``admin_api_key_actor``) are filed as Tenure's own
+    (``actor_kind = tenure``), so Tenure's revocations are never mistaken for an admin's."""
 
     # What to read (all on by default; each off switch is for orgs that lack the feature).
     usage: bool = True

@@ -90,12 +90,14 @@ class AnthropicConnector:
             yield from self._guard(("invite",), self._invites(reader, now))
             yield from self._guard(("workspace",), self._workspaces(reader, org))
             yield from self._guard(("grant",), self._members(reader, org))
-            yield from self._guard(("credential",), self._api_keys(reader, org))
+            keys = claude_code_sync.KeyCollector()
+            yield from self._guard(("credential",), keys.watch(self._api_keys(reader, org)))
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.claude_code:
                 yield from self._guard(("activity",),
-                                       claude_code_sync.claude_code_usage(cfg, reader, ctx),
+                                       claude_code_sync.claude_code_usage(
+                                           cfg, reader, ctx, keys.names()),
                                        what="Claude Code analytics")
         if cfg.activities:
             yield from feed_sync.activities(cfg, self.http, ctx, self._clients)

@@ -7,14 +7,14 @@ page committed with the cursor that resumes after it (``connectors.incremental``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 
 from tenure.connectors import pages
 from tenure.connectors.anthropic import feed, fetch
 from tenure.connectors.anthropic.config import AnthropicConfig
-from tenure.connectors.base import Batch, SyncContext, SyncItem
+from tenure.connectors.base import Batch, Note, SyncContext, SyncItem
 from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted, feed_pages
 from tenure.connectors.incremental import DescendingGuard, Window, next_window, resume_pages
 from tenure.model import Gap
@@ -83,6 +83,7 @@ def _windows(config: AnthropicConfig, client: HttpClient, ctx: SyncContext
         # A filter changed: the high-water mark says nothing about the events now
         # wanted, so read the lookback again (stored events dedup).
         state = Window()
+    unknown: set[str | None] = set()
     for _ in range(2):  # an unfinished window from an earlier run, then the new one
         window = next_window(state, now=now, lookback=timedelta(days=config.lookback_days),
                              overlap=timedelta(minutes=config.activity_overlap_minutes))
@@ -94,7 +95,13 @@ def _windows(config: AnthropicConfig, client: HttpClient, ctx: SyncContext
                        activity_types=config.activity_types,
                        organization_ids=config.organization_ids)
         for page in resume_pages(read, window.page):
-            events = pages.transform_page(page, feed.compliance_activity)
+            events = pages.transform_page(page, feed.compliance_activity,
+                                          config.admin_key_id)
+            new = {feed.unknown_actor_type(o) for o in page.items
+                   if isinstance(o, Mapping)} - {None} - unknown
+            if new:  # kept as actor kind "unknown", and said on the run
+                unknown |= new
+                yield Note("activity_unknown_actor_types", sorted(k for k in unknown if k))
             for event in events:
                 guard.check(event.external_id, event.occurred_at)
             cursor = window.at_page(page.next_cursor) if page.next_cursor else (

@@ -2,11 +2,15 @@
 
 The audit logs are read newest first, one bounded window at a time, each page committed with the
 cursor that resumes after it (``connectors.incremental``).
+
+Two streams, each with its own cursor: ``audit_logs`` (the organization's events) and
+``audit_logs_tenant`` (tenant-scoped ``tenant.*`` events, which the API returns only when asked
+with ``tenant_only=true`` and never mixed with the others in one request).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
 from tenure.connectors.base import Batch, Note, SyncContext, SyncItem
@@ -16,34 +20,58 @@ from tenure.connectors.openai import audit_log
 from tenure.connectors.openai.config import OpenAIConfig
 from tenure.connectors.openai.fetch import AUDIT_LOGS, LIST_PAGING, unix
 from tenure.connectors.pages import raw_page, transform_page
-from tenure.model import Activity
+from tenure.model import Activity, Gap
 
 STREAM_AUDIT = "audit_logs"
+STREAM_TENANT = "audit_logs_tenant"
 
 
 def audit_log_pages(client: HttpClient, page_size: int, start: datetime | None,
-                    end: datetime | None, after: str | None) -> Iterator[Page]:
-    """Audit logs, newest first, from ``after`` backwards; unfiltered when start is None."""
+                    end: datetime | None, after: str | None, *, tenant_only: bool = False
+                    ) -> Iterator[Page]:
+    """Audit logs, newest first, from ``after`` backwards; unfiltered when start is None.
+
+    ``tenant_only``: the tenant-scoped events instead of the organization's."""
     params: list[tuple[str, str | int | bool]] = []
     if start is not None and end is not None:
         params = [("effective_at[gte]", unix(start)), ("effective_at[lt]", unix(end))]
+    if tenant_only:
+        params.append(("tenant_only", "true"))
     params.append(("limit", page_size))
     return paginate(client, AUDIT_LOGS, params, paging=LIST_PAGING, start=after)
 
 
 class AuditLogStream:
-    """The audit-log stream of one connector (remembers whether the time filter is honoured)."""
+    """One audit-log stream of one connector (remembers whether the time filter is honoured).
 
-    def __init__(self, config: OpenAIConfig) -> None:
+    ``tenant``: the tenant-scoped stream (``tenant_only=true``, its own cursor)."""
+
+    def __init__(self, config: OpenAIConfig, *, tenant: bool = False) -> None:
         self.config = config
+        self.tenant = tenant
+        self.stream = STREAM_TENANT if tenant else STREAM_AUDIT
         self.filtered = True
+        self.unknown_actors: set[str | None] = set()
 
     def sync(self, client: HttpClient, ctx: SyncContext) -> Iterator[SyncItem]:
         """Audit logs from the committed cursor (or the lookback) up to now."""
+        if not self.tenant:
+            yield from self._sync(client, ctx)
+            return
+        try:
+            yield from self._sync(client, ctx)
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            # Refusing tenant_only is not "no tenant events": what it hides is unknown.
+            yield Gap("activity", f"tenant-scoped audit events refused (HTTP {exc.status})",
+                      f"tenant_only=true: {exc}")
+
+    def _sync(self, client: HttpClient, ctx: SyncContext) -> Iterator[SyncItem]:
         cfg = self.config
         now = ctx.clock.now()
         state = Window() if ctx.options.full else Window.from_cursor(
-            ctx.cursors.get(STREAM_AUDIT))
+            ctx.cursors.get(self.stream))
         for _ in range(2):  # an unfinished window from an earlier run, then the new one
             window = next_window(state, now=now, lookback=timedelta(days=cfg.lookback_days),
                                  overlap=timedelta(minutes=cfg.audit_overlap_minutes))
@@ -64,16 +92,24 @@ class AuditLogStream:
         keeping events inside the window itself and stopping at the first older one.
         """
         start, end = window.bounds()
-        guard = DescendingGuard(window, "OpenAI audit logs")
+        guard = DescendingGuard(window, f"OpenAI {self.stream}")
         first = True
         try:
             pages = audit_log_pages(client, self.config.page_size,
-                                    start if self.filtered else None, end, window.page)
+                                    start if self.filtered else None, end, window.page,
+                                    tenant_only=self.tenant)
             for page in pages:
                 first = False
+                new = {audit_log.unknown_actor_type(o) for o in page.items
+                       if isinstance(o, Mapping)} - {None} - self.unknown_actors
+                if new:  # kept as actor kind "unknown", and said on the run
+                    self.unknown_actors |= new
+                    yield Note(f"{self.stream}_unknown_actor_types",
+                               sorted(k for k in self.unknown_actors if k))
                 kept: list[Activity] = []
                 past = False
-                for event in transform_page(page, audit_log.audit_activity):
+                for event in transform_page(page, audit_log.audit_activity,
+                                            self.config.admin_key_id):
                     if event.occurred_at >= end:
                         continue  # newer than the window: only an unhonoured filter sends it
                     if event.occurred_at < start:
@@ -83,7 +119,7 @@ class AuditLogStream:
                     kept.append(event)
                 cursor = window.finished() if past or not page.next_cursor else (
                     window.at_page(page.next_cursor))
-                yield Batch(STREAM_AUDIT, kept, cursor=cursor.to_cursor(),
+                yield Batch(self.stream, kept, cursor=cursor.to_cursor(),
                             raw=raw_page(client, page))
                 if past:
                     return
@@ -92,6 +128,6 @@ class AuditLogStream:
             if not (first and exc.status == 400 and self.filtered):
                 raise
             self.filtered = False
-            yield Note("audit_logs_filter", "effective_at[...] refused (HTTP 400); read "
+            yield Note(f"{self.stream}_filter", "effective_at[...] refused (HTTP 400); read "
                        "unfiltered and windowed client-side")
             yield from self._window(client, window)

@@ -23,10 +23,17 @@ class OpenAIConfig(SourceConfig):
     api_key_env: str
     organization_id: str | None = None
     lookback_days: int = Field(default=90, ge=1, le=3650)
+    admin_key_id: str | None = None
+    """The id of the Admin API key Tenure itself uses (``key_…``, as listed by
+    ``/organization/admin_api_keys`` and named by audit-log actors). Audit events made with it
+    are filed as Tenure's own (``actor_kind = tenure``), not as its owner's."""
 
     # What to read (each off switch is for orgs that lack the feature or the scope).
     usage: bool = True
     audit_logs: bool = True
+    tenant_audit_logs: bool = True
+    """Also read the tenant-scoped audit events (``tenant.*``, only returned with
+    ``tenant_only=true``) as a second stream with its own cursor."""
     admin_keys: bool = True
 
     # Paging and incremental reading.

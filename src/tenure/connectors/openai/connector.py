@@ -67,6 +67,7 @@ class OpenAIConnector:
         self.http = http or fetch.HttpOptions()
         self._clients: list[HttpClient] = []
         self._audit = audit_log_sync.AuditLogStream(config)
+        self._tenant_audit = audit_log_sync.AuditLogStream(config, tenant=True)
 
     def sync(self, ctx: SyncContext) -> Iterator[SyncItem]:
         """Yield everything this organization shows, stream by stream."""
@@ -100,6 +101,9 @@ class OpenAIConnector:
             if cfg.audit_logs:
                 yield from self._guard(("activity",), self._audit.sync(client, ctx),
                                        what="audit logs (is audit logging turned on?)")
+                if cfg.tenant_audit_logs:
+                    yield from self._guard(("activity",), self._tenant_audit.sync(client, ctx),
+                                           what="tenant-scoped audit logs (tenant_only=true)")
         yield from retry_notes(self._clients)
 
     # -- helpers ---------------------------------------------------------------------------

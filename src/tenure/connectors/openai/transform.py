@@ -21,6 +21,8 @@ from tenure.model import (
     Account,
     AccountKind,
     Activity,
+    ActivityCategory,
+    ActorKind,
     Entitlement,
     Grant,
     Invite,
@@ -112,8 +114,9 @@ def user_records(obj: JSON, org_id: str) -> tuple[Account, Grant, Activity | Non
     used = None
     if last_used is not None:
         used = Activity(external_id=f"api_key_last_used:{user_id}:{int(last_used.timestamp())}",
-                        occurred_at=last_used, actor_kind="user", actor_id=user_id,
-                        actor_email=email, action="api_key_used", category="usage",
+                        occurred_at=last_used, actor_kind=ActorKind.USER, actor_id=user_id,
+                        actor_email=email, action="api_key_used",
+                        category=ActivityCategory.USAGE,
                         target_type="user", target_id=user_id)
     return account, grant, used
 
