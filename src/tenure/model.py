@@ -327,7 +327,7 @@ does to it."""
 
 def target_row(target: ActivityTarget) -> TargetRow:
     """``target`` in its stored form."""
-    return (target.relation.value, target.target_type, target.target_id,
+    return (str(target.relation), target.target_type, target.target_id,
             target.target_email.lower() if target.target_email else None, target.role)
 
 
@@ -335,8 +335,8 @@ def activity_row(activity: Activity) -> ActivityRow:
     """``activity`` in its stored form."""
     a = activity
     # Plain strings, not the enums: the hot path binds these to SQL and COPY as they are.
-    return (a.external_id, stored_text(a.occurred_at), a.actor_kind.value, a.actor_id,
-        a.actor_email.lower() if a.actor_email else None, a.action, a.category.value,
+    return (a.external_id, stored_text(a.occurred_at), str(a.actor_kind), a.actor_id,
+        a.actor_email.lower() if a.actor_email else None, a.action, str(a.category),
         a.target_type, a.target_id, a.workspace_id, a.credential_id,
         tuple(target_row(t) for t in a.targets) or None)
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tenure.connectors.openai import audit_log
+from tenure.model import Activity, ActivityCategory, ActorKind, TargetRelation
 
 DATA = Path(__file__).parent.parent / "data" / "openai"
 
@@ -54,3 +55,48 @@ def test_login_category(event_type: str) -> None:
 def test_malformed_audit_entries_are_errors(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"audit log|Unix"):
         audit_log.audit_activity(bad)
+
+
+def _targets(event: Activity) -> list[tuple[str, str, str | None, str | None, str | None]]:
+    return [(t.relation, t.target_type, t.target_id, t.target_email, t.role)
+            for t in event.targets]
+
+
+def test_role_assignments_keep_grantee_and_resource() -> None:
+    assign, unassign, updated, invite, sa_deleted, robot = (
+        audit_log.audit_activity(e, tenure_key_id="key_tenure")
+        for e in page("audit_logs_identity"))
+    s, r = TargetRelation.SUBJECT, TargetRelation.RESOURCE
+    assert _targets(assign) == [(s, "user", "user_abc", None, None),
+                                (r, "api.project", "proj_abc", None, None)]
+    assert (assign.target_type, assign.target_id) == ("role", "role_01Writers")
+    assert assign.category is ActivityCategory.ADMIN
+    assert _targets(unassign) == [(s, "group", "group_01Eng", None, None),
+                                  (r, "api.organization", "org-test", None, None)]
+    # Made with the Admin key Tenure is configured with: Tenure's, not its owner's.
+    assert (unassign.actor_kind, unassign.actor_id, unassign.actor_email) == (
+        ActorKind.TENURE, "key_tenure", None)
+    assert _targets(updated) == [(s, "user", "user_abc", None, "owner")]
+    assert _targets(invite) == [(s, "invite", "invite-xyz", "new@example.com", "reader")]
+    assert (sa_deleted.actor_kind, sa_deleted.actor_id, sa_deleted.credential_id) == (
+        ActorKind.USER, "user_456", "key_other_admin")
+    assert _targets(sa_deleted) == [(s, "service_account", "svc_acct_abc", None, None)]
+    assert (robot.actor_kind, robot.actor_id) == (ActorKind.UNKNOWN, "robot")
+    assert audit_log.unknown_actor_type(page("audit_logs_identity")[-1]) == "robot"
+    assert audit_log.unknown_actor_type(page("audit_logs_identity")[0]) is None
+
+
+def test_tenant_events_name_their_targets() -> None:
+    removed, role, members, bare = (audit_log.audit_activity(e)
+                                    for e in page("audit_logs_tenant"))
+    s, r = TargetRelation.SUBJECT, TargetRelation.RESOURCE
+    assert _targets(removed) == [(s, "user", "user_gone", "gone@example.com", None)]
+    assert removed.category is ActivityCategory.ADMIN
+    assert _targets(role) == [(s, "user", "user_abc", None, "role_tenant_admin"),
+                              (r, "tenant", "tenant_1", None, None)]
+    assert _targets(members) == [(s, "user", "user_a", None, None),
+                                 (s, "user", "user_b", None, None),
+                                 (r, "group", "group_01Eng", None, None)]
+    assert (members.actor_kind, members.actor_id) == (ActorKind.SERVICE_ACCOUNT,
+                                                      "svc_acct_scim")
+    assert bare.targets == ()  # no detail schema is published for tenant.* events

@@ -16,6 +16,9 @@ from tenure.model import (
     Account,
     AccountKind,
     Activity,
+    ActivityCategory,
+    ActivityTarget,
+    ActorKind,
     Entitlement,
     Gap,
     Grant,
@@ -23,6 +26,7 @@ from tenure.model import (
     PersonStatus,
     RunStatus,
     ScopeType,
+    TargetRelation,
     Usage,
 )
 from tenure.services.context import App
@@ -235,3 +239,38 @@ def test_clock_drives_every_timestamp(database_url: str) -> None:
     (account,) = rows(app, schema.accounts)
     assert account["last_seen_at"] == datetime(2030, 5, 1, tzinfo=UTC)
     app.close()
+
+
+def test_activity_targets_are_stored_once_and_joinable(platform: App) -> None:
+    s = TargetRelation.SUBJECT
+    added = Activity("grp_1", T0, ActorKind.USER, "u1", None, "group_member_added",
+                     ActivityCategory.ADMIN, "account", "u2", targets=(
+                         ActivityTarget(s, "account", "u2"), ActivityTarget(s, "account", "u3"),
+                         ActivityTarget(TargetRelation.RESOURCE, "group", "g1")))
+    removed = Activity("del_1", T0 + timedelta(hours=1), ActorKind.ADMIN_KEY, "apikey_admin",
+                       None, "org_user_deleted", ActivityCategory.ADMIN, "user", "u3",
+                       credential_id="apikey_admin", targets=(
+                           ActivityTarget(s, "user", "u3", "U3@X.io"),))
+    login = Activity("login_1", T0, ActorKind.USER, "u3", None, "sso_login_succeeded",
+                     ActivityCategory.LOGIN)
+    run(platform, "claude", [TenantInfo("org-1"), Batch("activity", [added, removed, login])])
+    run(platform, "claude", [TenantInfo("org-1"), Batch("activity", [removed, added])])  # again
+    stored = rows(platform, schema.activity_targets)
+    assert [(r["external_id"], r["seq"], r["relation"], r["target_type"], r["target_id"],
+             r["target_email"]) for r in stored] == [
+        ("grp_1", 0, "subject", "account", "u2", None),
+        ("grp_1", 1, "subject", "account", "u3", None),
+        ("grp_1", 2, "resource", "group", "g1", None),
+        ("del_1", 0, "subject", "user", "u3", "u3@x.io")]
+    assert stored[0]["occurred_at"] == T0
+    # "Who did what to u3": one join on the activity key.
+    a, t = schema.activities, schema.activity_targets
+    with platform.engine.connect() as conn:
+        found = conn.execute(
+            sa.select(a.c.action, a.c.actor_kind, a.c.actor_id)
+            .join(t, sa.and_(t.c.source == a.c.source, t.c.tenant == a.c.tenant,
+                             t.c.occurred_at == a.c.occurred_at,
+                             t.c.external_id == a.c.external_id))
+            .where(t.c.target_id == "u3").order_by(a.c.occurred_at)).all()
+    assert [tuple(r) for r in found] == [("group_member_added", "user", "u1"),
+                                         ("org_user_deleted", "admin_key", "apikey_admin")]
