@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tenure.model import Activity, ScopeType, Workspace
+from tenure.model import (
+    Activity,
+    ActivityCategory,
+    ActivityTarget,
+    ActorKind,
+    ScopeType,
+    TargetRelation,
+    Workspace,
+)
 from tenure.services.context import App
 from tests.checks.builder import (
     Store,
@@ -114,3 +122,30 @@ def test_mover_stale_access(app: App) -> None:
     # fresh moved 5 days ago: still inside the 14-day re-approval window; ok was re-approved
     assert failing(summary, "mover-stale-access") == {
         "user_mo@workspace:wrk_1:workspace_developer"}
+
+
+def test_admin_changes_through_admin_keys_count_for_the_key_owner(app: App) -> None:
+    """An Admin key acting alone is attributed to who answers for it: the owner in the
+    inventory (OpenAI) or the creator of the key in the feed (Anthropic). Tenure's own key
+    never counts, and identity families beyond roles and members are admin events."""
+    admins = [user(f"user_a{i}", f"a{i}@acme.test", role="admin") for i in range(4)]
+    created = Activity("created-k1", ago(30), ActorKind.USER, "user_a1", "a1@acme.test",
+                       "admin_api_key_created", ActivityCategory.ADMIN, "admin_key", "ak_1",
+                       targets=(ActivityTarget(TargetRelation.SUBJECT, "admin_key", "ak_1"),))
+
+    def by_key(kid: str, n: int, kind: ActorKind = ActorKind.ADMIN_KEY) -> list[Activity]:
+        return [Activity(f"{kid}-{i}", ago(1) + timedelta(minutes=i), kind, kid, None,
+                         "ccr_agent_created", ActivityCategory.ADMIN, credential_id=kid)
+                for i in range(n)]
+
+    Store(app).platform(
+        accounts=admins,
+        credentials=[key("key_owned", owner="user_a2")],
+        activities=[created, *by_key("ak_1", 40), *by_key("key_owned", 3, ActorKind.API_KEY),
+                    *by_key("tenure_key", 90, ActorKind.TENURE),
+                    *_admin_events("user_a0", 2), *_admin_events("user_a3", 1)])
+    summary = run(app)
+    assert failing(summary, "overactive-admin") == {"user_a1"}
+    (hit,) = [r.hit for o in summary.outcomes if o.check.id == "overactive-admin"
+              for r in o.results if str(r.status) == "fail"]
+    assert hit.evidence["via_keys"] == 40

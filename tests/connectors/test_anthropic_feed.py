@@ -164,10 +164,11 @@ def test_identity_events_name_who_was_affected() -> None:
         (s, "service_key", "srvkey_01Export00000000000", None, None)]
     assert _targets("activity_13Federation00000000") == [
         (s, "federation_rule", "fdrl_01Deploy000000000000", None, None)]
-    # Content and meta events have no stored targets, only their primary target.
-    assert _targets("activity_30StaffAccess0000000") == []
-    staff = _identity()["activity_30StaffAccess0000000"]
-    assert (staff.target_type, staff.target_id) == ("chat", "claude_chat_01Staff000000000000000")
+    # Content and meta events have no stored targets, only their primary target; staff
+    # access always lists what it touched.
+    assert _identity()["activity_28SystemNoSvc0000000"].targets == ()
+    assert _targets("activity_30StaffAccess0000000") == [
+        (s, "chat", "claude_chat_01Staff000000000000000", None, None)]
     # The primary target of an identity event is its first subject.
     granted = _identity()["activity_24RoleGranted0000000"]
     assert (granted.target_type, granted.target_id) == ("user", "user_03Cara00000000000000000")

@@ -35,8 +35,12 @@ def test_delete_user(fresh_sim: SimulatorServer) -> None:
             assert victim["id"] not in {m["user_id"] for m in members}
         activity = _latest(c, fresh_sim)
         assert activity["type"] == "org_user_deleted"
-        assert activity["user_id"] == victim["id"]
-        assert activity["actor"]["type"] == "api_actor"
+        assert activity["deleted_user_id"] == victim["id"]
+        assert activity["deleted_user_email"] == victim["email"]
+        assert activity["actor"] == {"type": "admin_api_key_actor",
+                                     "admin_api_key_id": fresh_sim.admin_key_id,
+                                     "ip_address": "127.0.0.1",
+                                     "user_agent": activity["actor"]["user_agent"]}
         assert c.delete(f"/v1/organizations/users/{victim['id']}").status_code == 404
 
 

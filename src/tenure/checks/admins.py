@@ -20,9 +20,45 @@ from tenure.checks.base import (
     jsonable,
 )
 from tenure.checks.registry import define
-from tenure.checks.sql import AD, PU, A, G, same_source, valid_purpose
+from tenure.checks.sql import AD, PU, A, C, G, same_source, valid_purpose
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
-from tenure.model import ScopeType
+from tenure.model import ActorKind, ScopeType
+from tenure.store import schema
+
+T, ACT = schema.activity_targets, schema.activities
+
+
+def _key_owners() -> sa.Subquery:
+    """(source, tenant, key_id, account_id): who answers for a key — its owner or creator in
+    the credential inventory, or for an Anthropic Admin key (not listed by the Admin API) the
+    user whose ``admin_api_key_created`` event created it (read through its stored target)."""
+    created = (sa.select(T.c.source, T.c.tenant, T.c.target_id.label("key_id"),
+                         ACT.c.actor_id.label("account_id"))
+               .select_from(T.join(ACT, sa.and_(
+                   T.c.source == ACT.c.source, T.c.tenant == ACT.c.tenant,
+                   T.c.occurred_at == ACT.c.occurred_at, T.c.external_id == ACT.c.external_id)))
+               .where(T.c.target_type == "admin_key", ACT.c.action == "admin_api_key_created",
+                      ACT.c.actor_kind == ActorKind.USER.value, ACT.c.actor_id.is_not(None)))
+    listed = sa.select(C.c.source, C.c.tenant, C.c.external_id.label("key_id"),
+                       sa.func.coalesce(C.c.owner_id, C.c.creator_id).label("account_id")
+                       ).where(sa.func.coalesce(C.c.owner_id, C.c.creator_id).is_not(None))
+    return sa.union(listed, created).subquery("key_owners")
+
+
+def _admin_events_via_keys(ctx: EvalContext, since: Any) -> dict[tuple[str, str, str], int]:
+    """Admin events a key made with no account named (``key_actor`` rollups), per the
+    account that answers for the key. Tenure's own key (actor ``tenure``) is never in them."""
+    owners = _key_owners()
+    rows = ctx.conn.execute(
+        sa.select(owners.c.source, owners.c.tenant, owners.c.account_id,
+                  sa.func.sum(AD.c.events))
+        .select_from(AD.join(owners, sa.and_(
+            AD.c.source == owners.c.source, AD.c.tenant == owners.c.tenant,
+            AD.c.principal_id == owners.c.key_id)))
+        .where(AD.c.principal_type == "key_actor", AD.c.category == "admin",
+               AD.c.day >= since)
+        .group_by(owners.c.source, owners.c.tenant, owners.c.account_id))
+    return {(s, t, a): int(n or 0) for s, t, a, n in rows}
 
 
 def _overactive_admin(ctx: EvalContext) -> list[Hit]:
@@ -46,9 +82,11 @@ def _overactive_admin(ctx: EvalContext) -> list[Hit]:
     orgs: dict[tuple[str, str], list[sa.RowMapping]] = defaultdict(list)
     for row in ctx.conn.execute(stmt).mappings():
         orgs[(row["source"], row["tenant"])].append(row)
+    via_keys = _admin_events_via_keys(ctx, since)
     hits: list[Hit] = []
     for admins in orgs.values():
-        counts = [int(r["events"]) for r in admins]
+        keyed = [via_keys.get((r["source"], r["tenant"], r["external_id"]), 0) for r in admins]
+        counts = [int(r["events"]) + k for r, k in zip(admins, keyed, strict=True)]
         for index, row in enumerate(admins):
             others = counts[:index] + counts[index + 1:]
             median = float(statistics.median(others)) if others else 0.0
@@ -58,7 +96,8 @@ def _overactive_admin(ctx: EvalContext) -> list[Hit]:
                     source=row["source"], subject_type=SubjectType.ACCOUNT,
                     subject_id=row["external_id"], subject_email=row["email"],
                     person=row["person_email"],
-                    evidence={"admin_actions": count, "window_days": days,
+                    evidence={"admin_actions": count, "via_keys": keyed[index],
+                              "window_days": days,
                               "peer_median": jsonable(median), "peers": len(others),
                               "role": row["role"]}))
     return hits

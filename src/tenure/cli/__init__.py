@@ -102,6 +102,8 @@ def _register() -> None:
     webusers.register(app)
     from tenure.cli import retention
     retention.register(app)
+    from tenure.cli import activity
+    activity.register(app)
 
 
 _register()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from tenure.actions.runner import ApplyReport
 from tenure.errors import NotFound, TenureError
 from tenure.private_files import write_private
 from tenure.services import revocation
+from tenure.services.activity_views import IdentityChange, subject_changes
 from tenure.services.context import App
 from tenure.services.reviews import ItemRow
 from tenure.store import schema
@@ -147,6 +148,8 @@ class Subject:
     decisions: list[dict[str, Any]]
     tokens: list[tuple[str, float]]
     """Input + output tokens per day (keys; empty for people and accounts)."""
+    changes: list[IdentityChange] = field(default_factory=list)
+    """Identity changes and vendor-staff access that affected this subject, newest first."""
 
 
 SUBJECT_KINDS = ("person", "account", "api_key")
@@ -228,7 +231,8 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
         for src, ext in principals:
             for day, n in conn.execute(
                     sa.select(ad.c.day, sa.func.sum(ad.c.events)).where(
-                        ad.c.source == src, ad.c.principal_id == ext, ad.c.day >= since)
+                        ad.c.source == src, ad.c.principal_id == ext, ad.c.day >= since,
+                        ad.c.principal_type != "key_actor")  # also counted as credential
                     .group_by(ad.c.day)):
                 per_day[day] = per_day.get(day, 0.0) + float(n)
             for day, n, t in conn.execute(
@@ -250,8 +254,14 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
     activity = [(d.isoformat(), per_day.get(d, 0.0)) for d in days_]
     tokens = ([(d.isoformat(), tokens_per_day.get(d, 0.0)) for d in days_]
               if kind == "api_key" else [])
+    named = [subject_id] if kind == "person" else []
+    named += [a.get("email") or "" for a in accounts]
+    if kind == "account":
+        named.append(found.get("email") or "")
+    emails = sorted({e.lower() for e in named if e})
+    changes = subject_changes(app, principals=principals, emails=emails)
     return Subject(kind, source, subject_id, _clean(found), entitlements, accounts, owner,
-                   purposes, findings, activity, decisions, tokens)
+                   purposes, findings, activity, decisions, tokens, changes)
 
 
 def _plan_file(app: App, plan_id: str, folder: Path) -> Path:

@@ -166,7 +166,8 @@ class ActivityFeed:
 
     def _actor(self, ref: int) -> dict[str, Any]:
         actor = dict(self.scenario.directory[ref])
-        if actor.get("type") in ("user_actor", "api_actor", "unauthenticated_user_actor"):
+        if actor.get("type") in ("user_actor", "api_actor", "unauthenticated_user_actor",
+                                 "admin_api_key_actor", "service_account_actor"):
             actor.setdefault("ip_address", f"192.0.2.{ref % 250 + 1}")
             actor.setdefault("user_agent", _AGENTS[ref % len(_AGENTS)])
         return actor

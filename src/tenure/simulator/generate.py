@@ -124,6 +124,19 @@ def _directory(org: Org) -> list[dict[str, Any]]:
     for i in range(8):
         directory.append({"type": "unauthenticated_user_actor",
                           "unauthenticated_email_address": f"unknown{i}@mailbox.example"})
+    # One of each non-human actor type of the feed (vendor-apis-nhi.md §6.1).
+    rng = random.Random(f"directory:{org.org_id}")
+    directory += [
+        {"type": "admin_api_key_actor",
+         "admin_api_key_id": "apikey_01" + b58(rng.getrandbits(128), 22)},
+        {"type": "service_account_actor",
+         "service_account_id": "svac_01" + b58(rng.getrandbits(128), 22)},
+        {"type": "scim_directory_sync_actor", "directory_id": "directory_01Okta",
+         "workos_event_id": "event_01" + b58(rng.getrandbits(96), 16),
+         "idp_connection_type": "OktaSCIMV2"},
+        {"type": "anthropic_actor", "email_address": None},
+        {"type": "system_actor", "service": "compliance-retention"},
+    ]
     return directory
 
 
@@ -175,7 +188,7 @@ def _document(org: Org, anchor: datetime, options: Options,
     }
 
 
-def _specials(org: Org, rng: random.Random) -> list[Special]:
+def _specials(org: Org, rng: random.Random, directory: list[dict[str, Any]]) -> list[Special]:
     """The events the plants depend on: logins, offboarding, admin actions."""
     out: list[Special] = []
 
@@ -194,12 +207,12 @@ def _specials(org: Org, rng: random.Random) -> list[Special]:
             add(p.active_until - rng.randint(1, DAY // 2), "sso_login_succeeded", p.actor,
                 auth_method="sso", mfa_method=None)
         if p.removed is not None:
-            add(p.removed, "org_user_deleted", rng.choice(admins).actor, user_id=p.user_id,
-                email_address=p.seat_email)
+            add(p.removed, "org_user_deleted", rng.choice(admins).actor,
+                deleted_user_id=p.user_id, deleted_user_email=p.seat_email)
     for invite in org.invites:
         sender = rng.choice(admins).actor
         add(int(invite["invited_at"]), "org_user_invite_sent", sender,
-            invite_id=invite["id"], email_address=invite["email"], role=invite["role"])
+            invited_email=invite["email"], invited_role=invite["role"])
         if invite["status"] == "accepted":
             person = by_idx[int(invite["person"])]
             add(int(invite["accepted_at"]), "org_user_invite_accepted",
@@ -221,7 +234,51 @@ def _specials(org: Org, rng: random.Random) -> list[Special]:
                 updates=[{"type": "activation_state", "previous_value": "active",
                           "current_value": "archived"}])
     _admin_actions(org, rng, add)
+    _identity_events(org, directory, add)
     return out
+
+
+def _identity_events(org: Org, directory: list[dict[str, Any]], add: Any) -> None:
+    """Identity events in every documented actor and target shape (vendor-apis-nhi.md §6).
+
+    All older than a week, so they never move the week's admin counts the plants depend on;
+    drawn from their own generator, so the rest of the history is unchanged by them."""
+    rng = random.Random(f"identity-events:{org.org_id}")
+    members = [p for p in org.people if p.actor >= 0 and p.removed is None]
+    admins = [a for a in org.admins if a.actor >= 0]
+    if not members or not admins:
+        return
+    ref = {a["type"]: i for i, a in enumerate(directory)}
+    admin = admins[0]
+    key_ref = ref["admin_api_key_actor"]
+    key_id = directory[key_ref]["admin_api_key_id"]
+
+    def when() -> int:
+        return -rng.randint(10 * DAY, 40 * DAY)
+
+    add(-45 * DAY, "admin_api_key_created", admin.actor, admin_api_key_id=key_id,
+        scopes=["read:members", "write:members"])
+    for _ in range(2):
+        person = rng.choice(members)
+        add(when(), "role_assignment_granted", key_ref, target_id=person.user_id,
+            target_type="user", role="workspace_developer", resource_type="workspace",
+            resource_id=org.default_workspace_id)
+    group = "rbac_group_" + b58(rng.getrandbits(96), 16)
+    picked = rng.sample(members, min(3, len(members)))
+    add(when(), "group_member_added", ref["scim_directory_sync_actor"], group_id=group,
+        member_ids=[p.user_id for p in picked])
+    add(when(), "rbac_role_assigned", ref["scim_directory_sync_actor"],
+        role_id="rbac_role_" + b58(rng.getrandbits(96), 16), principal_type="group",
+        principal_id=group)
+    add(when(), "platform_service_account_updated", ref["service_account_actor"],
+        service_account_id=directory[ref["service_account_actor"]]["service_account_id"],
+        updates=[{"type": "description", "previous_value": "", "current_value": "deploys"}])
+    add(when(), "claude_organization_settings_updated", ref["system_actor"],
+        setting="data_retention")
+    for _ in range(2):  # Access Transparency: staff viewing a member's chat ([I] shape)
+        person = rng.choice(members)
+        add(when(), "claude_chat_viewed", ref["anthropic_actor"], user_id=person.user_id,
+            claude_chat_id="claude_chat_01" + b58(rng.getrandbits(128), 22))
 
 
 def _admin_actions(org: Org, rng: random.Random, add: Any) -> None:
@@ -249,7 +306,7 @@ def _stream(writer: EventWriter, org: Org, rng: random.Random, anchor: datetime,
     """Write activities, usage and Claude Code rows day by day, oldest first."""
     unauth = next(i for i, a in enumerate(directory)
                   if a["type"] == "unauthenticated_user_actor")
-    specials = sorted(s for s in _specials(org, rng) if -days * DAY <= s[0] < 0)
+    specials = sorted(s for s in _specials(org, rng, directory) if -days * DAY <= s[0] < 0)
     weights = [0.3 if (anchor.date() - timedelta(days=d)).weekday() >= 5 else 1.0
                for d in range(days, 0, -1)]
     background = max(0, total - len(specials))

@@ -353,8 +353,26 @@ _BOUNDS: dict[str, Callable[[int, int], bool]] = {
     "lt": lambda t, v: t < v, "lte": lambda t, v: t <= v}
 
 
+def _tenant_only(call: Call, types: set[str]) -> bool:
+    """``tenant_only`` (vendor-apis-nhi.md §7.9): tenant-scoped events are served only when
+    it is true, and then every requested event type must be tenant-scoped."""
+    raw = (call.arg("tenant_only") or "false").lower()
+    if raw not in ("true", "false"):
+        raise oai_error(400, f"Invalid value for 'tenant_only': {raw!r}", "invalid_value")
+    tenant_only = raw == "true"
+    mixed = sorted(t for t in types if t.startswith("tenant.") != tenant_only)
+    if mixed and tenant_only:
+        raise oai_error(400, "When tenant_only is true, every event_types[] value must be "
+                        f"tenant-scoped; got {', '.join(mixed)}", "invalid_value")
+    if mixed:
+        raise oai_error(400, "Tenant-scoped event types are only returned with "
+                        f"tenant_only=true; got {', '.join(mixed)}", "invalid_value")
+    return tenant_only
+
+
 def audit_logs(call: Call) -> dict[str, Any]:
-    """``GET /organization/audit_logs``: newest first, ``effective_at[gt|gte|lt|lte]``."""
+    """``GET /organization/audit_logs``: newest first, ``effective_at[gt|gte|lt|lte]``;
+    tenant-scoped events only with ``tenant_only=true``."""
     state = _state(call)
     state.require("audit_logs")
     if not state.bracket_filter and any(k.startswith("effective_at[") for k in call.query):
@@ -362,6 +380,7 @@ def audit_logs(call: Call) -> dict[str, Any]:
                         "unknown_parameter")
     bounds = [(fn, _int(call, f"effective_at[{op}]")) for op, fn in _BOUNDS.items()]
     types = set(call.args("event_types"))
+    tenant_only = _tenant_only(call, types)
     actors = set(call.args("actor_ids"))
     projects = set(call.args("project_ids"))
 
@@ -381,7 +400,7 @@ def audit_logs(call: Call) -> dict[str, Any]:
                 return False
         return True
 
-    newest_first, keys, index = state.audit_view()
+    newest_first, keys, index = state.audit_view(tenant=tenant_only)
     position: Callable[[str], int | None] | None = None
     if types or actors or projects:
         events: Sequence[dict[str, Any]] = [e for e in newest_first if keep(e)]

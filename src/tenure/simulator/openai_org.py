@@ -235,6 +235,22 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
     for owner_id in (h1, h2):
         b.event(-b.rng.randint(60, 6 * DAY), "project.updated", b.session(owner_id),
                 research, {"changes_requested": {"title": "x"}})
+    # Role assignments (who was granted what, on what) and tenant-scoped identity events, all
+    # older than a week so they never move the week's admin counts.
+    roles = [f"role_{b._alnum(16)}" for _ in range(2)]
+    b.event(-12 * DAY, "role.assignment.created", b.session(h1), roles[0],
+            {"principal_id": r3, "principal_type": "user", "resource_id": platform,
+             "resource_type": "api.project"}, platform)
+    b.event(-11 * DAY, "role.assignment.deleted", b.session(h1), roles[1],
+            {"principal_id": r6, "principal_type": "user", "resource_id": research,
+             "resource_type": "api.project"}, research)
+    b.event(-20 * DAY, "tenant.user.removed", b.session(h2), f"tenant_evt_{b._alnum(10)}",
+            {"user_id": f"user-{b._alnum(12)}", "email": f"former@outside-{seed}.example"})
+    b.event(-15 * DAY, "tenant.role_assignment.created", b.session(h2),
+            f"tenant_evt_{b._alnum(10)}", {"principal_id": h1, "principal_type": "user",
+                                           "role_id": "role_tenant_admin"})
+    b.event(-14 * DAY, "tenant.group.member.added", b.session(h2), f"tenant_evt_{b._alnum(10)}",
+            {"group_id": f"group_{b._alnum(12)}", "member_ids": [r7, r8]})
     b.doc["audit_logs"].sort(key=lambda e: e["offset"])
     for n, event in enumerate(b.doc["audit_logs"]):
         event["id"] = f"audit_log-{b58(n + 1, 6)}{b._alnum(16)}"

@@ -42,16 +42,16 @@ class OpenAIState:
     disabled: set[str] = field(default_factory=set)
     """Features this org or key lacks (``audit_logs``, ``usage``, ``admin_keys``): 403."""
     bracket_filter: bool = True
+    """False: refuse ``effective_at[...]`` with 400, as a server reading the other
+    serialisation would (vendor-apis.md §4.9 marks the bracket form unverified)."""
     quirks: set[str] = field(default_factory=set)
     """Shapes real servers are reported to send, switched on by tests:
     ``admin_keys_list_project_keys`` (the admin-key listing also returns every project key,
     labelled ``organization.admin_api_key``; vendor-apis-nhi.md §7.8) and
     ``user_without_id`` (the first listed user lacks its ``id``), and
     ``refuse_owner_project_access`` (an older server that rejects the parameter: 400)."""
-    _view: tuple[list[dict[str, Any]], list[int], dict[str, int]] | None = None
-    _view_size: int = 0
-    """False: refuse ``effective_at[...]`` with 400, as a server reading the other
-    serialisation would (vendor-apis.md §4.9 marks the bracket form unverified)."""
+    _views: dict[bool, tuple[int, tuple[list[dict[str, Any]], list[int], dict[str, int]]]] = (
+        field(default_factory=dict))
 
     def __post_init__(self) -> None:
         base = int(self.as_of.timestamp())
@@ -117,17 +117,23 @@ class OpenAIState:
             raise oai_error(403, f"You have insufficient permissions for this operation "
                             f"({feature}).", "insufficient_permissions")
 
-    def audit_view(self) -> tuple[list[dict[str, Any]], list[int], dict[str, int]]:
+    def audit_view(self, *, tenant: bool = False
+                   ) -> tuple[list[dict[str, Any]], list[int], dict[str, int]]:
         """The audit log newest first, its negated times (ascending, for bisection) and each
-        id's position; rebuilt only when events were appended since the last call."""
+        id's position; rebuilt only when events were appended since the last call.
+
+        ``tenant``: the tenant-scoped events (``tenant.*``) instead of the others: the two
+        are never served together."""
         with self.lock:
-            if self._view is None or self._view_size != len(self.audit):
-                ordered = sorted(self.audit, key=lambda e: (e["effective_at"], e["id"]),
-                                 reverse=True)
-                self._view = (ordered, [-e["effective_at"] for e in ordered],
-                              {e["id"]: n for n, e in enumerate(ordered)})
-                self._view_size = len(self.audit)
-            return self._view
+            cached = self._views.get(tenant)
+            if cached is None or cached[0] != len(self.audit):
+                ordered = sorted((e for e in self.audit
+                                  if e["type"].startswith("tenant.") == tenant),
+                                 key=lambda e: (e["effective_at"], e["id"]), reverse=True)
+                cached = (len(self.audit), (ordered, [-e["effective_at"] for e in ordered],
+                                            {e["id"]: n for n, e in enumerate(ordered)}))
+                self._views[tenant] = cached
+            return cached[1]
 
     # -- reads ---------------------------------------------------------------------------
     def user(self, user_id: str) -> dict[str, Any]:

@@ -281,7 +281,9 @@ class SimulatorServer:
                            "The request body is not valid JSON.") from None
 
     def _actor(self, req: _Handler) -> dict[str, Any]:
-        return {"type": "api_actor", "api_key_id": self.admin_key_id,
+        # Changes made with the Admin key are admin_api_key_actor events (vendor-apis-nhi.md
+        # §6.1), named by the key's id.
+        return {"type": "admin_api_key_actor", "admin_api_key_id": self.admin_key_id,
                 "ip_address": req.client_address[0],
                 "user_agent": req.headers.get("user-agent") or ""}
 

@@ -112,9 +112,7 @@ class OrgState:
             if previous != role:
                 user.role = role
                 self._log("claude_user_role_updated", actor, user_id=user.id,
-                          email_address=user.email,
-                          updates=[{"type": "role", "previous_value": previous,
-                                    "current_value": role}])
+                          user_email=user.email, previous_role=previous, current_role=role)
             return user
 
     def delete_user(self, user_id: str, actor: dict[str, Any]) -> None:
@@ -125,7 +123,8 @@ class OrgState:
             del self.users[user_id]
             for key in [k for k in self.members if k[1] == user_id]:
                 del self.members[key]
-            self._log("org_user_deleted", actor, user_id=user.id, email_address=user.email)
+            self._log("org_user_deleted", actor, deleted_user_id=user.id,
+                      deleted_user_email=user.email)
 
     def _guard_privileged(self, user: User, verb: str) -> None:
         if user.role == "primary_owner":
@@ -161,8 +160,7 @@ class OrgState:
                             now + INVITE_DAYS * 86400, "pending")
             self.invites[invite.id] = invite
             self.position[invite.id] = len(self.position)
-            self._log("org_user_invite_sent", actor, invite_id=invite.id, email_address=email,
-                      role=role)
+            self._log("org_user_invite_sent", actor, invited_email=email, invited_role=role)
             return invite
 
     def delete_invite(self, invite_id: str, actor: dict[str, Any]) -> None:

@@ -19,10 +19,12 @@ Only the rows that have any are bound, as one JSON array, and one ``INSERT … S
 feed's bulk (logins, content, usage) pays nothing for it.
 
 An event counts in the rollups once for each principal it names: the account (user or service
-account actor) and the key it was made with; its email only when it names no account (so seats
-can be matched where the vendor gives only an email, as Claude Code analytics does — and an
-account's events are never counted twice, once by id and once by email). Only new events
-reach the rollups, so a re-read page never double counts.
+account actor) and the key it was made with (``credential``; and ``key_actor`` as well when the
+key acted with no account named — an Admin or API key actor — so checks can attribute those
+events to the key's accountable person without counting an account's own events twice); its
+email only when it names no account (so seats can be matched where the vendor gives only an
+email, as Claude Code analytics does — and an account's events are never counted twice, once by
+id and once by email). Only new events reach the rollups, so a re-read page never double counts.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ def _rollup(day: str, relation: str, greatest: str) -> str:
         "pid, day, category, n, last_at FROM g WHERE actor_id IS NOT NULL AND actor_kind IN "
         "('user', 'service_account') UNION ALL SELECT 'credential', credential_id, day, "
         "category, n, last_at FROM g WHERE credential_id IS NOT NULL UNION ALL SELECT "
+        "'key_actor', credential_id, day, category, n, last_at FROM g WHERE credential_id IS "
+        "NOT NULL AND actor_kind IN ('api_key', 'admin_key') UNION ALL SELECT "
         "'email', actor_email, day, category, n, last_at FROM g WHERE actor_email IS NOT NULL "
         "AND (actor_id IS NULL OR actor_kind NOT IN ('user', 'service_account'))"
         ") p WHERE true GROUP BY ptype, pid, day, category ON CONFLICT (source, tenant, "

@@ -18,7 +18,14 @@ from functools import lru_cache
 from tenure.clock import utc_text
 from tenure.connectors.anthropic import feed_targets
 from tenure.connectors.anthropic.transform import JSON, _require
-from tenure.model import Activity, ActivityCategory, ActivityRow, ActorKind, activity_from_row
+from tenure.model import (
+    Activity,
+    ActivityCategory,
+    ActivityRow,
+    ActorKind,
+    TargetRelation,
+    activity_from_row,
+)
 
 VENDOR_STAFF_ID = "anthropic"
 """``actor_id`` of Anthropic staff (``anthropic_actor`` carries no id, its email is null)."""
@@ -64,6 +71,7 @@ _K_ADMIN_KEY = ActorKind.ADMIN_KEY.value
 _K_TENURE = ActorKind.TENURE.value
 _K_STAFF = ActorKind.VENDOR_STAFF.value
 _VENDOR_ACCESS = ActivityCategory.VENDOR_ACCESS.value
+_SUBJECT = TargetRelation.SUBJECT.value
 
 
 @lru_cache(maxsize=4096)
@@ -146,6 +154,13 @@ def compliance_row(obj: JSON, tenure_key_id: str | None = None) -> ActivityRow:
             if value and isinstance(value, str):
                 target_type, target_id = label, value
                 break
+    if category == _VENDOR_ACCESS and not found:
+        # Staff access is always listed with what it touched (or the organization), so the
+        # subject's page and the org-wide staff-access view find it through its targets.
+        org = obj.get("organization_id")
+        found = ((_SUBJECT, target_type or "resource", target_id, None, None),) if target_id else (
+            ((_SUBJECT, "organization", org, None, None),) if isinstance(org, str) and org
+            else ())
     ws = obj.get("workspace_id")
     return (event_id, occurred, kind, actor_id, email.lower() if email else None, action,
             category, target_type, target_id, ws if isinstance(ws, str) else None, credential,
