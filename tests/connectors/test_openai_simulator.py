@@ -118,8 +118,25 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
         again = run_source(app, "openai")
         assert again.status is RunStatus.COMPLETE
         assert sorted(audit_ids(app)) == truth(sim)  # nothing duplicated
-        # Incremental: the second run reads only the overlap, one page.
-        assert sum(1 for r in sim.requests if r.path == AUDIT) - audit_requests == 1
+        # Incremental: the second run reads only the overlap, one page per stream (the
+        # organization's events and the tenant-scoped ones, each with its own cursor).
+        assert sum(1 for r in sim.requests if r.path == AUDIT) - audit_requests == 2
+        with app.engine.connect() as conn:
+            cursors = dict(conn.execute(sa.select(schema.sync_cursors.c.stream,
+                                                  schema.sync_cursors.c.cursor)).all())
+            tenant = set(conn.execute(sa.select(schema.activities.c.action).where(
+                schema.activities.c.action.like("tenant.%"))).scalars())
+            assigned = conn.execute(
+                sa.select(schema.activity_targets.c.target_id,
+                          schema.activity_targets.c.relation)
+                .join(schema.activities, sa.and_(
+                    schema.activities.c.external_id == schema.activity_targets.c.external_id,
+                    schema.activities.c.occurred_at == schema.activity_targets.c.occurred_at))
+                .where(schema.activities.c.action == "role.assignment.created")).all()
+        assert {"audit_logs", "audit_logs_tenant"} <= set(cursors)
+        assert cursors["audit_logs"] != cursors["audit_logs_tenant"]
+        assert tenant == {e["type"] for e in state.audit if e["type"].startswith("tenant.")}
+        assert {r for r in assigned if r[1] == "subject"}  # the grantee is kept
         assert sim.mutations() == []  # a sync never writes to the vendor
     finally:
         app.close()

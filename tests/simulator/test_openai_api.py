@@ -187,3 +187,27 @@ def test_anthropic_files_are_identical_with_or_without_openai(tmp_path: Path) ->
     assert {p["platform"] for p in mixed} == {"anthropic", "openai"}
     generate(tmp_path / "c", Options(people=30, seed=9, anchor=AS_OF, openai=True))
     assert digest(tmp_path / "b", "openai.json") == digest(tmp_path / "c", "openai.json")
+
+
+def test_tenant_events_only_with_tenant_only_and_never_mixed(sim: SimulatorServer,
+                                                             client: httpx.Client) -> None:
+    log = oai(sim).audit
+    tenant = {e["id"] for e in log if e["type"].startswith("tenant.")}
+    assert tenant  # the generated log has tenant-scoped events
+    plain = {e["id"] for e in collect(client, f"{ORG}/audit_logs")}
+    scoped = {e["id"] for e in collect(client, f"{ORG}/audit_logs", tenant_only="true")}
+    assert plain == {e["id"] for e in log} - tenant
+    assert scoped == tenant
+    one = client.get(f"{ORG}/audit_logs", params={
+        "tenant_only": "true", "event_types[]": ["tenant.user.removed"]}).json()
+    assert {e["type"] for e in one["data"]} == {"tenant.user.removed"}
+    for params in ({"tenant_only": "true", "event_types[]": ["tenant.user.removed",
+                                                              "login.succeeded"]},
+                   {"event_types[]": ["tenant.user.removed"]},
+                   {"tenant_only": "maybe"}):
+        resp = client.get(f"{ORG}/audit_logs", params=params)
+        assert resp.status_code == 400, params
+        assert resp.json()["error"]["type"] == "invalid_request_error"
+    assignment = next(e for e in log if e["type"] == "role.assignment.created")
+    assert {"principal_id", "principal_type", "resource_id", "resource_type"} <= set(
+        assignment["details"])

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from tenure.cli.output import console
+from tenure.cli.output import OutputFormat, render
 from tenure.cli.state import state
-from tenure.model import ActivityCategory
+from tenure.model import ActivityCategory, ActorKind
 from tenure.services.activity_views import IdentityChange, identity_changes
 
-
-class ReportFormat(StrEnum):
-    """How ``activity`` reports."""
-
-    TEXT = "text"
-    JSON = "json"
+COLUMNS = ("when", "source", "event", "by", "affected", "role")
 
 
 def _as_dict(c: IdentityChange) -> dict[str, object]:
-    return {"occurred_at": c.occurred_at.isoformat(), "source": c.source, "action": c.action,
+    event = c.action + (" (vendor staff access)"
+                        if c.category is ActivityCategory.VENDOR_ACCESS else "")
+    by = c.actor + (" [Tenure]" if c.by_tenure and c.actor_kind is not ActorKind.TENURE
+                    else "")
+    affected = (f"{c.relation.value.replace('_', ' ')}: {c.target_type} "
+                f"{c.target_email or c.target_id or ''}").strip()
+    return {"when": c.occurred_at.strftime("%Y-%m-%d %H:%M"), "event": event, "by": by,
+            "affected": affected,
+            "occurred_at": c.occurred_at.isoformat(), "source": c.source, "action": c.action,
             "category": c.category.value, "actor_kind": c.actor_kind.value,
             "actor_id": c.actor_id, "actor_email": c.actor_email,
             "credential_id": c.credential_id, "accountable": c.accountable,
@@ -46,8 +46,8 @@ def activity(
         "--days", min=1, max=3650, help="How many days back.")] = 90,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000,
                                        help="At most this many rows.")] = 200,
-    fmt: Annotated[ReportFormat, typer.Option(
-        "--format", "-f", help="Output format: text or json.")] = ReportFormat.TEXT,
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="Output format: table, json or csv.")] = OutputFormat.TABLE,
 ) -> None:
     """Identity changes from the activity feeds: who acted (and who answers for the key that
     acted), what was granted, removed or changed, and to whom; Tenure's own changes marked."""
@@ -60,23 +60,8 @@ def activity(
             conn, source=source, target_ids=ids, emails=emails,
             category=ActivityCategory.VENDOR_ACCESS if vendor_access else None,
             since=app.now() - timedelta(days=days), limit=limit)
-    if fmt is ReportFormat.JSON:
-        typer.echo(json.dumps([_as_dict(c) for c in changes], indent=2))
-        return
-    out = console()
-    if not changes:
-        out.print("no identity changes recorded for that selection")
-        return
-    table = Table("When (UTC)", "Source", "Event", "By", "Affected", "Role")
-    for c in changes:
-        by = c.actor + (" [Tenure]" if c.by_tenure and "Tenure" not in c.actor else "")
-        affected = f"{c.relation.value.replace('_', ' ')}: {c.target_type} " \
-                   f"{c.target_email or c.target_id or ''}"
-        event = c.action + (" (vendor staff access)" if c.category is
-                            ActivityCategory.VENDOR_ACCESS else "")
-        table.add_row(c.occurred_at.strftime("%Y-%m-%d %H:%M"), c.source, event, by,
-                      affected, c.role or "")
-    out.print(table)
+    render([_as_dict(c) for c in changes], COLUMNS, fmt, title="Identity changes",
+           empty="no identity changes recorded for that selection")
 
 
 def register(app: typer.Typer) -> None:

@@ -206,6 +206,9 @@ def prune_activities(app: App, *, before: date | None = None,
             if removed != result.rows:  # the write lock makes this impossible; be sure
                 raise RetentionError(f"counted {result.rows} rows before {cutoff} but "
                                      f"deleted {removed}; nothing was removed, try again")
+        # The targets of removed events go with them (they name whom the events affected).
+        conn.execute(sa.text("DELETE FROM activity_targets WHERE occurred_at < :cutoff")
+                     .bindparams(_CUTOFF), {"cutoff": _instant(cutoff)})
         payload = {k: v for k, v in result.as_dict().items()
                    if k not in {"dry_run", "ledger_seq"}}
         entry = ledger.append(conn, kind=LEDGER_KIND, actor=app.actor, now=app.now(),
