@@ -109,7 +109,8 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
 
 def test_revocation_actions_against_the_simulator(database_url: str, sim: SimulatorServer,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    app = sim_app(database_url, sim, monkeypatch)
+    # Tenure is told the id of its own Admin key: its changes come back as Tenure's.
+    app = sim_app(database_url, sim, monkeypatch, admin_key_id=sim.admin_key_id)
     config = app.settings.source("claude")
     assert isinstance(config, AnthropicConfig)
     try:
@@ -139,6 +140,47 @@ def test_revocation_actions_against_the_simulator(database_url: str, sim: Simula
         assert status == "archived"
         assert {"org_user_deleted", "scoped_api_key_updated"} <= actions_seen
         assert sorted(stored_activity_ids(database_url)) == sorted(truth(sim))
+        with app.engine.connect() as conn:
+            removal = conn.execute(
+                sa.select(schema.activities.c.actor_kind, schema.activities.c.actor_id,
+                          schema.activity_targets.c.target_id,
+                          schema.activity_targets.c.target_email)
+                .join(schema.activity_targets, sa.and_(
+                    schema.activity_targets.c.external_id == schema.activities.c.external_id,
+                    schema.activity_targets.c.occurred_at == schema.activities.c.occurred_at))
+                .where(schema.activities.c.action == "org_user_deleted",
+                       schema.activity_targets.c.target_id == victim)).one()
+        assert tuple(removal) == ("tenure", sim.admin_key_id, victim,
+                                  removal.target_email)
+        assert removal.target_email  # deleted_user_email is kept
+    finally:
+        app.close()
+
+
+def test_feed_actors_targets_and_claude_code_keys(sqlite_url: str, sim: SimulatorServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    app = sim_app(sqlite_url, sim, monkeypatch)
+    a, t = schema.activities, schema.activity_targets
+    try:
+        result = run_source(app, "claude")
+        assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
+        with app.engine.connect() as conn:
+            kinds = set(conn.execute(sa.select(a.c.actor_kind).distinct()).scalars())
+            staff = conn.execute(sa.select(a.c.category, a.c.actor_id).where(
+                a.c.actor_kind == "vendor_staff").distinct()).all()
+            grouped = conn.execute(sa.select(sa.func.count()).select_from(t).where(
+                t.c.target_type == "account")).scalar_one()
+            cc_keys = set(conn.execute(sa.select(a.c.actor_id).where(
+                a.c.action == "claude_code_usage", a.c.actor_kind == "api_key")).scalars())
+        assert {"user", "admin_key", "service_account", "scim", "vendor_staff", "system",
+                "unauthenticated"} <= kinds
+        assert staff == [("vendor_access", "anthropic")]
+        assert grouped >= 1  # group_member_added: one target per member
+        steady = next(d for d in sim.scenario.directory
+                      if d["type"] == "api_actor" and d.get("api_key_id"))
+        assert cc_keys == {steady["api_key_id"], None}  # resolved, and one left unresolved
+        assert result.notes["claude_code_unresolved_keys"] == {
+            "retired-ci-key": "no active key has this name"}
     finally:
         app.close()
 

@@ -54,7 +54,8 @@ def evaluate(base_url: str, admin_key: str, scenario_dir: Path,
             while True:
                 body = c.get("/v1/organizations/usage_report/claude_code",
                              params=query).raise_for_status().json()
-                cc_emails |= {r["actor"]["email_address"].lower() for r in body["data"]}
+                cc_emails |= {r["actor"]["email_address"].lower() for r in body["data"]
+                              if r["actor"]["type"] == "user_actor"}
                 if not body["has_more"]:
                     break
                 query["page"] = body["next_page"]

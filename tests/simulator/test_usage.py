@@ -102,7 +102,10 @@ def test_claude_code(client: httpx.Client, sim: SimulatorServer) -> None:
     assert {"num_sessions", "lines_of_code", "commits_by_claude_code",
             "pull_requests_by_claude_code"} <= set(first["core_metrics"])
     assert first["model_breakdown"][0]["estimated_cost"]["currency"] == "USD"
-    emails = [r["actor"]["email_address"] for r in records]
+    emails = [r["actor"]["email_address"] for r in records if r["actor"]["type"] == "user_actor"]
     assert len(emails) == len(set(emails))
+    keys = [r["actor"] for r in records if r["actor"]["type"] == "api_actor"]
+    assert keys  # API-key actors are named by key name only
+    assert all(set(k) == {"type", "api_key_name"} for k in keys)
     assert client.get(path).status_code == 400
     del sim

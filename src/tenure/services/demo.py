@@ -44,6 +44,7 @@ type = "anthropic"
 base_url = "{base_url}"
 api_key_env = "{admin_env}"
 compliance_api_key_env = "{compliance_env}"
+admin_key_id = "{admin_key_id}"
 """
 
 
@@ -97,7 +98,8 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
         config = directory / "tenure.toml"
         config.write_text(CONFIG.format(db=(directory / "tenure.db").resolve().as_posix(),
                                         base_url=sim.base_url, admin_env=ADMIN_ENV,
-                                        compliance_env=COMPLIANCE_ENV), encoding="utf-8")
+                                        compliance_env=COMPLIANCE_ENV,
+                                        admin_key_id=sim.admin_key_id), encoding="utf-8")
         evidence.keygen(directory / "evidence.key")
         app = App(settings=load_settings(config), clock=Clock(), actor="demo")
         try:

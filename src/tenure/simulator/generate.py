@@ -124,6 +124,16 @@ def _directory(org: Org) -> list[dict[str, Any]]:
     for i in range(8):
         directory.append({"type": "unauthenticated_user_actor",
                           "unauthenticated_email_address": f"unknown{i}@mailbox.example"})
+    # Claude Code analytics names API-key actors by key name only (vendor-apis.md §2.3): one
+    # key in steady use under its own name, and a name no listed key has any more.
+    if org.kind == "console":
+        steady = next((k for k in org.keys if k.status == "active" and k.usage_to == -1
+                       and k.spike_day is None and k.usage_from is not None), None)
+        if steady is not None:
+            directory.append({"type": "api_actor", "api_key_id": steady.id,
+                              "api_key_name": steady.name, "claude_code_from": steady.usage_from})
+        directory.append({"type": "api_actor", "api_key_name": "retired-ci-key",
+                          "claude_code_from": -60, "claude_code_to": -30})
     # One of each non-human actor type of the feed (vendor-apis-nhi.md §6.1).
     rng = random.Random(f"directory:{org.org_id}")
     directory += [
@@ -345,6 +355,7 @@ def _stream(writer: EventWriter, org: Org, rng: random.Random, anchor: datetime,
             writer.event(ts, kind, ref, extra)
         usage_rows += _usage_day(writer, org, rng, day)
         _claude_code_day(writer, org, rng, anchor.date(), day)
+        _claude_code_keys_day(writer, directory, day)
     return usage_rows
 
 
@@ -383,6 +394,21 @@ def _usage_day(writer: EventWriter, org: Org, rng: random.Random, day: int) -> i
                       volume // 5, rng.randint(0, 3)))
         rows += 1
     return rows
+
+
+def _claude_code_keys_day(writer: EventWriter, directory: list[dict[str, Any]],
+                          day: int) -> None:
+    """Claude Code rows of the API-key actors (no randomness: the rest is unchanged)."""
+    for ref, actor in enumerate(directory):
+        if actor["type"] != "api_actor" or "claude_code_from" not in actor:
+            continue
+        if not actor["claude_code_from"] <= day <= actor.get("claude_code_to", -1):
+            continue
+        sessions = 1 + (day % 3)
+        tokens = sessions * 9_000
+        writer.claude_code((day, ref, 1, sessions, sessions * 40, sessions * 9, 0, 0,
+                            sessions * 3, 0, 0, tokens, tokens // 3, tokens // 10,
+                            tokens // 20, tokens // 900))
 
 
 def _claude_code_day(writer: EventWriter, org: Org, rng: random.Random, today: date,

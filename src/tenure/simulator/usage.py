@@ -186,9 +186,13 @@ def claude_code_report(state: OrgState, q: dict[str, list[str]],
     data = []
     for (_, actor, terminal, sessions, added, removed, commits, prs, acc, rej, model,
          tin, tout, tcr, tcc, cost) in rows[:limit]:
+        entry = directory[actor]
         data.append({
             "date": f"{day.isoformat()}T00:00:00Z",
-            "actor": {"type": "user_actor", "email_address": directory[actor]["email_address"]},
+            # Claude Code names API-key actors by key name, users by email (§2.3).
+            "actor": ({"type": "api_actor", "api_key_name": entry["api_key_name"]}
+                      if entry["type"] == "api_actor"
+                      else {"type": "user_actor", "email_address": entry["email_address"]}),
             "organization_id": org.get("id"), "customer_type": customer,
             "terminal_type": TERMINALS[terminal % len(TERMINALS)],
             "core_metrics": {"num_sessions": sessions,
