@@ -6,8 +6,8 @@ feed). Activities stored before this revision have no targets; a full re-sync
 (``tenure sync --full``) re-reads the lookback and fills them in (activities dedup, targets are
 added).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import tenure.store.types
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
