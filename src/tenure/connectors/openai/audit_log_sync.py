@@ -14,11 +14,11 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
 from tenure.connectors.base import Batch, Note, SyncContext, SyncItem
-from tenure.connectors.http import ApiError, HttpClient, Page, paginate
+from tenure.connectors.http import ApiError, HttpClient, Page, openai_list_pages
 from tenure.connectors.incremental import DescendingGuard, Window, next_window
 from tenure.connectors.openai import audit_log
 from tenure.connectors.openai.config import OpenAIConfig
-from tenure.connectors.openai.fetch import AUDIT_LOGS, LIST_PAGING, unix
+from tenure.connectors.openai.fetch import AUDIT_LOGS, unix
 from tenure.connectors.pages import raw_page, transform_page
 from tenure.model import Activity, Gap
 
@@ -38,7 +38,7 @@ def audit_log_pages(client: HttpClient, page_size: int, start: datetime | None,
     if tenant_only:
         params.append(("tenant_only", "true"))
     params.append(("limit", page_size))
-    return paginate(client, AUDIT_LOGS, params, paging=LIST_PAGING, start=after)
+    return openai_list_pages(client, AUDIT_LOGS, params, start=after)
 
 
 class AuditLogStream:
