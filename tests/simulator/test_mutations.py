@@ -79,8 +79,10 @@ def test_role_update(fresh_sim: SimulatorServer) -> None:
         assert resp.json()["role"] == "user"
         activity = _latest(c, fresh_sim)
         assert activity["type"] == "claude_user_role_updated"
-        assert activity["updates"][0] == {"type": "role", "previous_value": "developer",
-                                          "current_value": "user"}
+        # Rev J fields (vendor-apis-nhi.md §6.2).
+        assert (activity["user_id"], activity["previous_role"], activity["current_role"]) == (
+            dev["id"], "developer", "user")
+        assert activity["user_email"] == dev["email"]
         assert c.post(f"/v1/organizations/users/{dev['id']}",
                       json={"role": "admin"}).status_code == 400
         assert c.post(f"/v1/organizations/users/{dev['id']}", json={}).status_code == 400
