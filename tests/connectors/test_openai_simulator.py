@@ -214,7 +214,11 @@ def test_a_refused_bracket_filter_is_read_unfiltered(
         first = run_source(app, "openai")
         assert first.status is RunStatus.PARTIAL, first.error
         assert "audit_logs_filter" in first.notes
-        assert len(audit_ids(app)) == 40
+        tenant = {e["id"] for e in oai(sim).audit if e["type"].startswith("tenant.")}
+        # Two pages of the organization's stream stayed; the tenant stream, with its own
+        # cursor, was read in full all the same.
+        assert len(set(audit_ids(app)) - tenant) == 40
+        assert tenant & set(audit_ids(app))
         sim.set_faults(FaultConfig())
         result = run_source(app, "openai")
         assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
@@ -241,18 +245,20 @@ def test_resume_after_a_failure_at_every_audit_page(
         shutil.copy(sqlite_template, tmp_path / name)
         return f"sqlite:///{tmp_path / name}"
 
+    # The organization's stream alone (the tenant stream has its own test below).
+    organization = sorted(i for i in truth(sim) if i not in _tenant_ids(sim))
     baseline = sim_app(fresh("baseline.db"), sim, monkeypatch, page_size=page,
-                       usage=False)
+                       usage=False, tenant_audit_logs=False)
     try:
         assert _sync(baseline).status is RunStatus.COMPLETE
     finally:
         baseline.close()
     numbers = [r.number for r in sim.requests if r.path == AUDIT]
-    assert len(numbers) == len(truth(sim)) // page + 1
+    assert len(numbers) == len(organization) // page + 1
     for k, number in enumerate(numbers, start=1):
         sim.set_faults(FaultConfig(fail_requests=frozenset({number})))
         app = sim_app(fresh(f"resume{k}.db"), sim, monkeypatch, page_size=page,
-                      max_retries=0, usage=False)
+                      max_retries=0, usage=False, tenant_audit_logs=False)
         try:
             first = _sync(app)
             assert first.status is RunStatus.PARTIAL, (k, first.error)
@@ -262,9 +268,49 @@ def test_resume_after_a_failure_at_every_audit_page(
             sim.set_faults(FaultConfig())
             second = _sync(app)
             assert second.status is RunStatus.COMPLETE, (k, second.error)
-            assert sorted(audit_ids(app)) == truth(sim), k
+            assert sorted(audit_ids(app)) == organization, k
         finally:
             app.close()
+
+
+def _tenant_ids(sim: SimulatorServer) -> set[str]:
+    return {e["id"] for e in oai(sim).audit if e["type"].startswith("tenant.")}
+
+
+def test_the_tenant_stream_fails_and_resumes_on_its_own(
+    tmp_path: Path, sqlite_template: Path, sim: SimulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failed tenant_only request is a Gap for that stream only: the organization's events
+    are all stored, and the next run reads the tenant events from their own cursor."""
+    def fresh(name: str) -> str:
+        shutil.copy(sqlite_template, tmp_path / name)
+        return f"sqlite:///{tmp_path / name}"
+
+    sim.set_faults(FaultConfig())  # numbers requests from 1 again
+    probe = sim_app(fresh("probe.db"), sim, monkeypatch, usage=False)
+    try:
+        assert _sync(probe).status is RunStatus.COMPLETE
+    finally:
+        probe.close()
+    tenant_requests = frozenset(r.number for r in sim.requests
+                                if r.path == AUDIT and "tenant_only=true" in r.query)
+    assert tenant_requests
+    assert all("tenant_only" not in r.query for r in sim.requests
+               if r.path == AUDIT and r.number not in tenant_requests)
+    sim.set_faults(FaultConfig(fail_requests=tenant_requests))
+    app = sim_app(fresh("store.db"), sim, monkeypatch, usage=False, max_retries=0)
+    try:
+        first = _sync(app)
+        assert first.status is RunStatus.PARTIAL, first.error
+        assert [g.record_type for g in first.gaps] == ["activity"]
+        assert set(audit_ids(app)) == set(truth(sim)) - _tenant_ids(sim)
+        sim.set_faults(FaultConfig())
+        again = _sync(app)
+        assert again.status is RunStatus.COMPLETE, (again.error, again.gaps)
+        assert sorted(audit_ids(app)) == truth(sim)
+    finally:
+        app.close()
 
 
 def test_cli_sync_with_faults_shows_retries_and_gaps_and_no_secret(
