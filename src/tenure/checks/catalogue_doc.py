@@ -79,6 +79,15 @@ admin_roles = ["admin", "owner"]
   `account@scope_type:scope_id:role`, key id). `privileged-without-purpose` wants a current one;
   `access-past-purpose` reports grants and keys whose recorded purpose expired or whose
   project/workspace was archived, with no current purpose beside it.
+- **Over-active admins** count the `admin` category of the activity rollups: roles,
+  membership, groups, invites, keys and secrets, workspaces/projects, service accounts,
+  federation, Claude Code agents (`ccr_agent_*`), service keys, capability grants and invite
+  links (`org_capability_grant_*`, `org_invite_link_*`), settings. Changes an Admin key or API
+  key made with no account named (Anthropic `admin_api_key_actor`, an OpenAI bare key) count for
+  the person who answers for the key — its owner or creator in the inventory, or the user whose
+  `admin_api_key_created` event created it — read from the `key_actor` rollups by a join; the
+  finding's evidence says how many came `via_keys`. Changes made through Tenure's own configured
+  Admin key (actor `tenure`) never count.
 - **Medians**: the usage-spike baseline median is computed in SQL (window functions, portable);
   the over-active admin's "median of the other admins" is computed over one aggregated row per
   admin in Python (no portable SQL form; tens of rows, not millions).
