@@ -6,8 +6,8 @@ feed). Activities stored before this revision have no targets; a full re-sync
 (``tenure sync --full``) re-reads the lookback and fills them in (activities dedup, targets are
 added).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import tenure.store.types
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
