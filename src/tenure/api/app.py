@@ -13,7 +13,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from tenure import __version__
-from tenure.api import health
+from tenure.api import docs, health
+from tenure.api.contract import install_contract
 from tenure.api.scim import scim_router
 from tenure.api.scim.errors import install_error_handlers
 from tenure.services.context import App
@@ -29,7 +30,7 @@ def create_app(app: App) -> FastAPI:
         yield
 
     api = FastAPI(title="Tenure", version=__version__, lifespan=lifespan,
-                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   description="Identity governance for AI platforms. SCIM 2.0 receiver at "
                   "/scim/v2 (bearer token from `tenure scim token create`); REST API under /api "
                   "(Authorization: Bearer token from `tenure tokens create`, or the web "
@@ -39,4 +40,6 @@ def create_app(app: App) -> FastAPI:
     api.include_router(health.router)
     api.include_router(scim_router())
     install_web(api, app)
+    api.include_router(docs.router)
+    install_contract(api)
     return api

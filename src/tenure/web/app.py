@@ -28,6 +28,7 @@ _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/sv
 # No inline script or style anywhere, nothing from another origin.
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+_DOCS_CSP = _CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 def session_secret(app: App) -> str:
@@ -61,10 +62,11 @@ def install_web(api: FastAPI, app: App) -> None:
     async def security_headers(request: Request,
                                call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
-        # /api/docs is FastAPI's Swagger UI, loaded from a CDN; every other page is
-        # self-contained and gets the strict policy.
-        if not request.url.path.startswith(("/scim/", "/api/docs")):
-            response.headers.setdefault("Content-Security-Policy", _CSP)
+        # Every page is self-contained and gets the strict policy; Swagger UI (/api/docs,
+        # served from this server) also sets style attributes from its scripts.
+        if not request.url.path.startswith("/scim/"):
+            response.headers.setdefault("Content-Security-Policy", _DOCS_CSP
+                                        if request.url.path.startswith("/api/docs") else _CSP)
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

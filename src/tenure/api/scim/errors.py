@@ -82,6 +82,11 @@ async def _on_request_validation(request: Request, exc: Exception) -> Response:
 
 async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        from tenure.api.contract import allowed_methods
+
+        headers = dict(exc.headers or {})
+        exc.headers = {**headers, "Allow": allowed_methods(request, headers.get("Allow", ""))}
     if not _is_scim(request):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=exc.headers)
