@@ -114,7 +114,8 @@ PAGES: dict[tuple[str, str], tuple[Build, dict[str, Any]]] = {
 }
 # Sign-in plumbing and public endpoints: not object routes, tested in test_auth/test_oidc.
 PUBLIC = {("GET", "/api/health"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
-          ("GET", "/login/oidc"), ("GET", "/login/oidc/callback"), ("GET", "/static/{name}")}
+          ("GET", "/login/oidc"), ("GET", "/login/oidc/callback"), ("GET", "/static/{name}"),
+          ("GET", "/api/docs"), ("GET", "/api/docs/assets/{name}")}
 
 
 def test_matrix_covers_every_route(served: Org) -> None:
