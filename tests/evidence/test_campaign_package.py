@@ -83,7 +83,10 @@ def test_a_decision_edited_in_the_table_fails_export_and_verify(
     from tenure.store import schema
 
     app, cid = reviewed
-    assert svc.verify_ledger(app).ok
+    closed = svc.verify_ledger(app)
+    assert closed.ok
+    assert closed.checkpoints  # closing the campaign cut a checkpoint automatically
+    assert closed.unsigned_tail == 0
     d = schema.review_decisions
     with app.engine.begin() as conn:  # no key needed: a plain UPDATE
         first = conn.execute(sa.select(d.c.id).where(d.c.campaign_id == cid)

@@ -189,3 +189,28 @@ def test_a_raw_page_copied_under_a_new_locator_is_detected(eapp: App) -> None:
     assert "page=forged" in problem
     assert "under this locator and hash" in problem
     assert hashlib.sha256(b"").hexdigest() not in problem
+
+
+def test_automatic_checkpoints_follow_growth_and_skip_without_a_key(
+    eapp: App, database_url: str
+) -> None:
+    from tenure.config import DatabaseConfig, Settings
+    from tests.conftest import make_app
+
+    append(eapp, 3)
+    first = svc.auto_checkpoint(eapp)
+    assert first is not None
+    assert first.tree_size == 3
+    assert svc.auto_checkpoint(eapp) is None  # nothing new since
+    append(eapp, 1)
+    second = svc.auto_checkpoint(eapp)
+    assert second is not None
+    assert second.tree_size == 4
+    assert svc.verify_ledger(eapp).unsigned_tail == 0
+    unsigned = make_app(database_url, Settings(database=DatabaseConfig(url=database_url)))
+    assert svc.auto_checkpoint(unsigned) is None  # no key configured: nothing to sign with
+    # a ledger that does not verify is logged, not raised: the triggering work stays done
+    with eapp.engine.begin() as conn:
+        conn.execute(LE.update().where(LE.c.seq == 2).values(actor="mallory"))
+    append(eapp, 1)
+    assert svc.auto_checkpoint(eapp) is None
