@@ -214,3 +214,17 @@ def test_automatic_checkpoints_follow_growth_and_skip_without_a_key(
         conn.execute(LE.update().where(LE.c.seq == 2).values(actor="mallory"))
     append(eapp, 1)
     assert svc.auto_checkpoint(eapp) is None
+
+
+def test_an_sql_entry_that_a_later_append_chains_onto_is_still_detected(eapp: App) -> None:
+    append(eapp, 2)
+    seq = sql_append(eapp)  # e.g. a forged approval slipped in between two real appends
+    append(eapp, 2)  # Tenure chains onto it and signs its own entries
+    report = svc.verify_ledger(eapp)
+    assert not report.ok
+    assert [(i.seq, i.problem) for i in report.issues] == [(seq, Problem.UNSIGNED)]
+    # and no checkpoint will be signed over it
+    import pytest
+
+    with pytest.raises(svc.EvidenceError, match="refusing to sign"):
+        svc.create_checkpoint(eapp)

@@ -2,10 +2,10 @@
 
 Two things a hash chain alone cannot show, because anyone with SQL access can compute it:
 
-- **An entry that did not come through the ledger API.** The ledger signs the newest entry of
-  every append with the instance's Ed25519 key (message below); the chain covers the entries
-  before it. An entry inserted straight into SQL, even with a correct chain hash, carries no
-  valid signature, and neither does anything chained after it that was not signed again.
+- **An entry that did not come through the ledger API.** The ledger signs every entry it
+  appends with the instance's Ed25519 key (message below). An entry inserted straight into
+  SQL, even with a correct chain hash, carries no valid signature — also when a legitimate
+  append later chains onto it.
 - **The newest entries deleted.** Deleting from the end leaves a valid chain. So when an
   append commits, the ledger writes a signed *head record* — the newest seq and entry hash —
   to a file outside the database (``[evidence] head_file``, default ``ledger-head.json`` next
@@ -130,11 +130,15 @@ class LedgerSeal:
             self._key = self._load_key()
         return self._key
 
-    def sign_entry(self, conn: sa.Connection, seq: int, entry_hash: str, ts: datetime) -> str:
-        """The signature of the newest entry of an append; its head is written at commit."""
+    def sign_entry(self, seq: int, entry_hash: str) -> str:
+        """The signature of one appended entry."""
+        return signature_text(self.key, entry_message(seq, entry_hash))
+
+    def pending_head(self, conn: sa.Connection, seq: int, entry_hash: str,
+                     ts: datetime) -> None:
+        """Note the newest entry of an append: its head record is written at commit."""
         if self.head_file is not None:
             conn.info[_PENDING] = (self, seq, entry_hash, ts)
-        return signature_text(self.key, entry_message(seq, entry_hash))
 
     def write_head(self, seq: int, entry_hash: str, ts: datetime) -> None:
         """Replace the head record atomically (owner-only)."""

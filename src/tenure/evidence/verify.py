@@ -188,8 +188,9 @@ class Verifier:
     ) -> None:
         self.report = VerifyReport()
         self._trusted = trusted or {}
-        self._last_signed = 0  # the newest entry with a valid signature
-        self._signed_seen = False
+        self._signed_seen = False  # a validly signed entry was seen (signatures are in use)
+        self._before_signed = 0  # the last unsigned entry before the first signed one
+        self._unsigned_runs: list[list[int]] = []  # unsigned [first, last] after that
         self._head = head
         self._head_seen = False
         if head is not None:
@@ -264,15 +265,23 @@ class Verifier:
             else:
                 reasons.append((Problem.CHANGED, "prev_hash does not link to the entry "
                                 "before it"))
-        if e.signature is not None:
+        signed = False
+        if e.signature is not None and self._trusted:
+            problem = signature_problem(e.signature, entry_message(e.seq, e.entry_hash),
+                                        self._trusted)
+            if problem is not None:
+                reasons.append((Problem.BAD_SIGNATURE, f"entry signature: {problem}"))
+            signed = problem is None
+        elif e.signature is not None:
+            signed = True  # cannot be checked without a trusted key (warned at the end)
+        if signed:
             self._signed_seen = True
-            if self._trusted:
-                problem = signature_problem(e.signature, entry_message(e.seq, e.entry_hash),
-                                            self._trusted)
-                if problem is not None:
-                    reasons.append((Problem.BAD_SIGNATURE, f"entry signature: {problem}"))
-                elif self_ok:
-                    self._last_signed = e.seq
+        elif not self._signed_seen:
+            self._before_signed = e.seq
+        elif self._unsigned_runs and self._unsigned_runs[-1][1] == e.seq - 1:
+            self._unsigned_runs[-1][1] = e.seq
+        else:
+            self._unsigned_runs.append([e.seq, e.seq])
         if self._head is not None and e.seq == self._head[1].seq:
             self._head_seen = True
             if e.entry_hash != self._head[1].entry_hash:
@@ -354,19 +363,23 @@ class Verifier:
                 f"unsigned tail: {rep.unsigned_tail} entr{'y' if rep.unsigned_tail == 1 else 'ies'}"
                 f" after seq {checkpointed} {'is' if rep.unsigned_tail == 1 else 'are'} not yet "
                 "covered by a signed checkpoint (`tenure evidence checkpoint`)")
-        covered = max(checkpointed, self._last_signed)
-        if covered < size and (self._signed_seen or self._last_signed):
-            first = covered + 1
-            self._issue(Issue(Problem.UNSIGNED, f"entries {first}..{size} carry no valid "
-                              "signature and no signed entry or checkpoint after them covers "
-                              "them: they were not appended through the ledger (written "
-                              "straight into the database?)", seq=first))
-        elif covered < size and not self._trusted:
+        for first, last in self._unsigned_runs:
+            if last <= checkpointed:
+                continue  # a valid checkpoint signed over them
+            first = max(first, checkpointed + 1)
+            span = f"entry {first}" if first == last else f"entries {first}..{last}"
+            self._issue(Issue(Problem.UNSIGNED, f"{span} carr{'ies' if first == last else 'y'}"
+                              " no valid signature while the entries around are signed: not "
+                              "appended through the ledger (written straight into the "
+                              "database?)", seq=first))
+        if self._signed_seen and not self._trusted:
             rep.warnings.append("entry signatures were not checked: no trusted key (configure "
                                 "the signing key or pass --key)")
-        elif covered < size:
-            rep.warnings.append(f"entries {covered + 1}..{size} are not signed (written without "
-                                "a configured signing key)")
+        if self._before_signed > checkpointed:
+            rep.warnings.append(
+                f"entries {checkpointed + 1}..{self._before_signed} are not signed (written "
+                "before entry signatures, or without a configured signing key) and no signed "
+                "checkpoint covers them")
         if self._head is not None and not self._head_seen:
             label, record = self._head
             missing = f"{size + 1}..{record.seq}" if record.seq > size + 1 else str(record.seq)

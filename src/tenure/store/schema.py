@@ -332,8 +332,8 @@ ledger_entries = sa.Table(
     sa.Column("payload_hash", sa.String(64), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("entry_hash", sa.String(64), nullable=False),
-    # "KEYID:BASE64" Ed25519 signature over the entry's seq and hash, on the newest entry of
-    # each append (the chain covers the ones before it); NULL when no key was configured
+    # "KEYID:BASE64" Ed25519 signature over the entry's seq and hash (tenure.evidence.sealing);
+    # NULL when written before signatures or without a configured key
     sa.Column("signature", sa.Text()),
     sa.Index(None, "kind"),
 )

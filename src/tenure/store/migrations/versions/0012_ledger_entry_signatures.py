@@ -1,4 +1,4 @@
-"""ledger entries carry an Ed25519 signature (the newest entry of each append)
+"""ledger entries carry an Ed25519 signature
 
 An entry inserted straight into the database has no valid signature; entries written before
 this revision are unsigned and are judged by the checkpoints that cover them.
