@@ -93,7 +93,7 @@ def served(org: App, tmp_path: Path) -> Iterator[Org]:  # noqa: F811
                                      task_owner="secops@corp.io", task_days=7)
     add_web_users(org, [(ADMIN, Role.ADMIN), (ADMIN2, Role.ADMIN), (AUDITOR, Role.AUDITOR),
                         (REVIEWER, Role.REVIEWER), (OTHER, Role.REVIEWER)], PASSWORD)
-    tokens = {email: user_token(org, email) for email in (ADMIN, AUDITOR, REVIEWER)}
+    tokens = {email: user_token(org, email) for email in (ADMIN, AUDITOR, REVIEWER, OTHER)}
     api = create_app(org)
     return Org(org, api, campaign_id, own.id, foreign.id,
               ("account", foreign.source, foreign.subject_id), finding.id, plan.id,

@@ -13,8 +13,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import user_token
-
 from .conftest import ADMIN, AUDITOR, ORIGIN, OTHER, REVIEWER, Org, all_routes, sign_in
 
 ANON = "anonymous"
@@ -109,7 +107,7 @@ PAGES: dict[tuple[str, str], tuple[Build, dict[str, Any]]] = {
                                   EVERYONE),
     # someone else's token (not even an admin revokes it from their own account page)
     ("POST", "/account/tokens/{token_id}/revoke"): (lambda o: (
-        f"/account/tokens/{user_token(o.app, OTHER, 'reviewer').split('_')[2]}/revoke",
+        f"/account/tokens/{o.tokens[OTHER].split('_')[2]}/revoke",
         {"data": {}}), {"admin": HIDDEN_404, "auditor": HIDDEN_404, "reviewer": HIDDEN_404}),
 }
 # Sign-in plumbing and public endpoints: not object routes, tested in test_auth/test_oidc.

@@ -149,10 +149,11 @@ def append_many(
         prev = e_hash
     seal = seal_of(conn)
     if seal is not None:
-        # every entry is signed: a signature on the newest alone would also cover an entry
-        # someone slipped in straight before this append (it chains onto the table's head)
-        entries = [replace(e, signature=seal.sign_entry(e.seq, e.entry_hash)) for e in entries]
-        seal.pending_head(conn, entries[-1].seq, entries[-1].entry_hash, entries[-1].ts)
+        # one signature over this append's range, on its newest entry (sealing.py)
+        last = entries[-1]
+        entries[-1] = replace(last, signature=seal.sign_append(entries[0].seq, last.seq,
+                                                               last.entry_hash))
+        seal.pending_head(conn, last.seq, last.entry_hash, last.ts)
     conn.execute(table.insert(), [
         {"seq": e.seq, "ts": e.ts, "actor": e.actor, "kind": e.kind, "subject": e.subject,
          "payload": e.payload, "payload_hash": e.payload_hash, "prev_hash": e.prev_hash,

@@ -2,20 +2,24 @@
 
 Two things a hash chain alone cannot show, because anyone with SQL access can compute it:
 
-- **An entry that did not come through the ledger API.** The ledger signs every entry it
-  appends with the instance's Ed25519 key (message below). An entry inserted straight into
-  SQL, even with a correct chain hash, carries no valid signature — also when a legitimate
-  append later chains onto it.
+- **An entry that did not come through the ledger API.** Each append is signed with the
+  instance's Ed25519 key: its newest entry carries a signature over the append's *range*
+  (first and last seq) and the newest hash, which through the chain covers exactly the entries
+  that append wrote. An entry inserted straight into SQL, even with a correct chain hash, is in
+  no signed range — also when a legitimate append later chains onto it (that append's range
+  starts after it). One signature per append keeps bulk appends cheap.
 - **The newest entries deleted.** Deleting from the end leaves a valid chain. So when an
   append commits, the ledger writes a signed *head record* — the newest seq and entry hash —
   to a file outside the database (``[evidence] head_file``, default ``ledger-head.json`` next
   to the signing key; owner-only). ``verify`` requires the ledger to still contain that entry.
 
-Signed entry message (UTF-8, one field per line, ending with a newline)::
+Signed append message (UTF-8, one field per line, ending with a newline), stored on the
+append's newest entry as ``FIRST:KEYID:BASE64``::
 
-    tenure-ledger-entry-v1
-    <seq>
-    <entry_hash>
+    tenure-ledger-append-v1
+    <first seq of the append>
+    <seq of its newest entry>
+    <entry_hash of its newest entry>
 
 The head record signs ``tenure-ledger-head-v1\\n<seq>\\n<entry_hash>\\n<ts>\\n``.
 The head record is written in the commit hook, while the append lock is still held, right
@@ -44,9 +48,17 @@ _PENDING = "tenure_ledger_pending_head"
 HEAD_FORMAT = "tenure-ledger-head-v1"
 
 
-def entry_message(seq: int, entry_hash: str) -> bytes:
-    """The bytes an entry signature covers."""
-    return f"tenure-ledger-entry-v1\n{seq}\n{entry_hash}\n".encode()
+def append_message(first: int, seq: int, entry_hash: str) -> bytes:
+    """The bytes an append's signature covers (entries ``first``..``seq``)."""
+    return f"tenure-ledger-append-v1\n{first}\n{seq}\n{entry_hash}\n".encode()
+
+
+def parse_signature(text: str) -> tuple[int, str] | None:
+    """(first seq, ``KEYID:BASE64``) of a stored append signature; None when malformed."""
+    first, _, rest = text.partition(":")
+    if not first.isdigit() or not rest:
+        return None
+    return int(first), rest
 
 
 def head_message(seq: int, entry_hash: str, ts: datetime) -> bytes:
@@ -130,9 +142,9 @@ class LedgerSeal:
             self._key = self._load_key()
         return self._key
 
-    def sign_entry(self, seq: int, entry_hash: str) -> str:
-        """The signature of one appended entry."""
-        return signature_text(self.key, entry_message(seq, entry_hash))
+    def sign_append(self, first: int, seq: int, entry_hash: str) -> str:
+        """The stored signature of an append of entries ``first``..``seq``."""
+        return f"{first}:" + signature_text(self.key, append_message(first, seq, entry_hash))
 
     def pending_head(self, conn: sa.Connection, seq: int, entry_hash: str,
                      ts: datetime) -> None:

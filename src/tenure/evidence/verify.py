@@ -21,7 +21,13 @@ from tenure.evidence.checkpoint import signature_problem as checkpoint_problem
 from tenure.evidence.keys import PublicKey
 from tenure.evidence.ledger import GENESIS_HASH, LedgerEntry, entry_hash, sha256_hex
 from tenure.evidence.rawpages import RawPagesResult
-from tenure.evidence.sealing import HeadRecord, entry_message, head_message, signature_problem
+from tenure.evidence.sealing import (
+    HeadRecord,
+    append_message,
+    head_message,
+    parse_signature,
+    signature_problem,
+)
 
 _RECENT_WINDOW = 65_536  # hashes remembered to tell "reordered" from "inserted"
 MAX_LISTED = 200  # issues kept for the report; the count stays exact
@@ -188,9 +194,10 @@ class Verifier:
     ) -> None:
         self.report = VerifyReport()
         self._trusted = trusted or {}
-        self._signed_seen = False  # a validly signed entry was seen (signatures are in use)
-        self._before_signed = 0  # the last unsigned entry before the first signed one
-        self._unsigned_runs: list[list[int]] = []  # unsigned [first, last] after that
+        self._signed_seen = False  # a validly signed append was seen (signatures are in use)
+        self._before_signed = 0  # the last unsigned entry before the first signed append
+        self._open_run: list[int] | None = None  # entries [first, last] no append signed yet
+        self._unsigned_runs: list[tuple[int, int]] = []  # in no signed append, after that
         self._head = head
         self._head_seen = False
         if head is not None:
@@ -265,23 +272,7 @@ class Verifier:
             else:
                 reasons.append((Problem.CHANGED, "prev_hash does not link to the entry "
                                 "before it"))
-        signed = False
-        if e.signature is not None and self._trusted:
-            problem = signature_problem(e.signature, entry_message(e.seq, e.entry_hash),
-                                        self._trusted)
-            if problem is not None:
-                reasons.append((Problem.BAD_SIGNATURE, f"entry signature: {problem}"))
-            signed = problem is None
-        elif e.signature is not None:
-            signed = True  # cannot be checked without a trusted key (warned at the end)
-        if signed:
-            self._signed_seen = True
-        elif not self._signed_seen:
-            self._before_signed = e.seq
-        elif self._unsigned_runs and self._unsigned_runs[-1][1] == e.seq - 1:
-            self._unsigned_runs[-1][1] = e.seq
-        else:
-            self._unsigned_runs.append([e.seq, e.seq])
+        self._track_signature(e, reasons)
         if self._head is not None and e.seq == self._head[1].seq:
             self._head_seen = True
             if e.entry_hash != self._head[1].entry_hash:
@@ -309,6 +300,33 @@ class Verifier:
             while self._pending and self._pending[0][1].tree_size <= self._tree.size:
                 label, cp = self._pending.pop(0)
                 self._check_at_size(label, cp, e)
+
+    def _track_signature(self, e: LedgerEntry, reasons: list[tuple[Problem, str]]) -> None:
+        """Which entries a valid append signature covers (the rest end up unsigned)."""
+        run = self._open_run
+        self._open_run = [run[0] if run else e.seq, e.seq]
+        if e.signature is None:
+            return
+        parsed = parse_signature(e.signature)
+        if parsed is None or parsed[0] > e.seq:
+            reasons.append((Problem.BAD_SIGNATURE, "entry signature is malformed"))
+            return
+        first, text = parsed
+        if self._trusted:
+            problem = signature_problem(text, append_message(first, e.seq, e.entry_hash),
+                                        self._trusted)
+            if problem is not None:
+                reasons.append((Problem.BAD_SIGNATURE, f"append signature: {problem}"))
+                return
+        # entries first..e.seq are this append's; anything before first in the open run is not
+        start = self._open_run[0]
+        if start < first:
+            if self._signed_seen:
+                self._unsigned_runs.append((start, first - 1))
+            else:
+                self._before_signed = first - 1
+        self._open_run = None
+        self._signed_seen = True
 
     def _check_at_size(self, label: str, cp: Checkpoint, last: LedgerEntry | None) -> None:
         if any(c.label == label for c in self.report.checkpoints):
@@ -363,6 +381,12 @@ class Verifier:
                 f"unsigned tail: {rep.unsigned_tail} entr{'y' if rep.unsigned_tail == 1 else 'ies'}"
                 f" after seq {checkpointed} {'is' if rep.unsigned_tail == 1 else 'are'} not yet "
                 "covered by a signed checkpoint (`tenure evidence checkpoint`)")
+        if self._open_run is not None:
+            if self._signed_seen:
+                self._unsigned_runs.append((self._open_run[0], self._open_run[1]))
+            else:
+                self._before_signed = self._open_run[1]
+            self._open_run = None
         for first, last in self._unsigned_runs:
             if last <= checkpointed:
                 continue  # a valid checkpoint signed over them
