@@ -84,6 +84,16 @@ PAGES: dict[tuple[str, str], tuple[Build, dict[str, Any]]] = {
     ("GET", "/items/{item_id}"): (lambda o: (f"/items/{_item(o)}", {}), FOREIGN_READ),
     ("GET", "/subjects/{kind}"): (lambda o: (_subject(o), {}), FOREIGN_READ),
     ("GET", "/findings"): (lambda o: ("/findings", {}), READ_ALL),
+    ("GET", "/findings/{finding_id}"): (lambda o: (f"/findings/{o.finding_id}", {}), READ_ALL),
+    ("POST", "/findings/mute"): (lambda o: ("/findings/mute", {"data": {
+        "finding_id": o.finding_id, "reason": "accepted", "until": "2026-12-31"}}),
+        ADMIN_WRITE),
+    ("GET", "/dashboard"): (lambda o: ("/dashboard", {}), EVERYONE),
+    ("GET", "/people"): (lambda o: ("/people", {}), READ_ALL),
+    ("GET", "/accounts"): (lambda o: ("/accounts", {}), READ_ALL),
+    ("GET", "/keys"): (lambda o: ("/keys", {}), READ_ALL),
+    ("GET", "/workspaces"): (lambda o: ("/workspaces", {}), READ_ALL),
+    ("GET", "/activity"): (lambda o: ("/activity", {}), READ_ALL),
     ("POST", "/findings/{finding_id}/mute"): (lambda o: (
         f"/findings/{o.finding_id}/mute", {"data": {"reason": "accepted",
                                                     "until": "2026-12-31"}}), ADMIN_WRITE),

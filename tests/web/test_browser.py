@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tenure.services import reviews
-from tests.browsing import Watch, screenshot, violations
+from tests.browsing import Watch, horizontal_overflow, screenshot, violations
 
 from .browser_server import serving, sign_in
 from .conftest import ADMIN, PASSWORD, REVIEWER, Org
@@ -83,17 +83,50 @@ def test_admin_pages_in_the_browser(served: Org, server: str, page: Page) -> Non
     watch = Watch(page)
     sign_in(page, server, ADMIN, PASSWORD)
     problems: list[str] = []
+    assert page.url.endswith("/dashboard")
+    assert page.locator("#severity-cards .stat").count() == 5
+    assert page.locator("#trend-chart svg").count() == 1
+    assert "Checks last ran" in page.inner_text("#checks-freshness")
+    problems += violations(page)
+    screenshot(page, "web/dashboard-admin.png")
     for name, path in (("campaign", f"/campaigns/{served.campaign_id}"),
                        ("campaigns", "/campaigns"),
-                       ("findings", "/findings"), ("plans", "/plans"),
+                       ("findings", "/findings"), ("finding", f"/findings/{served.finding_id}"),
+                       ("plans", "/plans"),
                        ("plan", f"/plans/{served.plan_id}"), ("sources", "/sources"),
-                       ("evidence", "/evidence"), ("tokens", "/account/tokens")):
+                       ("evidence", "/evidence"), ("tokens", "/account/tokens"),
+                       ("people", "/people"),
+                       ("accounts", "/accounts"), ("keys", "/keys"),
+                       ("workspaces", "/workspaces"), ("activity", "/activity")):
         response = page.goto(server + path)
         assert response is not None
         assert response.ok, path
         assert page.inner_text("h1")
         problems += violations(page)
         screenshot(page, f"web/{name}.png")
+    # Inventory: search narrows, the CSV is the same list.
+    page.goto(f"{server}/people?q=alice")
+    assert page.locator("#inventory tbody tr").count() == 1
+    assert "Alice" in page.inner_text("#inventory")
+    with page.expect_download() as download:
+        page.click("#csv-link")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("name,email,status")
+    assert len(text.splitlines()) == 2
+    # The findings page: summary counts, names and plain words, a page per finding.
+    page.goto(f"{server}/findings")
+    assert page.locator("#finding-summary .stat").count() >= 1
+    assert page.locator("#findings li.item .why").count() >= 1
+    page.goto(f"{server}/findings/{served.finding_id}")
+    assert page.locator("#finding-history tbody tr").count() >= 1
+    # 390 px: the dashboard and the findings page scroll only down.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path, name in (("/dashboard", "dashboard-390"), ("/findings", "findings-390"),
+                       ("/keys", "keys-390")):
+        page.goto(server + path)
+        assert horizontal_overflow(page) == 0, path
+        screenshot(page, f"web/{name}.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
     # Approve the plan as a second person (the planner was planner@corp.io).
     page.goto(f"{server}/plans/{served.plan_id}")
     with page.expect_navigation():

@@ -70,9 +70,10 @@ def label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def describe(check_id: str, evidence: Mapping[str, Any]) -> str:
-    """The evidence of one finding in plain words."""
-    sentence = SENTENCES.get(check_id)
+def describe(check_id: str, evidence: Mapping[str, Any], status: str = "fail") -> str:
+    """The evidence of one finding in plain words (a ``manual`` or ``error`` result carries
+    its reason, not the check's facts)."""
+    sentence = SENTENCES.get(check_id) if status == "fail" else None
     if sentence is not None:
         return sentence(evidence)
     return "; ".join(f"{label(k)}: {_g(evidence, k, '—')}" for k in evidence)

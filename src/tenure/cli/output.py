@@ -84,6 +84,15 @@ class SafeConsole(Console):
                       **kwargs)
 
 
+def _csv_cell(value: Any) -> str:
+    # Structured values (evidence, lists) are JSON in CSV, never Python's repr.
+    if isinstance(value, Mapping) or (isinstance(value, list | tuple) and any(
+            isinstance(v, Mapping | list | tuple) for v in value)):
+        return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, date) else str(v),
+                          sort_keys=True, ensure_ascii=False)
+    return _cell(value)
+
+
 def console(stderr: bool = False) -> Console:
     """A console that does not wrap JSON/CSV, stays plain when not a terminal and never passes
     a terminal control from data through."""
@@ -108,7 +117,7 @@ def render(
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(keys)
         for row in rows:
-            writer.writerow([neutralize_cell(redact_text(csv_safe(_cell(row.get(k)))))
+            writer.writerow([neutralize_cell(redact_text(csv_safe(_csv_cell(row.get(k)))))
                              for k in keys])
         sys.stdout.write(buffer.getvalue())
         return

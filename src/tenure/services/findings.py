@@ -147,8 +147,11 @@ def persist_outcomes(
     return summary
 
 
-def run_checks(app: App, *, only: Sequence[str] = ()) -> RunSummary:
-    """Evaluate the catalogue (or the ``only`` ids) as of the clock and update findings."""
+def run_checks(app: App, *, only: Sequence[str] = (), trigger: str = "manual") -> RunSummary:
+    """Evaluate the catalogue (or the ``only`` ids) as of the clock and update findings.
+
+    Every run is a ``checks.run`` ledger entry (what triggered it: ``manual``, ``sync:NAME``,
+    ``apply:PLAN``, ``close:CAMPAIGN``), which is how pages say when checks last ran."""
     started = time.perf_counter()
     checks = catalogue(app)
     validate_overrides(checks, app.settings.checks)
@@ -164,6 +167,10 @@ def run_checks(app: App, *, only: Sequence[str] = ()) -> RunSummary:
         outcomes = evaluate_checks(conn, checks, now=now, states=states,
                                    overrides=app.settings.checks)
         summary = persist_outcomes(conn, outcomes, now=now, actor=app.actor, wall=app.wall())
+        ledger.append(conn, kind="checks.run", actor=app.actor, now=app.wall(), subject=None,
+                      payload={"trigger": trigger, "checks": len(checks),
+                               "opened": len(summary.opened),
+                               "resolved": len(summary.resolved), "as_of": now})
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -242,8 +242,10 @@ def remind(app: App, campaign_id: str) -> ReminderReport:
 def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
     """Close a campaign and produce its revocation plan."""
     from tenure.services.evidence import auto_checkpoint
+    from tenure.services.findings import run_checks
 
     with app.engine.begin() as conn:
         closed = closing.close(conn, campaign_id, now=app.wall(), actor=app.actor, force=force)
+    run_checks(app, trigger=f"close:{campaign_id}")
     auto_checkpoint(app)
     return closed

@@ -148,6 +148,11 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
         for source in sorted({s.target.source for s in plan.steps if s.call is not None}):
             run_source(app, source)
             report.resynced.append(source)
+    if report.calls:
+        # The revoked access must stop failing its checks now (findings resolve).
+        from tenure.services.findings import run_checks
+
+        run_checks(app, trigger=f"apply:{plan.id}")
     auto_checkpoint(app)
     return report
 

@@ -295,7 +295,14 @@ def sync_sources(
     wanted = list(names) or [s.name for s in app.settings.sources]
     for name in wanted:
         app.settings.source(name)  # fail before any run when a name is unknown
-    return [run_source(app, name, options=options, progress=progress) for name in wanted]
+    results = [run_source(app, name, options=options, progress=progress) for name in wanted]
+    if any(r.status is not RunStatus.FAILED for r in results):
+        # What changed on the platforms changes the findings: re-evaluate now, not when
+        # someone remembers to run the checks.
+        from tenure.services.findings import run_checks
+
+        run_checks(app, trigger="sync:" + ",".join(r.source for r in results))
+    return results
 
 
 def last_runs(conn: sa.Connection) -> dict[str, dict[str, Any]]:

@@ -18,7 +18,15 @@ from tenure.errors import Conflict, Forbidden, NotFound, TenureError
 from tenure.services.context import App
 from tenure.web import oidc
 from tenure.web.auth import LoginRequired, Principal, identify
-from tenure.web.pages import account, evidence_pages, governance, login, operations, reviews
+from tenure.web.pages import (
+    account,
+    evidence_pages,
+    governance,
+    home,
+    login,
+    operations,
+    reviews,
+)
 from tenure.web.ratelimit import LoginLimiter
 from tenure.web.render import environment, render
 
@@ -113,7 +121,7 @@ def install_web(api: FastAPI, app: App) -> None:
         return FileResponse(path, media_type=_STATIC_TYPES[path.suffix],
                             headers={"Cache-Control": "max-age=3600"})
 
-    for module in (login, reviews, governance, operations, evidence_pages, account):
+    for module in (login, reviews, home, governance, operations, evidence_pages, account):
         api.include_router(module.router)
     api.include_router(oidc.router)
     for router_module in (api_reviews, api_governance, api_operations):

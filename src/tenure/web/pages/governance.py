@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tenure.checks.base import Severity
-from tenure.services import findings, reviews, web_views
+from tenure.services import dashboard, finding_views, findings, reviews, web_views
 from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_form, require_page, tenure_app
 from tenure.web.render import flash, render
 
@@ -38,16 +38,49 @@ def findings_page(request: Request, check: Annotated[str | None, Query(max_lengt
                   source: Annotated[str | None, Query(max_length=128)] = None,
                   status: Annotated[str, Query(max_length=16)] = "open",
                   offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    """Findings with filters, most severe first."""
+    """Findings with filters, most severe first: names beside ids, evidence in words,
+    counts by check and severity, when checks last ran, bulk mute."""
     principal = require_page(request, READ_ALL)
     app = tenure_app(request)
     rows = findings.list_findings(app, finding_filter(check, severity, source, status))
-    return render(request, "findings.html", principal,
-                  page=web_views.paginate(rows, PAGE, offset),
+    page = web_views.paginate(rows, PAGE, offset)
+    page = web_views.Page(finding_views.readable(app, page.rows), page.total, page.limit,
+                          page.offset)
+    return render(request, "findings.html", principal, page=page,
+                  summary=finding_views.summarise(rows), checks_run=dashboard.checks_last_run(app),
                   filters={"check": check or "", "severity": severity or "",
                            "source": source or "", "status": status},
                   severities=[s.value for s in Severity], statuses=list(FINDING_STATUSES),
                   checks=sorted(c.id for c in findings.catalogue(app)))
+
+
+@router.get("/findings/{finding_id}")
+def finding_page(request: Request, finding_id: str) -> Response:
+    """One finding: subject by name, evidence in words and as recorded, remediation,
+    frameworks, and its history (opened, changed, muted, resolved)."""
+    principal = require_page(request, READ_ALL)
+    app = tenure_app(request)
+    found, entries = finding_views.history(app, finding_id)
+    return render(request, "finding.html", principal, f=found, entries=entries,
+                  checks_run=dashboard.checks_last_run(app))
+
+
+@router.post("/findings/mute")
+async def mute_selected(request: Request) -> Response:
+    """Mute the selected findings with one reason until one date."""
+    principal = await require_form(request, ADMIN_ONLY)
+    form = await request.form()
+    ids = [v for v in form.getlist("finding_id") if isinstance(v, str) and v][:500]
+    back = str(form.get("back") or "/findings")
+    back = back if back.startswith("/") and not back.startswith("//") else "/findings"
+    if not ids:
+        flash(request, "Select at least one finding.", "error")
+        return RedirectResponse(back, status_code=303)
+    until = parse_until(str(form.get("until") or ""))
+    finding_views.mute_many(acting(request, principal), ids,
+                            reason=str(form.get("reason") or ""), until=until)
+    flash(request, f"Muted {len(ids)} finding(s) until {until.date().isoformat()}.")
+    return RedirectResponse(back, status_code=303)
 
 
 def parse_until(text: str) -> datetime:

@@ -31,10 +31,9 @@ _ACTION_WORDS = {BulkAction.ACCEPT: "accepted the recommendation", BulkAction.KE
 
 @router.get("/")
 def home(request: Request) -> Response:
-    """The queue for deciders, campaigns for auditors."""
-    principal = require_page(request, EVERYONE)
-    return RedirectResponse("/campaigns" if principal.role is Role.AUDITOR else "/queue",
-                            status_code=303)
+    """Everyone lands on their dashboard."""
+    require_page(request, EVERYONE)
+    return RedirectResponse("/dashboard", status_code=303)
 
 
 def _choice(value: str | None, allowed: Sequence[str], name: str) -> str | None:
