@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint types pytest clean
+.PHONY: demo test lint types pytest clean cli-docs
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -36,6 +36,10 @@ types: $(VENV)/.dev-installed
 
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make cli-docs: regenerate docs/cli.md from the CLI itself (tests/meta checks it is complete)
+cli-docs: $(VENV)/.installed
+	$(BIN)/python -m tenure.cli.docgen > docs/cli.md
 
 clean:
 	rm -rf $(VENV) demo .mypy_cache .ruff_cache .pytest_cache

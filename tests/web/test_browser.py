@@ -40,9 +40,15 @@ def test_reviewer_decides_in_the_browser(served: Org, server: str, page: Page) -
     item = next(i for i in reviews.items(served.app, served.campaign_id)
                 if i.id == served.own_item)
     sign_in(page, server, REVIEWER, PASSWORD)
+    assert page.url.endswith("/dashboard")  # the reviewer's home: their queue in numbers
+    assert "waiting for you" in page.inner_text("#my-pending")
+    problems = violations(page)
+    screenshot(page, "web/dashboard-reviewer.png")
+    with page.expect_navigation():
+        page.click("#my-pending a")
     assert page.url.endswith("/queue")
     assert page.locator("li.item").count() >= 1
-    problems = violations(page)
+    problems += violations(page)
     screenshot(page, "web/queue.png")
     _reveal(page, item.id)
     page.check(f"#pick-{item.id}")

@@ -61,7 +61,8 @@ def test_reviewer_flow(campaign: tuple[PlantedOrg, str, str], page: Page) -> Non
     watch = Watch(page)
     problems: list[str] = []
     sign_in(page, base, REVIEWER, PASSWORD)
-    assert page.url.endswith("/queue")
+    assert page.url.endswith("/dashboard")
+    page.goto(f"{base}/queue")
     problems += violations(page)
     screenshot(page, "web/review-queue.png")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from tenure import __version__
+from tenure.cli.output import set_wide
 from tenure.cli.state import CliState
 from tenure.clock import parse_instant
 from tenure.errors import TenureError
@@ -51,6 +53,15 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class LogLevel(StrEnum):
+    """Logging levels for ``--log-level``."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -60,25 +71,30 @@ def root(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Evaluate as of this UTC date or time (ISO 8601); the clock every "
         "check uses.")] = None,
-    log_level: Annotated[str, typer.Option(
-        "--log-level", help="DEBUG, INFO, WARNING or ERROR.")] = "WARNING",
+    log_level: Annotated[LogLevel, typer.Option(
+        "--log-level", case_sensitive=False, help="How much to log.")] = LogLevel.WARNING,
+    wide: Annotated[bool, typer.Option(
+        "--wide", help="Tables show every column (default: the ones that fit 80 "
+        "columns; JSON and CSV always carry everything).")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     """Global options shared by every command."""
-    configure_logging(log_level)
+    configure_logging(str(log_level))
     try:
         when = parse_instant(as_of) if as_of else None
     except ValueError as exc:
         raise typer.BadParameter(f"{as_of!r}: {exc}", param_hint="--as-of") from None
-    ctx.obj = CliState(config=config, as_of=when)
+    ctx.obj = CliState(config=config, as_of=when, wide=wide)
+    set_wide(wide)
 
 
 def _register() -> None:
-    from tenure.cli import identity, sources
+    from tenure.cli import identity, inventory, sources
 
     sources.register(app)
     identity.register(app)
+    inventory.register(app)
     from tenure.cli import simulator
     simulator.register(app)
     from tenure.cli import findings

@@ -45,7 +45,7 @@ findings_app = typer.Typer(help="Run the checks and list findings; mute with a r
                            invoke_without_command=True)
 policy_app = typer.Typer(help="Custom YAML policies.", no_args_is_help=True)
 
-_COLUMNS = ["id", "severity", "status", "check", "source", "subject", "muted"]
+_COLUMNS = ["id", "severity", "check", "subject", "status", "source", "muted"]
 
 
 @findings_app.callback()

@@ -10,6 +10,7 @@ import typer
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
 from tenure.identity import link_identity
+from tenure.model import ChangeKind, PersonStatus
 from tenure.services.inventory import list_accounts, list_changes, list_people
 
 FormatOption = Annotated[OutputFormat, typer.Option(
@@ -21,14 +22,15 @@ identity_app = typer.Typer(help="Link platform accounts to people by hand.",
 
 def people(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(
-        "--status", help="Only people with this status (active or terminated).")] = None,
+    status: Annotated[PersonStatus | None, typer.Option(
+        "--status", help="Only people with this status.")] = None,
     include_removed: Annotated[bool, typer.Option(
         "--include-removed", help="Include people no longer in the identity source.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List people from the identity sources, with the platform accounts each holds."""
-    rows = [asdict(p) for p in list_people(state(ctx).app(), status=status,
+    rows = [asdict(p) for p in list_people(state(ctx).app(),
+                                           status=str(status) if status else None,
                                            include_removed=include_removed)]
     render(rows, ["email", "name", "status", "department", "title", "manager_email",
                   "end_date", "accounts"], fmt, title="People", empty="no people (sync an "
@@ -55,13 +57,13 @@ def accounts(
 
 def changes(
     ctx: typer.Context,
-    kind: Annotated[str | None, typer.Option(
-        "--kind", help="joiner, mover, leaver, rehire, updated or removed.")] = None,
+    kind: Annotated[ChangeKind | None, typer.Option(
+        "--kind", help="Only changes of this kind.")] = None,
     person: Annotated[str | None, typer.Option("--person", help="Only this email.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Show the joiner / mover / leaver history recorded from identity imports."""
-    rows = list_changes(state(ctx).app(), kind=kind, person=person)
+    rows = list_changes(state(ctx).app(), kind=str(kind) if kind else None, person=person)
     render(rows, ["observed_at", "person_email", "kind", "field", "old_value", "new_value",
                   "source"], fmt, title="Identity changes", empty="no changes recorded")
 

@@ -8,6 +8,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -99,11 +100,33 @@ def console(stderr: bool = False) -> Console:
     return SafeConsole(stderr=stderr, soft_wrap=True, highlight=False)
 
 
+# Per invocation (set by the root callback from ``--wide``), not process-wide state.
+_WIDE: ContextVar[bool] = ContextVar("tenure_cli_wide", default=False)
+
+
+def set_wide(flag: bool) -> None:
+    """Show every table column for this invocation (``tenure --wide``)."""
+    _WIDE.set(flag)
+
+
+def _wide_requested() -> bool:
+    return _WIDE.get()
+
+
+def _is_id(column: str) -> bool:
+    return column in ("id", "sha256", "hash") or column.endswith(("_id", "_hash"))
+
+
 def render(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: OutputFormat,
     *, title: str | None = None, empty: str = "nothing to show",
+    wide: Sequence[str] = (), limit: int | None = None,
 ) -> None:
-    """Print ``rows`` in ``fmt``; JSON and CSV carry every column, tables the listed ones."""
+    """Print ``rows`` in ``fmt``; JSON and CSV carry every column, tables the listed ones.
+
+    Tables fit 80 columns: ids are never truncated or wrapped (copy them whole), other
+    cells wrap; the ``wide`` columns show only with ``tenure --wide``. With ``limit`` a
+    table shows that many rows and says how many more ``--format json|csv`` would list."""
     if fmt is OutputFormat.JSON:
         text = json.dumps([{k: _plain(v) for k, v in r.items()} for r in rows], indent=2,
                           default=str)
@@ -125,10 +148,39 @@ def render(
     if not rows:
         out.print(f"[dim]{empty}[/dim]")
         return
-    table = Table(title=terminal_safe(title) if title else None, show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "))
-    for row in rows:
+    everything = _wide_requested()
+    shown = [c for c in columns if c not in wide or everything]
+    listed = rows if limit is None else rows[:limit]
+    longest = {c: max([len(_cell(r.get(c))) for r in listed] + [len(c)]) for c in shown}
+
+    def need(column: str) -> int:
+        whole = _is_id(column) or longest[column] <= 16
+        return (longest[column] if whole else min(longest[column], 14)) + 3
+
+    # Fit the terminal: drop trailing columns that are not ids (they stay in --wide, JSON
+    # and CSV) rather than squeezing every cell to a few characters.
+    while not everything and len(shown) > 2 and sum(map(need, shown)) > out.width:
+        droppable = [c for c in shown[2:] if not _is_id(c)]
+        if not droppable:
+            break
+        shown.remove(droppable[-1])
+    table = Table(title=terminal_safe(title) if title else None, show_lines=False,
+                  pad_edge=False, collapse_padding=True)
+    for column in shown:
+        if _is_id(column) or longest[column] <= 16:
+            # Ids whole (to copy them), and short values (dates, statuses, counts) unbroken.
+            table.add_column(column.replace("_", " "), no_wrap=True,
+                             min_width=longest[column])
+        else:
+            table.add_column(column.replace("_", " "), overflow="fold",
+                             min_width=min(longest[column], 14))
+    for row in listed:
         # Text, not str: a value is shown as it is, never read as Rich markup.
-        table.add_row(*(Text(terminal_safe(redact_text(_cell(row.get(c))))) for c in columns))
+        table.add_row(*(Text(terminal_safe(redact_text(_cell(row.get(c))))) for c in shown))
     out.print(table)
+    if len(listed) < len(rows):
+        out.print(f"[dim]… {len(rows) - len(listed)} more; --format json or csv lists all "
+                  f"{len(rows)}[/dim]")
+    hidden = [c for c in columns if c not in shown]
+    if hidden:
+        out.print(f"[dim]more columns with tenure --wide: {', '.join(hidden)}[/dim]")

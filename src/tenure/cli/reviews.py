@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +21,14 @@ from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
 from tenure.services import reviews
 from tenure.services.web_users import Role
+
+
+class ItemStatus(StrEnum):
+    """Where an item stands."""
+
+    PENDING = "pending"
+    DECIDED = "decided"
+
 
 review_app = typer.Typer(help="Usage-based access reviews (certification campaigns).",
                          no_args_is_help=True)
@@ -88,14 +98,22 @@ def create(
                                "stale_sources": population.stale_sources, "items": rows},
                               indent=2))
         return
-    render(rows, ["kind", "subject", "recommendation", "reason", "reviewer"], fmt,
-           title=f"Population ({len(rows)} items)", empty="the scope selects nothing")
     out = console(stderr=True)
-    for warning in population.stale_sources:
-        out.print(f"[yellow]stale data: {warning}[/yellow]")
     verb = "would create" if dry_run else "created"
     out.print(f"{verb} campaign {campaign_id} with {len(rows)} items; population hash "
               f"{population.population_hash}")
+    for warning in population.stale_sources:
+        out.print(f"[yellow]stale data: {warning}[/yellow]")
+    if fmt is OutputFormat.TABLE:
+        by_rec = Counter(r["recommendation"] for r in rows)
+        by_kind = Counter(r["kind"] for r in rows)
+        console().print("recommendations: " + ", ".join(f"{k} {n}" for k, n in
+                                                        by_rec.most_common()) +
+                        "; kinds: " + ", ".join(f"{k} {n}" for k, n in by_kind.most_common()))
+    render(sorted(rows, key=lambda r: r["recommendation"] == "keep"),
+           ["subject", "recommendation", "reason", "reviewer"], fmt,
+           title=f"Population ({len(rows)} items, changes first)", wide=("reviewer",),
+           empty="the scope selects nothing", limit=20 if fmt is OutputFormat.TABLE else None)
 
 
 @review_app.command("list")
@@ -134,19 +152,20 @@ def items_(
     campaign_id: Annotated[str, typer.Argument(help="Campaign id.")],
     reviewer: Annotated[str | None, typer.Option(
         "--reviewer", help="Only this reviewer's queue.")] = None,
-    status: Annotated[str | None, typer.Option(
-        "--status", help="pending or decided.")] = None,
+    status: Annotated[ItemStatus | None, typer.Option(
+        "--status", help="Only items with this status.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """List a campaign's items by risk, recommendation and reason first."""
     rows = [asdict(i) for i in reviews.items(state(ctx).app(), campaign_id, reviewer=reviewer,
-                                             status=status)]
+                                             status=str(status) if status else None)]
     if fmt is OutputFormat.TABLE:
         for row in rows:
             row.pop("snapshot")
-    render(rows, ["id", "recommendation", "reason", "kind", "label", "last_activity",
+            row["last_activity"] = (row["last_activity"] or "never")[:10]
+    render(rows, ["id", "recommendation", "label", "reason", "kind", "last_activity",
                   "reviewer", "status", "decision"], fmt, title="Review items",
-           empty="no items")
+           wide=("kind", "last_activity", "reviewer", "decision"), empty="no items")
 
 
 @review_app.command("decide")

@@ -18,6 +18,8 @@ class CliState:
 
     config: str | None = None
     as_of: datetime | None = None
+    wide: bool = False
+    """Tables show every column (``--wide``) instead of the ones that fit 80 columns."""
     _app: App | None = field(default=None, repr=False)
 
     def app(self) -> App:

@@ -134,7 +134,16 @@ def accounts(app: App, *, q: str | None = None, source: str | None = None,
     return Listing(rows, total, limit, offset)
 
 
-KEY_STATUSES = ("active", "inactive", "archived", "expired")
+class KeyStatus(StrEnum):
+    """Key statuses the platforms report."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ARCHIVED = "archived"
+    EXPIRED = "expired"
+
+
+KEY_STATUSES = tuple(k.value for k in KeyStatus)
 
 
 def keys(app: App, *, q: str | None = None, source: str | None = None,
@@ -175,7 +184,14 @@ def keys(app: App, *, q: str | None = None, source: str | None = None,
     return Listing(rows, total, limit, offset)
 
 
-WORKSPACE_STATUSES = ("active", "archived")
+class WorkspaceStatus(StrEnum):
+    """Workspace (project) statuses."""
+
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+WORKSPACE_STATUSES = tuple(w.value for w in WorkspaceStatus)
 
 
 def workspaces(app: App, *, q: str | None = None, source: str | None = None,
@@ -207,21 +223,25 @@ def workspaces(app: App, *, q: str | None = None, source: str | None = None,
 
 
 def admin_activity(app: App, *, q: str | None = None, source: str | None = None,
-                   days: int = 30, limit: int = 50, offset: int = 0) -> Listing:
-    """What admins did (the admin category of the activity feeds): who, what, on which
-    platform, when, and on whom or what when the feed names a target."""
+                   days: int = 30, admin_only: bool = True, limit: int = 50,
+                   offset: int = 0) -> Listing:
+    """What admins did (the admin category of the activity feeds; every category with
+    ``admin_only=False``): who, what, on which platform, when, and on whom or what when the
+    feed names a target."""
     if not 1 <= days <= 3650:
         raise TenureError("days must be between 1 and 3650")
     actor = A.alias("actor")
     since: datetime = app.now() - timedelta(days=days)
     columns = [ACT.c.occurred_at, ACT.c.source, ACT.c.actor_kind, ACT.c.actor_id,
-               sa.func.coalesce(ACT.c.actor_email, actor.c.email).label("actor_email"),
+               sa.func.coalesce(ACT.c.actor_email, actor.c.email, ACT.c.actor_id)
+               .label("actor_email"),
                actor.c.person_email.label("actor_person"), ACT.c.action, ACT.c.target_type,
-               ACT.c.target_id, ACT.c.workspace_id]
+               ACT.c.target_id, ACT.c.workspace_id, ACT.c.category]
     query = (sa.select(*columns)
              .outerjoin(actor, sa.and_(actor.c.source == ACT.c.source,
                                        actor.c.external_id == ACT.c.actor_id))
-             .where(ACT.c.category == "admin", ACT.c.occurred_at > since,
+             .where(ACT.c.category == "admin" if admin_only else sa.true(),
+                    ACT.c.occurred_at > since,
                     ACT.c.occurred_at <= app.now(),
                     _like(q, ACT.c.action, ACT.c.actor_email, actor.c.email, ACT.c.target_id)))
     if source:
