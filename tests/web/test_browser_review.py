@@ -116,6 +116,23 @@ def test_reviewer_flow(campaign: tuple[PlantedOrg, str, str], page: Page) -> Non
                                                                               kept.id])}
     assert after == {orphan.id: "revoke", kept.id: "keep"}
 
+    # A changed decision while the campaign is open: a new record, the old one kept.
+    page.goto(f"{base}/items/{kept.id}")
+    page.click("#change-decision summary")
+    page.check("#change-revoke")
+    page.fill("#change-justification", "the owner says the job moved to another key")
+    with page.expect_navigation():
+        page.click("#record-change")
+    history = page.inner_text("#item-history")
+    assert "decided keep (changed later)" in history
+    assert "decided revoke" in history
+    assert reviews.items(org.app, cid, item_ids=[kept.id])[0].decision == "revoke"
+    records = reviews.decision_history(org.app, kept.id)
+    assert [(r.decision.value, r.current) for r in records] == [("keep", False),
+                                                               ("revoke", True)]
+    problems += violations(page)
+    screenshot(page, "web/review-item-changed.png")
+
     # The keyboard on an item page: r chooses revoke, Enter records, the next item opens.
     page.goto(f"{base}/items/{spike.id}")
     assert "k" in page.inner_text("#key-hint")

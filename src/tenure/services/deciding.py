@@ -17,6 +17,7 @@ from tenure.errors import NotFound
 from tenure.reviews import decisions
 from tenure.reviews.decisions import Decision, DecisionRefused
 from tenure.services.context import App
+from tenure.services.reviews import acting_reviewer
 from tenure.store import schema
 
 ITEMS = schema.review_items
@@ -83,15 +84,18 @@ def overrides(recommended: dict[str, str], action: BulkAction) -> Overrides:
     return Overrides(len(recommended), disagree, revoke_overridden, dict(by_rec))
 
 
-def decide_selection(app: App, item_ids: Sequence[str], *, reviewer: str, action: BulkAction,
-                     justification: str) -> BulkResult:
+def decide_selection(app: App, item_ids: Sequence[str], *, reviewer: str | None = None,
+                     action: BulkAction, justification: str,
+                     allow_change: bool = False) -> BulkResult:
     """Record ``action`` on the reviewer's selected items in one transaction.
 
     ``accept`` records each item's own recommendation (revoke stays revoke); items recommended
     investigate or without a verdict are left pending for the reviewer's own decision. Keeping
     (or reducing) items recommended revoke needs a justification, naming how many disagree.
+    With ``allow_change`` items the reviewer already decided may be decided again while the
+    campaign is open (a new record; the history keeps the earlier one).
     """
-    reviewer = reviewer.strip().lower()
+    reviewer = acting_reviewer(app, reviewer, "deciding review items")
     ids = list(dict.fromkeys(item_ids))
     recommended = _recommendations(app, ids, reviewer)
     counted = overrides(recommended, action)
@@ -116,7 +120,8 @@ def decide_selection(app: App, item_ids: Sequence[str], *, reviewer: str, action
         for decision, group in groups.items():
             advanced += decisions.decide(conn, item_ids=group, reviewer=reviewer,
                                          decision=decision, justification=justification,
-                                         now=app.now(), actor=app.actor)
+                                         now=app.wall(), actor=app.actor,
+                                         allow_change=allow_change)
     return BulkResult({str(d): g for d, g in groups.items()}, pending, counted, advanced)
 
 

@@ -64,6 +64,7 @@ class ItemStory:
     campaign_name: str
     due_at: datetime
     as_of: datetime
+    campaign_open: bool
 
 
 def _weeks(as_of: datetime) -> tuple[date, list[date]]:
@@ -77,7 +78,7 @@ def item_story(app: App, item: ItemRow) -> ItemStory:
     cmp = schema.campaigns
     ad, act, f = schema.activity_daily, schema.activities, schema.findings
     with app.engine.connect() as conn:
-        campaign = conn.execute(sa.select(cmp.c.name, cmp.c.due_at, cmp.c.as_of)
+        campaign = conn.execute(sa.select(cmp.c.name, cmp.c.due_at, cmp.c.as_of, cmp.c.status)
                                 .where(cmp.c.id == item.campaign_id)).one()
         as_of: datetime = campaign.as_of
         start, starts = _weeks(as_of)
@@ -120,7 +121,8 @@ def item_story(app: App, item: ItemRow) -> ItemStory:
         weekly_tokens=list(usage.get("weekly_tokens") or []),
         admin_actions=actions, findings=snap_findings,
         current_findings={str(k): str(v) for k, v in current.items()},
-        campaign_name=campaign.name, due_at=campaign.due_at, as_of=as_of)
+        campaign_name=campaign.name, due_at=campaign.due_at, as_of=as_of,
+        campaign_open=campaign.status == "open")
 
 
 def _principals_of(conn: sa.Connection, item: ItemRow) -> tuple[list[tuple[str, str]],

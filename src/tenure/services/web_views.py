@@ -120,10 +120,14 @@ def item_history(app: App, item_id: str) -> list[dict[str, Any]]:
     """Decisions and reassignments of one item, oldest first."""
     ra = schema.review_assignments
     with app.engine.connect() as conn:
-        decided = [{"at": r["decided_at"], "what": f"decided {r['decision']}",
+        rows = conn.execute(sa.select(DEC).where(DEC.c.item_id == item_id)
+                            .order_by(DEC.c.id)).mappings().all()
+        latest = {r["stage"]: r["id"] for r in rows}
+        # Decisions are append-only: a change of mind is a newer record; the older stays.
+        decided = [{"at": r["decided_at"], "what": f"decided {r['decision']}"
+                    + ("" if latest[r["stage"]] == r["id"] else " (changed later)"),
                     "by": r["reviewer"], "note": r["justification"], "stage": r["stage"]}
-                   for r in conn.execute(sa.select(DEC).where(DEC.c.item_id == item_id)
-                                         ).mappings()]
+                   for r in rows]
         moved = [{"at": r["at"], "what": f"{r['kind']} to {r['to_reviewer']}",
                   "by": r["from_reviewer"], "note": r["reason"], "stage": None}
                  for r in conn.execute(sa.select(ra).where(ra.c.item_id == item_id)

@@ -105,7 +105,8 @@ async def queue_act(request: Request) -> Response:
         return RedirectResponse(back, status_code=303)
     try:
         result = deciding.decide_selection(app, ids, reviewer=principal.email, action=action,
-                                           justification=str(form.get("justification") or ""))
+                                           justification=str(form.get("justification") or ""),
+                                           allow_change=form.get("change") == "1")
     except TenureError as exc:
         if isinstance(exc, NotFound):
             raise
@@ -154,6 +155,8 @@ def item_page(request: Request, item_id: str) -> Response:
                   activity_chart=activity, tokens_chart=tokens, requests_chart=requests,
                   history=web_views.item_history(app, item_id),
                   can_decide=mine and item.status == "pending", next_item=following,
+                  can_change=(mine and item.status == "decided" and story.campaign_open
+                              and item.decided_by == principal.email),
                   decisions=[d.value for d in Decision])
 
 
