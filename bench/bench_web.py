@@ -82,15 +82,27 @@ def main() -> None:
     reviewer_token = web_users.create_token(sign_in(app, REVIEWER, PASSWORD), REVIEWER)[1]
     admin_token = web_users.create_token(admin, ADMIN)[1]
     first = reviews.items(app, campaign_id, reviewer=REVIEWER)[0]
+    finding_id = findings.list_findings(app)[0].id
     pages = {
-        "page /queue (first 50 of the queue)": ("/queue", REVIEWER),
-        "page /queue?offset=9950": ("/queue?offset=9950", REVIEWER),
+        "page /dashboard (reviewer)": ("/dashboard", REVIEWER),
+        "page /dashboard (admin)": ("/dashboard", ADMIN),
+        "page /queue (grouped, first 25 people)": ("/queue", REVIEWER),
+        "page /queue?offset=9950 (grouped)": ("/queue?offset=9950", REVIEWER),
+        "page /queue?recommendation=revoke&has_finding=1": (
+            "/queue?recommendation=revoke&has_finding=1", REVIEWER),
         "page /items/{id}": (f"/items/{first.id}", REVIEWER),
         "page /subjects/{kind}": (f"/subjects/{first.kind}?source={first.source}"
                                   f"&id={first.subject_id}", REVIEWER),
         "page /campaigns": ("/campaigns", ADMIN),
         "page /campaigns/{id}": (f"/campaigns/{campaign_id}", ADMIN),
         "page /findings": ("/findings", ADMIN),
+        "page /findings/{id}": (f"/findings/{finding_id}", ADMIN),
+        "page /people": ("/people", ADMIN),
+        "page /people?q=user1": ("/people?q=user1", ADMIN),
+        "page /accounts": ("/accounts", ADMIN),
+        "page /keys": ("/keys", ADMIN),
+        "page /workspaces": ("/workspaces", ADMIN),
+        "page /activity (admin activity)": ("/activity", ADMIN),
         "page /plans": ("/plans", ADMIN),
         "page /sources": ("/sources", ADMIN),
         "api /api/queue": ("/api/queue", reviewer_token),

@@ -25,13 +25,13 @@ def config(org: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def cli(config: Path, *args: str, when: str = "2026-11-25T12:00:00Z",
-        user: str | None = None) -> object:
-    """Run the CLI; with ``user``, signed in as that reviewer (a token in TENURE_TOKEN)."""
+        user: str | None = None, role: str = "reviewer") -> object:
+    """Run the CLI; with ``user``, signed in as that user (a token in TENURE_TOKEN)."""
     env: dict[str, str | None] = {}
     if user is not None:
         app = open_app(str(config))
         try:
-            env["TENURE_TOKEN"] = user_token(app, user, "reviewer")
+            env["TENURE_TOKEN"] = user_token(app, user, role)
         finally:
             app.close()
     result = CliRunner().invoke(cli_app, ["--config", str(config), "--as-of", when, *args],
@@ -77,7 +77,12 @@ def test_review_commands_end_to_end(config: Path, tmp_path: Path) -> None:
     # the deadline is judged on the wall clock, whatever --as-of says: closing early needs
     # --force
     closed = cli(config, "review", "close", campaign, "--force", "--out", str(plan_file),
-                 "--format", "json", when="2026-12-10T00:00:00Z")
+                 "--format", "json", when="2026-12-10T00:00:00Z", user="ciso@corp.io",
+                 role="admin")
     assert isinstance(closed, dict)
-    assert json.loads(plan_file.read_text()) == closed
     assert {a["subject_id"] for a in closed["actions"]} >= {"user_carol", "user_bob"}
+    # The scripted source cannot revoke: the campaign closes, no plan is stored, and the
+    # reason is given (the planted-organization test stores, approves and applies one).
+    assert closed["plan_id"] is None
+    assert "no revocation support" in closed["plan_problem"]
+    assert not plan_file.exists()

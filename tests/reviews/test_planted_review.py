@@ -3,6 +3,7 @@ reviewers (self-review refused), deadline, close, and the exact revocation plan.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from tenure.reviews.campaigns import CampaignSpec, NoResponse
 from tenure.reviews.decisions import Decision, DecisionRefused
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
-from tenure.services import reviews
+from tenure.services import reviews, revocation
 from tenure.services.context import App
 from tenure.services.findings import run_checks
 from tests.conftest import FIXED_NOW, signed_in
@@ -110,7 +111,7 @@ def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
                             if i.status == "pending") - sum(
         1 for i in items if i.reviewer == "secops@example.com"
         and i.subject_id not in decided)
-    closed = reviews.close(late, campaign_id)
+    closed = reviews.close(signed_in(late, "ciso@example.com", "admin"), campaign_id)
     expected = {s: a for s, a in decided.items() if a == "revoke"}
     for item in items:
         if item.subject_id not in decided and item.recommendation in ("revoke", "reduce"):
@@ -120,3 +121,11 @@ def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
     assert by_decider[first_item.subject_id] == first
     assert all(v == "no-response rule" for k, v in by_decider.items()
                if k != first_item.subject_id)
+
+    # One plan: the close stored the hash-pinned plan `revoke approve/apply` use, with
+    # exactly the outcomes; another admin approves it as is.
+    assert closed.stored_plan_id is not None, closed.plan_problem
+    exported = json.loads(revocation.export_plan(app, closed.stored_plan_id))
+    assert exported["origin"] == f"campaign:{campaign_id}"
+    assert {s["target"]["subject_id"] for s in exported["steps"]} == set(expected)
+    assert reviews.campaign_plans(app, campaign_id)[0]["id"] == closed.stored_plan_id

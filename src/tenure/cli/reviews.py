@@ -260,23 +260,38 @@ def close(
     force: Annotated[bool, typer.Option(
         "--force", help="Close before the deadline although items are undecided.")] = False,
     out_path: Annotated[Path | None, typer.Option(
-        "--out", help="Write the revocation plan (JSON) to this file.")] = None,
+        "--out", help="Write the stored revocation plan file (what `revoke approve` and "
+        "`revoke apply` take) to this file.")] = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Close a campaign: no-response rule, stage outcomes, and the revocation plan."""
-    closed = reviews.close(state(ctx).app(), campaign_id, force=force)
-    document = {"campaign_id": closed.campaign_id, "plan_sha256": closed.plan_hash,
-                "outcomes": closed.outcomes, "actions": closed.plan}
+    app = state(ctx).app()
+    closed = reviews.close(app, campaign_id, force=force)
+    document = {"campaign_id": closed.campaign_id, "outcomes_sha256": closed.plan_hash,
+                "outcomes": closed.outcomes, "actions": closed.plan,
+                "plan_id": closed.stored_plan_id, "plan_problem": closed.plan_problem}
     if out_path is not None:
-        write_private(out_path, json.dumps(document, indent=2, sort_keys=True) + "\n")
+        if closed.stored_plan_id is None:
+            why = closed.plan_problem or "nothing to revoke"
+            console(stderr=True).print(
+                f"no stored plan ({why}); an admin plans it with "
+                f"`tenure revoke plan --from-campaign {campaign_id}`", markup=False)
+        else:
+            # The very plan file `tenure revoke approve/apply` take (version, hash, steps).
+            from tenure.services.revocation import export_plan
+
+            write_private(out_path, export_plan(app, closed.stored_plan_id))
     if fmt is OutputFormat.JSON:
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
         return
     out = console()
     out.print(f"closed {campaign_id}: " + ", ".join(
         f"{k} {v}" for k, v in sorted(closed.outcomes.items())))
+    if closed.stored_plan_id:
+        out.print(f"revocation plan {closed.stored_plan_id} stored: approve it as another "
+                  f"admin with `tenure revoke approve`, then apply")
     render(closed.plan, ["action", "kind", "label", "reason", "decided_by"], fmt,
-           title=f"Revocation plan (sha256 {closed.plan_hash[:16]}…)",
+           title=f"Outcomes to revoke or reduce (sha256 {closed.plan_hash[:16]}…)",
            empty="nothing to revoke")
 
 

@@ -131,6 +131,11 @@ class ClosedCampaign:
     outcomes: dict[str, int]
     plan: list[dict[str, Any]]
     plan_hash: str
+    stored_plan_id: str | None = None
+    """The stored, hash-pinned revocation plan built from the outcomes (what ``revoke
+    approve/apply`` take), when the closer could plan it."""
+    plan_problem: str | None = None
+    """Why no plan was stored (not an admin, a source without revocation support)."""
 
 
 def close(conn: sa.Connection, campaign_id: str, *, now: datetime, actor: str,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from tenure.errors import NotAllowed, NotFound
+from tenure.errors import NotAllowed, NotFound, TenureError
 from tenure.reviews import closing, decisions
 from tenure.reviews.campaigns import CampaignSpec, Population, build_population, create_campaign
 from tenure.reviews.closing import ClosedCampaign, ReminderReport
@@ -243,9 +243,30 @@ def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
     """Close a campaign and produce its revocation plan."""
     from tenure.services.evidence import auto_checkpoint
     from tenure.services.findings import run_checks
+    from tenure.services.revocation import plan_revocation
 
     with app.engine.begin() as conn:
         closed = closing.close(conn, campaign_id, now=app.wall(), actor=app.actor, force=force)
+    if closed.plan:
+        # One plan: the outcomes become the same stored, hash-pinned plan object that
+        # `revoke approve/apply` use (planned by the closing admin, approved by another).
+        try:
+            stored, _ = plan_revocation(app, campaign=campaign_id)
+            closed = replace(closed, stored_plan_id=stored.id)
+        except TenureError as exc:
+            # The campaign is closed either way; an admin plans it later with
+            # `revoke plan --from-campaign` (the reason is shown, never swallowed).
+            closed = replace(closed, plan_problem=str(exc))
     run_checks(app, trigger=f"close:{campaign_id}")
     auto_checkpoint(app)
     return closed
+
+
+def campaign_plans(app: App, campaign_id: str) -> list[dict[str, Any]]:
+    """The stored revocation plans made from a campaign's outcomes, newest first."""
+    p = schema.revocation_plans
+    with app.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            sa.select(p.c.id, p.c.sha256, p.c.status, p.c.created_at, p.c.created_by,
+                      p.c.approved_by).where(p.c.origin == f"campaign:{campaign_id}")
+            .order_by(p.c.created_at.desc())).mappings()]

@@ -125,7 +125,8 @@ def campaign_page(request: Request, campaign_id: str,
     detail = reviews.show(app, campaign_id)
     page = web_views.campaign_items(app, campaign_id, overdue_only=overdue, limit=PAGE,
                                     offset=offset)
-    return render(request, "campaign.html", principal, d=detail, page=page, overdue=overdue)
+    return render(request, "campaign.html", principal, d=detail, page=page, overdue=overdue,
+                  plans=reviews.campaign_plans(app, campaign_id))
 
 
 @router.post("/campaigns/{campaign_id}/close")
@@ -136,5 +137,7 @@ async def close_campaign(request: Request, campaign_id: str) -> Response:
     closed = reviews.close(acting(request, principal), campaign_id,
                            force=form.get("force") == "1")
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(closed.outcomes.items()))
-    flash(request, f"Closed {campaign_id}: {outcomes}; plan {closed.plan_hash[:12]}.")
+    plan = (f"; revocation plan {closed.stored_plan_id} stored" if closed.stored_plan_id
+            else f"; no plan stored: {closed.plan_problem}" if closed.plan_problem else "")
+    flash(request, f"Closed {campaign_id}: {outcomes}{plan}.")
     return RedirectResponse(f"/campaigns/{campaign_id}", status_code=303)
