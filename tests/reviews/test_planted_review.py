@@ -129,3 +129,14 @@ def _campaign(app: App, planted: list[tuple[str, str]]) -> None:
     assert exported["origin"] == f"campaign:{campaign_id}"
     assert {s["target"]["subject_id"] for s in exported["steps"]} == set(expected)
     assert reviews.campaign_plans(app, campaign_id)[0]["id"] == closed.stored_plan_id
+
+    # Closed means final: nothing reads pending; the undecided items were closed by the
+    # no-response rule, and say so.
+    summary = next(c for c in reviews.list_campaigns(app) if c.id == campaign_id)
+    undecided = sum(1 for i in reviews.items(app, campaign_id) if i.status == "pending")
+    assert summary.pending == 0
+    assert summary.no_response == undecided > 0
+    # ... and closing re-ran the checks (the freshness every findings page shows).
+    from tenure.services.dashboard import checks_last_run
+
+    assert checks_last_run(app).trigger == f"close:{campaign_id}"

@@ -60,6 +60,14 @@ def test_admin_applies_and_auditor_downloads(planted: tuple[PlantedOrg, str, str
     assert set(verified) <= {"yes", "—"}
     problems = violations(page)
     screenshot(page, "web/plan-applied.png")
+    # Always current: the apply re-ran the checks; the findings page says so, and the
+    # revoked leaver access no longer fails.
+    page.goto(f"{base}/findings")
+    assert f"apply:{plan_id}" in page.inner_text("#checks-freshness")
+    page.goto(f"{base}/findings?check=leaver-active-account")
+    assert page.locator("#findings li.item").count() == 0
+    problems += violations(page)
+    screenshot(page, "web/findings-after-apply.png")
     sign_out(page)
     sign_in(page, base, AUDITOR, PASSWORD)
     page.goto(f"{base}/evidence")

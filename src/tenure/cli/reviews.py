@@ -163,6 +163,10 @@ def items_(
         for row in rows:
             row.pop("snapshot")
             row["last_activity"] = (row["last_activity"] or "never")[:10]
+            if row["outcome"]:  # a closed campaign's items: their final status
+                row["status"] = (f"{row['outcome']} by {row['decided_by']}"
+                                 if row["status"] == "decided" else
+                                 f"{row['outcome']} (no-response rule)")
     render(rows, ["id", "recommendation", "label", "reason", "kind", "last_activity",
                   "reviewer", "status", "decision"], fmt, title="Review items",
            wide=("kind", "last_activity", "reviewer", "decision"), empty="no items")

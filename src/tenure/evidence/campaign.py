@@ -169,12 +169,15 @@ def campaign_sections(conn: sa.Connection, ref: CampaignRef,
     reviewers = Counter(str(r[2]) for r in decisions.rows)
     pairs = Counter(f"{r['recommendation']} → {r['outcome'] or r['decision'] or 'pending'}"
                     for r in raw_items)
+    undecided = sum(1 for r in raw_items if r["status"] == "pending")
+    closed = ref.status == "closed"
     summary = (
         ("campaign", f"{ref.name} ({ref.status})"),
         ("population at start", f"{len(raw_items):,} items"),
         ("population hash", str(info.get("population_hash", ""))[:16] + "…"),
         ("decisions recorded", f"{len(decisions.rows):,}"),
-        ("pending items", f"{sum(1 for r in raw_items if r['status'] == 'pending'):,}"),
+        # Once closed, nothing is pending: undecided items took the no-response rule.
+        ("closed by the no-response rule" if closed else "pending items", f"{undecided:,}"),
         ("revocation plan", f"{len(plan_items):,} actions"),
         ("revocation steps verified", f"{verified:,} / {len(revocations.rows):,}"),
     )

@@ -61,6 +61,8 @@ class CampaignSummary:
     created_by: str
     population_hash: str
     plan_hash: str | None
+    no_response: int = 0
+    """Items nobody decided, closed by the campaign's no-response rule (closed campaigns)."""
 
 
 def _summaries(conn: sa.Connection, where: Any, now: datetime) -> list[CampaignSummary]:
@@ -71,10 +73,13 @@ def _summaries(conn: sa.Connection, where: Any, now: datetime) -> list[CampaignS
     rows = conn.execute(
         sa.select(CMP, counts.c.n, counts.c.p).outerjoin(counts, counts.c.campaign_id == CMP.c.id)
         .where(where).order_by(CMP.c.created_at)).mappings()
+    # A closed campaign has no pending item: what nobody decided was closed by the
+    # no-response rule, and that is its final status.
     return [CampaignSummary(
         id=r["id"], name=r["name"], status=r["status"], scope=r["scope"], due_at=r["due_at"],
         items=int(r["n"] or 0), decided=int((r["n"] or 0) - (r["p"] or 0)),
-        pending=int(r["p"] or 0),
+        pending=int(r["p"] or 0) if r["status"] == "open" else 0,
+        no_response=0 if r["status"] == "open" else int(r["p"] or 0),
         overdue=r["status"] == "open" and now >= r["due_at"] and bool(r["p"]),
         created_at=r["created_at"], created_by=r["created_by"],
         population_hash=r["population_hash"], plan_hash=r["plan_hash"]) for r in rows]
