@@ -150,9 +150,9 @@ def reviewer(app: App, email: str) -> ReviewerDashboard:
     joined = ITEMS.join(CMP, CMP.c.id == ITEMS.c.campaign_id)
     base = sa.and_(ITEMS.c.reviewer == who, CMP.c.status == "open")
     with app.engine.connect() as conn:
-        counts: dict[str, int] = dict(conn.execute(sa.select(ITEMS.c.status, sa.func.count())
-                                   .select_from(joined).where(base)
-                                   .group_by(ITEMS.c.status)).tuples().all())
+        counts = {str(s): int(n) for s, n in conn.execute(
+            sa.select(ITEMS.c.status, sa.func.count()).select_from(joined).where(base)
+            .group_by(ITEMS.c.status))}
         recs = {str(r): int(n) for r, n in conn.execute(
             sa.select(ITEMS.c.recommendation, sa.func.count()).select_from(joined)
             .where(base, ITEMS.c.status == "pending").group_by(ITEMS.c.recommendation))}

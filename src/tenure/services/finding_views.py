@@ -51,9 +51,8 @@ def readable(app: App, views: Sequence[FindingView]) -> list[Readable]:
         ws = {(r.source, r.external_id): r.name for r in conn.execute(
             sa.select(W.c.source, W.c.external_id, W.c.name)
             .where(W.c.external_id.in_(sorted(ws_ids))))} if ws_ids else {}
-        people = dict(conn.execute(sa.select(P.c.email, P.c.name).where(
-            P.c.email.in_(sorted(emails)), P.c.removed_at.is_(None))).tuples().all()
-        ) if emails else {}
+        people = {str(e): str(n) for e, n in conn.execute(sa.select(P.c.email, P.c.name).where(
+            P.c.email.in_(sorted(emails)), P.c.removed_at.is_(None)))} if emails else {}
     out = []
     for v in views:
         ev = v.evidence
