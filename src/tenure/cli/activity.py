@@ -42,6 +42,9 @@ def activity(
         "--source", "-s", help="Only this source.")] = None,
     vendor_access: Annotated[bool, typer.Option(
         "--vendor-access", help="Only the vendor's staff accessing the organization.")] = False,
+    admin: Annotated[bool, typer.Option(
+        "--admin", help="Every admin action instead (who changed what, when, on which "
+        "platform), as the web app's Admin activity page.")] = False,
     days: Annotated[int, typer.Option(
         "--days", min=1, max=3650, help="How many days back.")] = 90,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000,
@@ -52,6 +55,16 @@ def activity(
     """Identity changes from the activity feeds: who acted (and who answers for the key that
     acted), what was granted, removed or changed, and to whom; Tenure's own changes marked."""
     app = state(ctx).app()
+    if admin:
+        from tenure.services import catalog
+
+        if source:
+            app.settings.source(source)  # an unknown source is an error, not an empty list
+        rows = catalog.admin_activity(app, source=source, days=days, limit=limit).rows
+        render(rows, ["occurred_at", "actor_email", "action", "target_id", "source"], fmt,
+               title="Admin activity", wide=("target_id", "source"), limit=50,
+               empty=f"no admin activity in {days} days")
+        return
     wanted = [t.strip() for t in target or [] if t.strip()]
     ids = [t for t in wanted if "@" not in t]
     emails = [t.lower() for t in wanted if "@" in t]

@@ -1,4 +1,5 @@
-"""Commands: keys, workspaces, activity (the inventory the web pages show)."""
+"""Commands: keys, workspaces (the inventory the web pages show; `tenure activity --admin`
+is in cli/activity.py)."""
 
 from __future__ import annotations
 
@@ -57,27 +58,7 @@ def workspaces(
            wide=("archived_at",), limit=50, empty="no workspaces (sync a platform source)")
 
 
-def activity(
-    ctx: typer.Context,
-    admin: Annotated[bool, typer.Option(
-        "--admin", help="Only admin actions: who changed what, when, on which platform.")]
-    = False,
-    days: Annotated[int, typer.Option("--days", min=1, max=3650,
-                                      help="How far back (days).")] = 30,
-    search: SearchOption = None, source: SourceOption = None,
-    fmt: FormatOption = OutputFormat.TABLE,
-) -> None:
-    """List activity from the platforms' feeds, newest first (--admin: admin actions only)."""
-    rows = catalog.admin_activity(state(ctx).app(), q=search, source=_source(ctx, source),
-                                  days=days, admin_only=admin, limit=NO_LIMIT).rows
-    render(rows, ["occurred_at", "actor_email", "action", "target_id", "source", "category"],
-           fmt, title="Admin activity" if admin else "Activity",
-           wide=("target_id", "category", "source"), limit=50,
-           empty=f"no activity in {days} days")
-
-
 def register(app: typer.Typer) -> None:
     """Add these commands to the root app."""
     app.command()(keys)
     app.command()(workspaces)
-    app.command()(activity)
