@@ -73,25 +73,13 @@ PERSON_STATUSES = tuple(s.value for s in PersonStatus)
 
 def people(app: App, *, q: str | None = None, status: str | None = None,
            department: str | None = None, limit: int = 50, offset: int = 0) -> Listing:
-    """People with the platform accounts and the keys they answer for."""
+    """People with the platform accounts and the keys they answer for.
+
+    The page is chosen on the people table alone; the counts are then read for that page's
+    people only (two grouped queries), so a page costs the same whatever the org's size."""
     status = _choice(status, PERSON_STATUSES, "status")
-    held = (sa.select(A.c.person_email, sa.func.count().label("n"),
-                      sa.func.count(sa.distinct(A.c.source)).label("sources"))
-            .where(A.c.removed_at.is_(None), A.c.person_email.is_not(None))
-            .group_by(A.c.person_email).subquery())
-    owners = (sa.select(A.c.person_email, sa.func.count().label("n"))
-              .select_from(C.join(A, sa.and_(A.c.source == C.c.source,
-                                             A.c.external_id == sa.func.coalesce(
-                                                 C.c.owner_id, C.c.creator_id))))
-              .where(C.c.removed_at.is_(None), C.c.status == "active",
-                     A.c.person_email.is_not(None))
-              .group_by(A.c.person_email).subquery())
     query = (sa.select(P.c.email, P.c.name, P.c.status, P.c.department, P.c.title,
-                       P.c.manager_email, P.c.end_date,
-                       sa.func.coalesce(held.c.n, 0).label("accounts"),
-                       sa.func.coalesce(owners.c.n, 0).label("keys"))
-             .outerjoin(held, held.c.person_email == P.c.email)
-             .outerjoin(owners, owners.c.person_email == P.c.email)
+                       P.c.manager_email, P.c.end_date)
              .where(P.c.removed_at.is_(None), _like(q, P.c.email, P.c.name, P.c.department)))
     if status:
         query = query.where(P.c.status == status)
@@ -99,6 +87,22 @@ def people(app: App, *, q: str | None = None, status: str | None = None,
         query = query.where(P.c.department == department)
     with app.engine.connect() as conn:
         rows, total = _page(conn, query, [P.c.name, P.c.email], limit, offset)
+        emails = [r["email"] for r in rows]
+        held = {str(e): int(n) for e, n in conn.execute(
+            sa.select(A.c.person_email, sa.func.count())
+            .where(A.c.removed_at.is_(None), A.c.person_email.in_(emails))
+            .group_by(A.c.person_email))} if emails else {}
+        owner = sa.func.coalesce(C.c.owner_id, C.c.creator_id)
+        keys_of = {str(e): int(n) for e, n in conn.execute(
+            sa.select(A.c.person_email, sa.func.count())
+            .select_from(C.join(A, sa.and_(A.c.source == C.c.source,
+                                           A.c.external_id == owner)))
+            .where(C.c.removed_at.is_(None), C.c.status == "active",
+                   A.c.person_email.in_(emails))
+            .group_by(A.c.person_email))} if emails else {}
+    for r in rows:
+        r["accounts"] = held.get(r["email"], 0)
+        r["keys"] = keys_of.get(r["email"], 0)
     return Listing(rows, total, limit, offset)
 
 
@@ -149,29 +153,28 @@ KEY_STATUSES = tuple(k.value for k in KeyStatus)
 def keys(app: App, *, q: str | None = None, source: str | None = None,
          status: str | None = None, workspace: str | None = None, limit: int = 50,
          offset: int = 0) -> Listing:
-    """API keys: name, owner, workspace, last used, status, tokens and requests (30 days)."""
+    """API keys: name, owner, workspace, last used, status, tokens and requests (30 days).
+
+    The page is chosen first (keys with their owner and workspace, index lookups); usage is
+    then summed for that page's keys only."""
     status = _choice(status, KEY_STATUSES, "status")
     owner = A.alias("owner")
     since = app.now().date() - timedelta(days=29)
-    used = (sa.select(UD.c.source, UD.c.subject_id,
-                      sa.func.sum(UD.c.requests).label("requests_30d"),
-                      sa.func.sum(UD.c.input_tokens + UD.c.output_tokens).label("tokens_30d"))
-            .where(UD.c.subject_type == "api_key", UD.c.day >= since)
-            .group_by(UD.c.source, UD.c.subject_id).subquery())
+    owner_ref = sa.func.coalesce(C.c.owner_id, C.c.creator_id)
     query = (sa.select(C.c.source, C.c.external_id, C.c.name, C.c.partial_hint, C.c.kind,
                        C.c.status, C.c.scope, C.c.created_at, C.c.last_used_at,
                        C.c.workspace_id, W.c.name.label("workspace_name"),
-                       owner.c.email.label("owner_email"),
-                       owner.c.person_email.label("owner_person"),
-                       sa.func.coalesce(used.c.tokens_30d, 0).label("tokens_30d"),
-                       sa.func.coalesce(used.c.requests_30d, 0).label("requests_30d"))
+                       owner_ref.label("owner_ref"))
              .outerjoin(W, sa.and_(W.c.source == C.c.source, W.c.external_id == C.c.workspace_id))
-             .outerjoin(owner, sa.and_(owner.c.source == C.c.source, owner.c.external_id ==
-                                       sa.func.coalesce(C.c.owner_id, C.c.creator_id)))
-             .outerjoin(used, sa.and_(used.c.source == C.c.source,
-                                      used.c.subject_id == C.c.external_id))
-             .where(C.c.removed_at.is_(None),
-                    _like(q, C.c.name, C.c.external_id, owner.c.email, W.c.name)))
+             .where(C.c.removed_at.is_(None)))
+    if q and q.strip():
+        # Searching by owner needs the owner join; an unfiltered page resolves its owners
+        # afterwards (the accounts index is (source, tenant, …): no per-key scan then).
+        matching = sa.select(owner.c.source, owner.c.external_id).where(
+            _like(q, owner.c.email))
+        query = query.where(sa.or_(
+            _like(q, C.c.name, C.c.external_id, W.c.name),
+            sa.tuple_(C.c.source, owner_ref).in_(matching)))
     if source:
         query = query.where(C.c.source == source)
     if status:
@@ -181,6 +184,22 @@ def keys(app: App, *, q: str | None = None, source: str | None = None,
     with app.engine.connect() as conn:
         rows, total = _page(conn, query, [C.c.source, C.c.name, C.c.external_id], limit,
                             offset)
+        ids = [r["external_id"] for r in rows]
+        used = {(str(src), str(sid)): (int(req or 0), int(tok or 0))
+                for src, sid, req, tok in conn.execute(
+            sa.select(UD.c.source, UD.c.subject_id, sa.func.sum(UD.c.requests),
+                      sa.func.sum(UD.c.input_tokens + UD.c.output_tokens))
+            .where(UD.c.subject_type == "api_key", UD.c.day >= since,
+                   UD.c.subject_id.in_(ids))
+            .group_by(UD.c.source, UD.c.subject_id))} if ids else {}
+        refs = sorted({r["owner_ref"] for r in rows if r["owner_ref"]})
+        owners = {(str(src), str(ext)): (em, pe) for src, ext, em, pe in conn.execute(
+            sa.select(A.c.source, A.c.external_id, A.c.email, A.c.person_email)
+            .where(A.c.external_id.in_(refs)))} if refs else {}
+    for r in rows:
+        r["requests_30d"], r["tokens_30d"] = used.get((r["source"], r["external_id"]), (0, 0))
+        r["owner_email"], r["owner_person"] = owners.get((r["source"], r["owner_ref"] or ""),
+                                                         (None, None))
     return Listing(rows, total, limit, offset)
 
 
