@@ -112,3 +112,31 @@ def test_postgresql_statistics_are_fresh_after_an_import(config: Path, tmp_path:
             "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")).scalars())
     engine.dispose()
     assert {"activity_daily"} <= analyzed
+
+
+def test_import_keeps_targets_and_recognises_tenure_s_key(tmp_path: Path,
+                                                          database_url: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TENURE_DATABASE_URL", raising=False)
+    config = tmp_path / "tenure.toml"
+    config.write_text(f'[database]\nurl = "{database_url}"\n[[sources]]\nname = "claude"\n'
+                      'type = "anthropic"\napi_key_env = "UNUSED_KEY"\n'
+                      'admin_key_id = "apikey_01Tenure"\n', encoding="utf-8")
+    removed = {"id": "activity_r1", "created_at": "2026-11-02T10:00:00Z",
+               "organization_id": "org_01", "type": "org_user_deleted",
+               "actor": {"type": "admin_api_key_actor", "admin_api_key_id": "apikey_01Tenure",
+                         "ip_address": "192.0.2.9", "user_agent": "tenure-connector"},
+               "deleted_user_id": "user_09Gone", "deleted_user_email": "Gone@example.com"}
+    export = tmp_path / "feed.jsonl"
+    export.write_text(json.dumps(removed) + "\n" + activity(1) + "\n", encoding="utf-8")
+    code, _, err = run(config, "import", "activity", str(export), "--source", "claude")
+    assert code == 0, err
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        actor = conn.execute(sa.select(schema.activities.c.actor_kind).where(
+            schema.activities.c.external_id == "activity_r1")).scalar_one()
+        targets = conn.execute(sa.select(schema.activity_targets.c.target_id,
+                                         schema.activity_targets.c.target_email)).all()
+    engine.dispose()
+    assert actor == "tenure"
+    assert [tuple(t) for t in targets] == [("user_09Gone", "gone@example.com")]

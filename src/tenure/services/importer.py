@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.anthropic.feed import compliance_row
 from tenure.errors import InputProblem, InputRejected, SourceError, TenureError
 from tenure.evidence import ledger
@@ -63,7 +64,8 @@ class _Batch:
     page: writers.PackedPage
 
 
-def _batches(path: Path, label: str, result: ImportResult, digest: Any) -> Iterator[_Batch]:
+def _batches(path: Path, label: str, result: ImportResult, digest: Any,
+             tenure_key_id: str | None = None) -> Iterator[_Batch]:
     """Read, parse, normalize and pack ``path`` in batches (no database: runs off-thread)."""
     rows: list[ActivityRow] = []
     raw: list[bytes] = []
@@ -83,7 +85,7 @@ def _batches(path: Path, label: str, result: ImportResult, digest: Any) -> Itera
                     obj = orjson.loads(stripped)
                     if not isinstance(obj, dict):
                         raise ValueError("not a JSON object")
-                    rows.append(compliance_row(obj))
+                    rows.append(compliance_row(obj, tenure_key_id))
                     raw.append(stripped)
                 except (orjson.JSONDecodeError, ValueError, KeyError, TypeError) as exc:
                     problem = redact_text(f"{type(exc).__name__}: {exc}")[:300]
@@ -128,7 +130,8 @@ def import_activity(app: App, path: Path, *, source: str,
         with app.engine.begin() as conn:
             writers.start_run(conn, run_id=result.run_id, source=source,
                               source_type="import", now=now)
-            for batch in prefetched(_batches(path, label, result, digest)):
+            own_key = config.admin_key_id if isinstance(config, AnthropicConfig) else None
+            for batch in prefetched(_batches(path, label, result, digest, own_key)):
                 if result.problem_count and not skip_invalid:
                     continue  # keep reading to list every bad line; nothing will be kept
                 locator = f"{path.name}#batch{batch.index}"
