@@ -129,13 +129,15 @@ def key_accountable(conn: sa.Connection, keys: Iterable[tuple[str, str | None]]
             .where(cred.c.source.in_(sources), cred.c.external_id.in_(ids))):
         if who:
             found[(src, key)] = str(who)
-    created = (sa.select(A.c.source, A.c.target_id,
+    # Through the creation event's stored target: indexed by target id, never a feed scan.
+    created = (sa.select(T.c.source, T.c.target_id,
                          sa.func.coalesce(acc.c.person_email, A.c.actor_email, A.c.actor_id))
-               .select_from(A.outerjoin(acc, sa.and_(
+               .select_from(T.join(A, _ON_KEY).outerjoin(acc, sa.and_(
                    acc.c.source == A.c.source, acc.c.tenant == A.c.tenant,
                    acc.c.external_id == A.c.actor_id)))
-               .where(A.c.source.in_(sources), A.c.action == "admin_api_key_created",
-                      A.c.target_id.in_(ids), A.c.actor_kind == ActorKind.USER.value))
+               .where(T.c.target_id.in_(ids), T.c.target_type == "admin_key",
+                      T.c.source.in_(sources), A.c.action == "admin_api_key_created",
+                      A.c.actor_kind == ActorKind.USER.value))
     for src, key, who in conn.execute(created):
         if who and (src, key) not in found:
             found[(src, key)] = str(who)
