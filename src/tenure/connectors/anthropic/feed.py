@@ -66,6 +66,7 @@ _TARGETS = (
 )
 
 _K_USER = ActorKind.USER.value
+_K_API_KEY = ActorKind.API_KEY.value
 _K_SA = ActorKind.SERVICE_ACCOUNT.value
 _K_ADMIN_KEY = ActorKind.ADMIN_KEY.value
 _K_TENURE = ActorKind.TENURE.value
@@ -102,11 +103,11 @@ def actor_fields(actor: JSON, tenure_key_id: str | None = None
     ``tenure_key_id`` is the id of the Admin key Tenure itself uses, when configured: changes
     made through it are Tenure's own (``actor_kind`` ``tenure``)."""
     kind = actor.get("type")
-    if kind == "user_actor":
-        return _K_USER, _id(actor, "user_id"), _id(actor, "email_address"), None
+    if kind == "user_actor":  # the bulk of the feed: plain lookups (the import hot path)
+        return _K_USER, actor.get("user_id") or None, actor.get("email_address") or None, None
     if kind == "api_actor":
-        key_id = _id(actor, "api_key_id")
-        return ActorKind.API_KEY.value, key_id, None, key_id
+        key_id = actor.get("api_key_id") or None
+        return _K_API_KEY, key_id, None, key_id
     if kind == "admin_api_key_actor":
         key_id = _id(actor, "admin_api_key_id")
         own = tenure_key_id is not None and key_id == tenure_key_id
