@@ -7,7 +7,7 @@ error into ``MalformedResponse``, and the retry ``Note``s of a sync.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from tenure.connectors.base import Note, Quarantined, RawPage, SyncItem
@@ -61,3 +61,12 @@ def retry_notes(clients: Sequence[HttpClient]) -> Iterator[SyncItem]:
     if retries:
         yield Note("http_retry_reasons", dict(sorted(reasons.items())))
         yield Note("http_retry_seconds", round(sum(c.stats.seconds for c in clients), 3))
+
+
+def first_text(obj: Mapping[str, Any], *names: str) -> str | None:
+    """The first of ``names`` that holds a non-empty string in a vendor object, else None."""
+    for name in names:
+        value = obj.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -12,7 +12,8 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 _BAR = "#2f6fab"
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
+    """The round axis maximum (1, 2 or 5 times a power of ten) at or above ``value``."""
     if value <= 0:
         return 1.0
     magnitude = 10 ** (len(str(int(value))) - 1)
@@ -27,7 +28,7 @@ def column_chart(points: Sequence[tuple[str, float]], *, title: str, width: int 
     """Vertical columns, one per point (e.g. events per day), with a y axis and sparse labels."""
     left, right, top, bottom = 48, 12, 24, 36
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max((v for _, v in points), default=0.0))
+    top_value = nice_max(max((v for _, v in points), default=0.0))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
              f'<text x="{left}" y="14" {_FONT} font-weight="bold">{escape(title)}</text>']

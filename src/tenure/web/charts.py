@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from tenure.evidence.svg import nice_max
 from tenure.web.humane import compact
 
 _FONT = 'font-family="system-ui, sans-serif" font-size="11" fill="#1b1f24"'
@@ -16,16 +17,6 @@ PALETTE = {"admin": "#a4262c", "api": "#2f6fab", "usage": "#2f6fab", "chat": "#1
            "code": "#7a5300", "login": "#6b3fa0", "critical": "#7d1a1f", "high": "#a4262c",
            "medium": "#9a5b00", "low": "#2f6fab", "info": "#5a6472"}
 _FALLBACK = ("#2f6fab", "#1d6b35", "#7a5300", "#6b3fa0", "#a4262c", "#00677f", "#5a6472")
-
-
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
 
 
 def colour(name: str, index: int) -> str:
@@ -39,7 +30,7 @@ def stacked_columns(labels: Sequence[str], series: Mapping[str, Sequence[float]]
     left, right, top, bottom = 44, 8, 40, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    top_value = max(_nice_max(max(totals, default=0.0)), 4.0)  # whole numbers on the axis
+    top_value = max(nice_max(max(totals, default=0.0)), 4.0)  # whole numbers on the axis
     key = "c" + hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:8]
     described = "; ".join(f"{name}: {compact(sum(values))}" for name, values in series.items())
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '

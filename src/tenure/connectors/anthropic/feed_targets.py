@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from tenure.connectors.pages import first_text
 from tenure.model import TargetRelation, TargetRow
 
 JSON = Mapping[str, Any]
@@ -26,16 +27,8 @@ _S = TargetRelation.SUBJECT.value
 _R = TargetRelation.RESOURCE.value
 
 
-def _text(obj: JSON, *names: str) -> str | None:
-    for name in names:
-        value = obj.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def _email(obj: JSON, *names: str) -> str | None:
-    value = _text(obj, *names)
+    value = first_text(obj, *names)
     return value.strip().lower() if value else None
 
 
@@ -63,90 +56,91 @@ def _keep(*rows: TargetRow | None) -> tuple[TargetRow, ...]:
 
 
 def _user_deleted(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "user", _text(obj, "deleted_user_id", "user_id"),
+    return _keep(_row(_S, "user", first_text(obj, "deleted_user_id", "user_id"),
                       _email(obj, "deleted_user_email", "user_email", "email_address")))
 
 
 def _user_left(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
     # Self-removal: the actor is the subject; previous_role is what was given up.
-    return _keep(_row(_S, "user", _text(obj, "user_id") or actor_user, None,
-                      _text(obj, "previous_role")))
+    return _keep(_row(_S, "user", first_text(obj, "user_id") or actor_user, None,
+                      first_text(obj, "previous_role")))
 
 
 def _invite_sent(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "invite", _text(obj, "invite_id"),
+    return _keep(_row(_S, "invite", first_text(obj, "invite_id"),
                       _email(obj, "invited_email", "email_address"),
-                      _text(obj, "invited_role", "role")))
+                      first_text(obj, "invited_role", "role")))
 
 
 def _invite(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "invite", _text(obj, "invite_id"),
+    return _keep(_row(_S, "invite", first_text(obj, "invite_id"),
                       _email(obj, "invited_email", "email_address")))
 
 
 def _role_updated(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "user", _text(obj, "user_id"), _email(obj, "user_email",
+    return _keep(_row(_S, "user", first_text(obj, "user_id"), _email(obj, "user_email",
                                                                "email_address"),
-                      _text(obj, "current_role") or _current(obj, "role")))
+                      first_text(obj, "current_role") or _current(obj, "role")))
 
 
 def _owner_transferred(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
     return _keep(
-        _row(TargetRelation.PREVIOUS_OWNER.value, "user", _text(obj, "previous_owner_id"),
+        _row(TargetRelation.PREVIOUS_OWNER.value, "user", first_text(obj, "previous_owner_id"),
              role="primary_owner"),
-        _row(TargetRelation.NEW_OWNER.value, "user", _text(obj, "new_owner_id"),
+        _row(TargetRelation.NEW_OWNER.value, "user", first_text(obj, "new_owner_id"),
              role="primary_owner"))
 
 
 def _role_assignment(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
     return _keep(
-        _row(_S, _text(obj, "target_type") or "principal", _text(obj, "target_id"),
-             role=_text(obj, "role")),
-        _row(_R, _text(obj, "resource_type") or "resource", _text(obj, "resource_id")))
+        _row(_S, first_text(obj, "target_type") or "principal", first_text(obj, "target_id"),
+             role=first_text(obj, "role")),
+        _row(_R, first_text(obj, "resource_type") or "resource", first_text(obj, "resource_id")))
 
 
 def _rbac_role(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, _text(obj, "principal_type") or "principal",
-                      _text(obj, "principal_id"), role=_text(obj, "role_id", "rbac_role_id")))
+    return _keep(_row(_S, first_text(obj, "principal_type") or "principal",
+                      first_text(obj, "principal_id"),
+                      role=first_text(obj, "role_id", "rbac_role_id")))
 
 
 def _group_member(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
     members = obj.get("member_ids")
     ids = [m for m in members if isinstance(m, str) and m] if isinstance(members, list) else []
-    single = _text(obj, "member_id", "user_id")
+    single = first_text(obj, "member_id", "user_id")
     if single and single not in ids:
         ids.append(single)
     return _keep(*(_row(_S, "account", m) for m in ids),
-                 _row(_R, "group", _text(obj, "group_id", "rbac_group_id")))
+                 _row(_R, "group", first_text(obj, "group_id", "rbac_group_id")))
 
 
 def _scim_user(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "user", _text(obj, "user_id"), _email(obj, "user_email",
+    return _keep(_row(_S, "user", first_text(obj, "user_id"), _email(obj, "user_email",
                                                                "email_address")))
 
 
 def _workspace_member(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "user", _text(obj, "user_id"), None,
-                      _text(obj, "workspace_role") or _current(obj, "workspace_role")),
-                 _row(_R, "workspace", _text(obj, "workspace_id")))
+    return _keep(_row(_S, "user", first_text(obj, "user_id"), None,
+                      first_text(obj, "workspace_role") or _current(obj, "workspace_role")),
+                 _row(_R, "workspace", first_text(obj, "workspace_id")))
 
 
 def _service_account(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "service_account", _text(obj, "service_account_id"), None,
+    return _keep(_row(_S, "service_account", first_text(obj, "service_account_id"), None,
                       _current(obj, "organization_role")))
 
 
 def _sa_workspace_member(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-    return _keep(_row(_S, "service_account", _text(obj, "service_account_id"), None,
-                      _text(obj, "workspace_role") or _current(obj, "workspace_role")),
-                 _row(_R, "workspace", _text(obj, "workspace_id")))
+    return _keep(_row(_S, "service_account", first_text(obj, "service_account_id"), None,
+                      first_text(obj, "workspace_role") or _current(obj, "workspace_role")),
+                 _row(_R, "workspace", first_text(obj, "workspace_id")))
 
 
 def _field(target_type: str, *names: str) -> Callable[[JSON, str | None],
                                                        tuple[TargetRow, ...]]:
     def read(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
-        return _keep(_row(_S, target_type, _text(obj, *names)),
-                     _row(_R, "workspace", _text(obj, "workspace_id")))
+        return _keep(_row(_S, target_type, first_text(obj, *names)),
+                     _row(_R, "workspace", first_text(obj, "workspace_id")))
     return read
 
 

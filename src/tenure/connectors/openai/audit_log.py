@@ -18,6 +18,7 @@ published detail schema) whatever of those fields they carry.
 from __future__ import annotations
 
 from tenure.connectors.openai.transform import JSON, _obj, _require, ts
+from tenure.connectors.pages import first_text
 from tenure.model import (
     Activity,
     ActivityCategory,
@@ -55,42 +56,34 @@ def audit_category(event_type: str) -> ActivityCategory:
     return ActivityCategory.OTHER
 
 
-def _text(obj: JSON, *names: str) -> str | None:
-    for name in names:
-        value = obj.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def actor_fields(actor: JSON, tenure_key_id: str | None = None
                  ) -> tuple[ActorKind, str | None, str | None, str | None]:
     """(actor_kind, actor_id, actor_email, credential_id) of an audit-log actor."""
     kind = actor.get("type")
     if kind == "session":
         user = _obj(_obj(actor.get("session")).get("user"))
-        return ActorKind.USER, _text(user, "id"), _text(user, "email"), None
+        return ActorKind.USER, first_text(user, "id"), first_text(user, "email"), None
     if kind == "api_key":
         key = _obj(actor.get("api_key"))
-        key_id = _text(key, "id")
+        key_id = first_text(key, "id")
         if tenure_key_id is not None and key_id == tenure_key_id:
             return ActorKind.TENURE, key_id, None, key_id
         if key.get("type") == "service_account":
             sa = _obj(key.get("service_account"))
-            return ActorKind.SERVICE_ACCOUNT, _text(sa, "id"), None, key_id
+            return ActorKind.SERVICE_ACCOUNT, first_text(sa, "id"), None, key_id
         user = _obj(key.get("user"))
         if user.get("id") or user.get("email"):
-            return ActorKind.USER, _text(user, "id"), _text(user, "email"), key_id
+            return ActorKind.USER, first_text(user, "id"), first_text(user, "email"), key_id
         return ActorKind.API_KEY, key_id, None, key_id
     return ActorKind.UNKNOWN, kind if isinstance(kind, str) and kind else None, None, None
 
 
 def _role_of(details: JSON) -> str | None:
-    role = _text(details, "role", "role_id")
+    role = first_text(details, "role", "role_id")
     if role:
         return role
     for nested in ("data", "changes_requested"):
-        role = _text(_obj(details.get(nested)), "role", "role_id")
+        role = first_text(_obj(details.get(nested)), "role", "role_id")
         if role:
             return role
     return None
@@ -99,13 +92,13 @@ def _role_of(details: JSON) -> str | None:
 def _generic(details: JSON) -> list[ActivityTarget]:
     """Targets named by the common identity fields (role assignments, tenant events)."""
     out: list[ActivityTarget] = []
-    principal = _text(details, "principal_id")
+    principal = first_text(details, "principal_id")
     if principal:
         out.append(ActivityTarget(TargetRelation.SUBJECT,
-                                  _text(details, "principal_type") or "principal", principal,
-                                  role=_text(details, "role_id")))
-    user = _text(details, "user_id")
-    email = _text(details, "email", "user_email")
+                                  first_text(details, "principal_type") or "principal", principal,
+                                  role=first_text(details, "role_id")))
+    user = first_text(details, "user_id")
+    email = first_text(details, "email", "user_email")
     if user or email:
         out.append(ActivityTarget(TargetRelation.SUBJECT, "user", user,
                                   email.lower() if email else None, _role_of(details)))
@@ -113,11 +106,11 @@ def _generic(details: JSON) -> list[ActivityTarget]:
     if isinstance(members, list):
         out += [ActivityTarget(TargetRelation.SUBJECT, "user", m) for m in members
                 if isinstance(m, str) and m]
-    resource = _text(details, "resource_id")
+    resource = first_text(details, "resource_id")
     if resource:
         out.append(ActivityTarget(TargetRelation.RESOURCE,
-                                  _text(details, "resource_type") or "resource", resource))
-    group = _text(details, "group_id")
+                                  first_text(details, "resource_type") or "resource", resource))
+    group = first_text(details, "group_id")
     if group and principal is None:
         out.append(ActivityTarget(TargetRelation.RESOURCE, "group", group))
     return out
@@ -129,11 +122,11 @@ def audit_targets(action: str, details: JSON) -> tuple[ActivityTarget, ...]:
     if action.startswith(("role.assignment.", TENANT_PREFIX)):
         return tuple(_generic(details))
     target_type = _SUBJECT_FAMILIES.get(family)
-    target_id = _text(details, "id")
+    target_id = first_text(details, "id")
     if target_type is None or target_id is None:
         return ()
     data = _obj(details.get("data"))
-    email = _text(data, "email") or _text(details, "email")
+    email = first_text(data, "email") or first_text(details, "email")
     return (ActivityTarget(TargetRelation.SUBJECT, target_type, target_id,
                            email.lower() if email else None, _role_of(details)),)
 
@@ -147,7 +140,7 @@ def audit_activity(obj: JSON, tenure_key_id: str | None = None) -> Activity:
     action = str(obj.get("type") or "unknown")
     kind, actor_id, email, credential = actor_fields(_obj(obj.get("actor")), tenure_key_id)
     details = _obj(obj.get(action))  # the details object is keyed by the event type
-    target_id = _text(details, "id")
+    target_id = first_text(details, "id")
     prefix = action.split(".", 1)[0]
     target_type = _TARGET_TYPES.get(prefix, prefix) if target_id else None
     project = _obj(obj.get("project")).get("id")
