@@ -61,6 +61,13 @@ def ago(ctx: Context, value: object, never: str = "never") -> Markup:
         iso, exact(when), relative(when, now))
 
 
+@pass_context
+def recorded_ago(ctx: Context, value: object, never: str = "never") -> Markup:
+    """Like ``ago`` for something Tenure recorded (ledger, checks runs): those carry the wall
+    clock, so they are read against it, not against the ``--as-of`` evaluation clock."""
+    return ago(ctx.derived({"now": ctx.get("wall") or datetime.now(UTC)}), value, never)
+
+
 def compact(value: Any) -> str:
     """1234 → 1.2k, 15_800_000 → 15.8M (exact figures stay in tables and exports)."""
     try:

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tenure.web import csrf
 from tenure.web.auth import Principal
-from tenure.web.humane import ago, compact
+from tenure.web.humane import ago, compact, recorded_ago
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -32,6 +32,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = _when
     env.filters["ago"] = ago
+    env.filters["recorded_ago"] = recorded_ago
     env.filters["compact"] = compact
     return env
 
@@ -49,5 +50,5 @@ def render(request: Request, template: str, principal: Principal | None, *,
     html = env.get_template(template).render(
         request=request, user=principal, csrf_token=csrf.session_token(request),
         messages=messages, oidc=request.app.state.tenure.settings.web.oidc,
-        now=request.app.state.tenure.now(), **context)
+        now=request.app.state.tenure.now(), wall=request.app.state.tenure.wall(), **context)
     return HTMLResponse(html, status_code=http_status)
