@@ -60,6 +60,32 @@ class OwnerKind(StrEnum):
     SERVICE_ACCOUNT = "service_account"
 
 
+class NhiKind(StrEnum):
+    """The kinds of non-human identity Tenure governs (each resolves to an accountable human).
+
+    Service accounts are stored as accounts (``kind = service_account``), workload identities
+    as federation rules (with their issuers), keys as credentials; agents, deployments and
+    vault credentials have tables of their own.
+    """
+
+    SERVICE_ACCOUNT = "service_account"
+    WORKLOAD_IDENTITY = "workload_identity"
+    AGENT = "agent"
+    DEPLOYMENT = "deployment"
+    VAULT_CREDENTIAL = "vault_credential"
+    API_KEY = "api_key"
+
+
+class JwksType(StrEnum):
+    """Where a federation issuer's signing keys come from (vendor-apis-nhi.md §3.1)."""
+
+    DISCOVERY = "discovery"
+    EXPLICIT_URL = "explicit_url"
+    INLINE = "inline"
+    UNKNOWN = "unknown"
+    """A ``jwks.type`` the vendor added after this was written (kept in ``attributes``)."""
+
+
 class RecordStatus(StrEnum):
     """Lifecycle of a stored record relative to the source."""
 
@@ -349,6 +375,64 @@ def activity_from_row(row: ActivityRow) -> Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class FederationIssuer:
+    """An OIDC issuer trusted for workload identity federation, with its health.
+
+    ``jwks_polling_disabled_at`` is set when the vendor paused key polling after repeated
+    failures; ``consecutive_failures``/``last_fetched_at``/``next_poll_at`` are its
+    ``poll_status``. ``attributes`` keeps the rest (the ``jwks`` object, ``*_by_actor_id``).
+    """
+
+    external_id: str
+    name: str
+    issuer_url: str
+    check_jti: bool = True
+    jwks_type: JwksType = JwksType.DISCOVERY
+    jwks_polling_disabled_at: datetime | None = None
+    max_jwt_lifetime_seconds: int | None = None
+    consecutive_failures: int = 0
+    last_fetched_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+    created_by_actor_id: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FederationRule:
+    """A workload identity federation rule: which external tokens become which service
+    account, with what OAuth scope, in which workspaces.
+
+    ``workspace_ids`` is the complete enabled set: the union of the rule's ``workspace_ids``,
+    its legacy ``workspace_id`` and its rule-workspaces listing (ignored when
+    ``applies_to_all_workspaces``). ``match`` is the vendor's object as read; its fields are
+    also split out (``subject_prefix``, ``audience``, ``claims``, ``condition``).
+    """
+
+    external_id: str
+    name: str
+    issuer_id: str
+    target_service_account_id: str | None
+    oauth_scope: str
+    description: str = ""
+    subject_prefix: str | None = None
+    audience: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict)
+    condition: str | None = None
+    match: Mapping[str, Any] = field(default_factory=dict)
+    token_lifetime_seconds: int | None = None
+    applies_to_all_workspaces: bool = False
+    workspace_ids: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+    created_by_actor_id: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """Daily usage of one principal (an API key, a user) as reported by the vendor."""
 
@@ -397,7 +481,8 @@ class Gap:
     detail: str = ""
 
 
-SnapshotRecord = Person | Account | Invite | Workspace | Credential | Grant
+SnapshotRecord = (Person | Account | Invite | Workspace | Credential | Grant | FederationIssuer
+                  | FederationRule)
 """Records whose full listing defines the current state (missing = removed)."""
 
 RECORD_TYPES: dict[type[Any], str] = {
@@ -407,10 +492,18 @@ RECORD_TYPES: dict[type[Any], str] = {
     Workspace: "workspace",
     Credential: "credential",
     Grant: "grant",
+    FederationIssuer: "federation_issuer",
+    FederationRule: "federation_rule",
     Activity: "activity",
     Usage: "usage",
 }
 """The record-type name of each record class, as used in the store and in Gaps."""
+
+SERVICE_ACCOUNT_TYPE = "service_account"
+"""The record type of service accounts and their workspace memberships, where a source reads
+them with a credential of their own (Anthropic: an OAuth ``org:admin`` token). They are stored
+as accounts (``kind = service_account``) and grants; a Gap on this type keeps them from being
+retired by a complete ``account``/``grant`` listing of the other accounts."""
 
 
 def plain(value: Any) -> Any:

@@ -39,6 +39,8 @@ from tenure.model import (
     Account,
     Activity,
     Credential,
+    FederationIssuer,
+    FederationRule,
     Gap,
     Grant,
     Invite,
@@ -128,7 +130,8 @@ def _write_batch(conn: sa.Connection, app: App, result: SyncResult, batch: Batch
             row_of: dict[type[Any], Callable[[Any], dict[str, Any]]] = {
                 Account: writers.account_row, Invite: writers.invite_row,
                 Workspace: writers.workspace_row, Credential: writers.credential_row,
-                Grant: writers.grant_row,
+                Grant: writers.grant_row, FederationIssuer: writers.federation_issuer_row,
+                FederationRule: writers.federation_rule_row,
             }
             if kind is Grant:
                 writers.upsert_entitlements(conn, records, source=source, tenant=tenant, now=now)
@@ -188,6 +191,8 @@ def _safe_records(result: SyncResult, batch: Batch) -> list[Any]:
 
 def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
     now = app.now()
+    unread_subsets = {g.record_type for g in result.gaps if g.record_type in
+                      writers.SUBSET_TABLES} - result.complete_types
     if result.status is not RunStatus.FAILED:
         for record_type in sorted(result.complete_types):
             if record_type == "person":
@@ -196,9 +201,21 @@ def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
                 result.retired["person"] += len(changes)
                 result.changes.update(str(c.kind) for c in changes)
             elif record_type in writers.SNAPSHOT_TABLES:
+                table = writers.SNAPSHOT_TABLES[record_type]
+                # A sub-type read with a credential of its own and not read this run (a Gap)
+                # keeps its rows: a complete listing of the others says nothing about them.
+                keep = [where for sub in unread_subsets for where in [writers.subset_rows(
+                    sub, table, result.source, result.tenant)] if where is not None]
                 result.retired[record_type] += writers.retire_missing(
-                    conn, writers.SNAPSHOT_TABLES[record_type], source=result.source,
-                    tenant=result.tenant, run_id=result.run_id, now=now)
+                    conn, table, source=result.source, tenant=result.tenant,
+                    run_id=result.run_id, now=now, keep=keep)
+            elif record_type in writers.SUBSET_TABLES:
+                for table in writers.SUBSET_TABLES[record_type]:
+                    result.retired[record_type] += writers.retire_missing(
+                        conn, table, source=result.source, tenant=result.tenant,
+                        run_id=result.run_id, now=now,
+                        only=writers.subset_rows(record_type, table, result.source,
+                                                 result.tenant))
         resolve_identities(conn)
     writers.finish_run(conn, run_id=result.run_id, status=result.status, tenant=result.tenant,
                        complete_types=sorted(result.complete_types), stats=result.stats(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tenure.model import OwnerKind, ScopeType
+from tenure.model import JwksType, OwnerKind, ScopeType
 from tenure.store.types import BigIntId, EnumText, JSONType, UTCDateTime, enum_check
 
 metadata = sa.MetaData(
@@ -178,6 +178,53 @@ credentials = _snapshot_table(
     sa.Index(None, "creator_id"),
     enum_check("scope", ScopeType),
     enum_check("owner_type", OwnerKind),
+)
+
+# --- workload identity federation (Anthropic issuers and rules; vendor-apis-nhi.md §3) -------
+
+federation_issuers = _snapshot_table(
+    "federation_issuers",
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("issuer_url", sa.String(1024), nullable=False),
+    sa.Column("check_jti", sa.Boolean(), nullable=False),
+    sa.Column("jwks_type", EnumText(JwksType), nullable=False),
+    sa.Column("jwks_polling_disabled_at", UTCDateTime()),
+    sa.Column("max_jwt_lifetime_seconds", sa.Integer()),
+    sa.Column("consecutive_failures", sa.Integer(), nullable=False, default=0),
+    sa.Column("last_fetched_at", UTCDateTime()),
+    sa.Column("next_poll_at", UTCDateTime()),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+    sa.Column("created_by_actor_id", sa.String(256)),
+    sa.Column("attributes", JSONType, nullable=False, default=dict),
+    enum_check("jwks_type", JwksType),
+)
+
+federation_rules = _snapshot_table(
+    "federation_rules",
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False, default=""),
+    sa.Column("issuer_id", sa.String(256), nullable=False),
+    sa.Column("subject_prefix", sa.Text()),
+    sa.Column("audience", sa.Text()),
+    sa.Column("claims", JSONType, nullable=False, default=dict),
+    sa.Column("condition", sa.Text()),
+    sa.Column("match", JSONType, nullable=False, default=dict),
+    sa.Column("target_service_account_id", sa.String(256)),
+    sa.Column("oauth_scope", sa.String(512), nullable=False),
+    sa.Column("token_lifetime_seconds", sa.Integer()),
+    sa.Column("applies_to_all_workspaces", sa.Boolean(), nullable=False, default=False),
+    # The complete enabled set: the union of the rule's workspace_ids, its legacy workspace_id
+    # and its rule-workspaces listing.
+    sa.Column("workspace_ids", JSONType, nullable=False, default=list),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+    sa.Column("created_by_actor_id", sa.String(256)),
+    sa.Column("attributes", JSONType, nullable=False, default=dict),
+    sa.Index(None, "issuer_id"),
+    sa.Index(None, "target_service_account_id"),
 )
 
 entitlements = sa.Table(

@@ -13,8 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.model import (
+    SERVICE_ACCOUNT_TYPE,
     Account,
+    AccountKind,
     Credential,
+    FederationIssuer,
+    FederationRule,
     Grant,
     Invite,
     RunStatus,
@@ -33,8 +37,39 @@ SNAPSHOT_TABLES: dict[str, sa.Table] = {
     "workspace": schema.workspaces,
     "credential": schema.credentials,
     "grant": schema.grants,
+    "federation_issuer": schema.federation_issuers,
+    "federation_rule": schema.federation_rules,
 }
 """The table holding each snapshot record type."""
+
+
+def service_account_ids(source: str, tenant: str) -> sa.Select[tuple[str]]:
+    """The external ids of a source's service-account accounts (a subquery)."""
+    a = schema.accounts
+    return sa.select(a.c.external_id).where(a.c.source == source, a.c.tenant == tenant,
+                                            a.c.kind == str(AccountKind.SERVICE_ACCOUNT))
+
+
+def subset_rows(record_type: str, table: sa.Table, source: str, tenant: str
+                ) -> sa.ColumnElement[bool] | None:
+    """The rows of ``table`` that belong to the sub-type ``record_type`` (None: not one).
+
+    Service accounts (:data:`tenure.model.SERVICE_ACCOUNT_TYPE`) are accounts and grants that
+    a source may read with a credential of their own: their rows are these, in both tables.
+    """
+    if record_type != SERVICE_ACCOUNT_TYPE:
+        return None
+    if table is schema.accounts:
+        return schema.accounts.c.kind == str(AccountKind.SERVICE_ACCOUNT)
+    if table is schema.grants:
+        return schema.grants.c.account_id.in_(service_account_ids(source, tenant))
+    return None
+
+
+SUBSET_TABLES: dict[str, tuple[sa.Table, ...]] = {
+    SERVICE_ACCOUNT_TYPE: (schema.accounts, schema.grants),
+}
+"""Record types that are a subset of other snapshot tables (retired on their own)."""
 
 _KEY = ("source", "tenant", "external_id")
 _BOOKKEEPING = {"id", "first_seen_at", *_KEY}
@@ -73,21 +108,21 @@ def upsert_snapshot(
 
 def retire_missing(
     conn: sa.Connection, table: sa.Table, *, source: str, tenant: str, run_id: str,
-    now: datetime,
+    now: datetime, only: sa.ColumnElement[bool] | None = None,
+    keep: Sequence[sa.ColumnElement[bool]] = (),
 ) -> int:
     """Mark removed every present row of the source/tenant that ``run_id`` did not see.
 
-    Call only after a run enumerated this record type completely.
+    Call only after a run enumerated this record type completely. ``only`` narrows it to a
+    sub-type's rows; ``keep`` spares rows of sub-types the run could not read (a Gap).
     """
+    conditions = [table.c.source == source, table.c.tenant == tenant,
+                  table.c.removed_at.is_(None), table.c.sync_run_id != run_id]
+    if only is not None:
+        conditions.append(only)
+    conditions += [sa.not_(k) for k in keep]
     result = conn.execute(
-        table.update()
-        .where(
-            table.c.source == source,
-            table.c.tenant == tenant,
-            table.c.removed_at.is_(None),
-            table.c.sync_run_id != run_id,
-        )
-        .values(removed_at=now, removed_run_id=run_id)
+        table.update().where(*conditions).values(removed_at=now, removed_run_id=run_id)
     )
     return result.rowcount or 0
 
@@ -117,6 +152,18 @@ def workspace_row(record: Workspace) -> dict[str, Any]:
 def credential_row(record: Credential) -> dict[str, Any]:
     """Column values of a credential record."""
     return {**record_values(record), "kind": str(record.kind)}
+
+
+def federation_issuer_row(record: FederationIssuer) -> dict[str, Any]:
+    """Column values of a federation issuer record."""
+    return {**record_values(record), "attributes": dict(record.attributes)}
+
+
+def federation_rule_row(record: FederationRule) -> dict[str, Any]:
+    """Column values of a federation rule record."""
+    return {**record_values(record), "claims": dict(record.claims), "match": dict(record.match),
+            "workspace_ids": list(record.workspace_ids),
+            "attributes": dict(record.attributes)}
 
 
 def grant_row(record: Grant) -> dict[str, Any]:
