@@ -90,8 +90,10 @@ def test_federation_records_round_trip(platform: App) -> None:
     with platform.engine.connect() as conn:
         issuer = conn.execute(sa.select(schema.federation_issuers)).mappings().one()
         rule = conn.execute(sa.select(schema.federation_rules)).mappings().one()
-    assert issuer["jwks_type"] is JwksType.DISCOVERY and issuer["check_jti"] is False
-    assert issuer["consecutive_failures"] == 3 and issuer["attributes"]["jwks"]
+    assert issuer["jwks_type"] is JwksType.DISCOVERY
+    assert issuer["check_jti"] is False
+    assert issuer["consecutive_failures"] == 3
+    assert issuer["attributes"]["jwks"]
     assert rule["workspace_ids"] == ["wrkspc_1", "wrkspc_2"]
     assert rule["claims"] == {"repository_owner": "org"}
     assert rule["target_service_account_id"] == "svac_1"
