@@ -481,8 +481,213 @@ class Gap:
     detail: str = ""
 
 
+# -- Anthropic managed agents (vendor-apis-nhi.md §4) ------------------------------------------
+# The vendor names no creator or owner on any of these objects: ownership comes from sponsors
+# recorded in Tenure and from metadata conventions, never from a column here.
+
+
+class ToolsetKind(StrEnum):
+    """Which toolset of an agent a tool belongs to (the ``tools[]`` union on ``type``)."""
+
+    AGENT_TOOLSET = "agent_toolset"
+    """The pre-built sandbox tools (``agent_toolset_20260401``: bash, edit, read, write ...)."""
+    MCP_TOOLSET = "mcp_toolset"
+    """The tools of one remote MCP server (``mcp_toolset``)."""
+    CUSTOM = "custom"
+    """A tool the caller's application runs (``custom``)."""
+    UNKNOWN = "unknown"
+    """A ``tools[]`` entry of a type Tenure does not know: kept (name = its type), not guessed."""
+
+
+class ToolPermission(StrEnum):
+    """A server-run tool's permission policy (``permission_policy.type``)."""
+
+    ALWAYS_ALLOW = "always_allow"
+    """The tool runs with no confirmation."""
+    ALWAYS_ASK = "always_ask"
+    """The session pauses for a human's approval before each call."""
+
+
+class EgressKind(StrEnum):
+    """What network an agent's environment (or an environment-variable credential) reaches."""
+
+    UNRESTRICTED = "unrestricted"
+    LIMITED = "limited"
+    """Only ``allowed_hosts`` (plus MCP servers / package managers when allowed)."""
+    SELF_HOSTED = "self_hosted"
+    """A self-hosted environment: egress is whatever the customer's own network allows."""
+    UNKNOWN = "unknown"
+    """A networking shape Tenure does not know (kept with a note on the run)."""
+
+
+class DeploymentStatus(StrEnum):
+    """Whether a managed-agent deployment runs (archived is ``archived_at``, not a status)."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class VaultAuthKind(StrEnum):
+    """How a vault credential authenticates (``auth.type``); secrets are never returned."""
+
+    MCP_OAUTH = "mcp_oauth"
+    STATIC_BEARER = "static_bearer"
+    ENVIRONMENT_VARIABLE = "environment_variable"
+    UNKNOWN = "unknown"
+
+
+class VaultCredentialStatus(StrEnum):
+    """A vault credential's status, derived (the vendor has none): archived when
+    ``archived_at`` is set, expired when an ``mcp_oauth`` access token's ``expires_at`` has
+    passed and no refresh is configured, else active."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    ARCHIVED = "archived"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTool:
+    """One tool of an agent with its *effective* policy (its ``configs[]`` entry, else the
+    toolset's ``default_config``, else the vendor default).
+
+    ``permission_policy`` is a :class:`ToolPermission` value, the vendor's own word when it is
+    one Tenure does not know, or None for tools no policy governs (custom tools: the caller
+    runs them) and unknown entries. ``changes_things``: the tool can change state (bash,
+    write, edit, MCP tools not recognisably read-only, custom tools); None when unknown.
+    ``name == "*"`` on an MCP toolset stands for every tool of the server not named in
+    ``configs[]`` (their names are not listed by the vendor)."""
+
+    toolset: ToolsetKind
+    name: str
+    enabled: bool | None
+    permission_policy: str | None
+    changes_things: bool | None
+    mcp_server_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A managed agent (latest version) of one workspace; no creator field exists."""
+
+    external_id: str
+    workspace_id: str
+    name: str
+    description: str | None = None
+    version: int | None = None
+    model: str | None = None
+    tools: tuple[AgentTool, ...] = ()
+    mcp_servers: tuple[Mapping[str, Any], ...] = ()
+    skills: tuple[Mapping[str, Any], ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEnvironment:
+    """Where a managed agent runs and what network it reaches."""
+
+    external_id: str
+    workspace_id: str
+    name: str
+    description: str | None = None
+    scope: str | None = None
+    config_type: str | None = None
+    networking: EgressKind = EgressKind.UNKNOWN
+    allowed_hosts: tuple[str, ...] = ()
+    allow_mcp_servers: bool | None = None
+    allow_package_managers: bool | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentDeployment:
+    """A deployment of an agent: schedule, status, pause reason, last run, vaults it uses.
+
+    ``last_run_at`` is ``schedule.last_run_at``, else the newest run read; ``last_run_error``
+    is that newest run's ``error.type`` (None when it created a session)."""
+
+    external_id: str
+    workspace_id: str
+    name: str
+    agent_id: str
+    environment_id: str
+    status: DeploymentStatus
+    agent_version: int | None = None
+    vault_ids: tuple[str, ...] = ()
+    schedule_expression: str | None = None
+    schedule_timezone: str | None = None
+    last_run_at: datetime | None = None
+    upcoming_runs_at: tuple[datetime, ...] = ()
+    paused_reason_type: str | None = None
+    paused_error_type: str | None = None
+    last_run_error: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vault:
+    """A vault of one workspace: a named set of credentials deployments reference."""
+
+    external_id: str
+    workspace_id: str
+    display_name: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VaultCredential:
+    """A credential in a vault: metadata only (a secret value is never requested or stored;
+    ``secret_name`` is the *name* of an environment-variable secret)."""
+
+    external_id: str
+    vault_id: str
+    workspace_id: str
+    auth_kind: VaultAuthKind
+    status: VaultCredentialStatus
+    display_name: str | None = None
+    mcp_server_url: str | None = None
+    expires_at: datetime | None = None
+    has_refresh: bool = False
+    secret_name: str | None = None
+    networking: EgressKind | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    archived_at: datetime | None = None
+
+
+def vault_credential_status(auth_kind: VaultAuthKind, *, archived_at: datetime | None,
+                            expires_at: datetime | None, has_refresh: bool,
+                            now: datetime) -> VaultCredentialStatus:
+    """The derived status (see :class:`VaultCredentialStatus`)."""
+    if archived_at is not None:
+        return VaultCredentialStatus.ARCHIVED
+    if (auth_kind is VaultAuthKind.MCP_OAUTH and expires_at is not None
+            and expires_at <= now and not has_refresh):
+        return VaultCredentialStatus.EXPIRED
+    return VaultCredentialStatus.ACTIVE
+
+
+AgentRecord = Agent | AgentEnvironment | AgentDeployment | Vault | VaultCredential
+"""The managed-agent snapshot records (one table each)."""
+
+
 SnapshotRecord = (Person | Account | Invite | Workspace | Credential | Grant | FederationIssuer
-                  | FederationRule)
+                  | FederationRule | Agent | AgentEnvironment | AgentDeployment | Vault
+                  | VaultCredential)
 """Records whose full listing defines the current state (missing = removed)."""
 
 RECORD_TYPES: dict[type[Any], str] = {
@@ -496,6 +701,11 @@ RECORD_TYPES: dict[type[Any], str] = {
     FederationRule: "federation_rule",
     Activity: "activity",
     Usage: "usage",
+    Agent: "agent",
+    AgentEnvironment: "agent_environment",
+    AgentDeployment: "agent_deployment",
+    Vault: "vault",
+    VaultCredential: "vault_credential",
 }
 """The record-type name of each record class, as used in the store and in Gaps."""
 

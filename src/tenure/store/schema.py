@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tenure.model import JwksType, OwnerKind, ScopeType
+from tenure.model import (
+    DeploymentStatus,
+    EgressKind,
+    JwksType,
+    OwnerKind,
+    ScopeType,
+    VaultAuthKind,
+    VaultCredentialStatus,
+)
 from tenure.store.types import BigIntId, EnumText, JSONType, UTCDateTime, enum_check
 
 metadata = sa.MetaData(
@@ -225,6 +233,106 @@ federation_rules = _snapshot_table(
     sa.Column("attributes", JSONType, nullable=False, default=dict),
     sa.Index(None, "issuer_id"),
     sa.Index(None, "target_service_account_id"),
+)
+
+# --- Anthropic managed agents (vendor-apis-nhi.md §4): workspace-scoped, no creator column ------
+# The vendor names no creator on any of these objects; who answers for one is a sponsor
+# recorded in Tenure (or a metadata convention), never a column here.
+
+agents = _snapshot_table(
+    "agents",
+    sa.Column("workspace_id", sa.String(256), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("version", sa.Integer()),
+    sa.Column("model", sa.String(128)),
+    # The effective per-tool list: [{toolset, name, enabled, permission_policy,
+    # changes_things, mcp_server_name}] (tenure.model.AgentTool)
+    sa.Column("tools", JSONType, nullable=False, default=list),
+    sa.Column("mcp_servers", JSONType, nullable=False, default=list),
+    sa.Column("skills", JSONType, nullable=False, default=list),
+    sa.Column("metadata", JSONType, nullable=False, default=dict),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+    sa.Index(None, "workspace_id"),
+)
+
+agent_environments = _snapshot_table(
+    "agent_environments",
+    sa.Column("workspace_id", sa.String(256), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("description", sa.Text()),
+    sa.Column("scope", sa.String(32)),
+    sa.Column("config_type", sa.String(32)),
+    sa.Column("networking", EnumText(EgressKind), nullable=False),
+    sa.Column("allowed_hosts", JSONType, nullable=False, default=list),
+    sa.Column("allow_mcp_servers", sa.Boolean()),
+    sa.Column("allow_package_managers", sa.Boolean()),
+    sa.Column("metadata", JSONType, nullable=False, default=dict),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+    enum_check("networking", EgressKind),
+)
+
+agent_deployments = _snapshot_table(
+    "agent_deployments",
+    sa.Column("workspace_id", sa.String(256), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("agent_id", sa.String(256), nullable=False),
+    sa.Column("agent_version", sa.Integer()),
+    sa.Column("environment_id", sa.String(256), nullable=False),
+    sa.Column("vault_ids", JSONType, nullable=False, default=list),
+    sa.Column("schedule_expression", sa.String(128)),
+    sa.Column("schedule_timezone", sa.String(64)),
+    sa.Column("last_run_at", UTCDateTime()),
+    sa.Column("upcoming_runs_at", JSONType, nullable=False, default=list),
+    sa.Column("status", EnumText(DeploymentStatus), nullable=False),
+    sa.Column("paused_reason_type", sa.String(64)),
+    sa.Column("paused_error_type", sa.String(64)),
+    sa.Column("last_run_error", sa.String(64)),
+    sa.Column("metadata", JSONType, nullable=False, default=dict),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+    sa.Index(None, "agent_id"),
+    sa.Index(None, "environment_id"),
+    enum_check("status", DeploymentStatus),
+)
+
+vaults = _snapshot_table(
+    "vaults",
+    sa.Column("workspace_id", sa.String(256), nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("metadata", JSONType, nullable=False, default=dict),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+)
+
+vault_credentials = _snapshot_table(
+    "vault_credentials",
+    sa.Column("vault_id", sa.String(256), nullable=False),
+    sa.Column("workspace_id", sa.String(256), nullable=False),
+    sa.Column("display_name", sa.String(256)),
+    sa.Column("auth_kind", EnumText(VaultAuthKind), nullable=False),
+    sa.Column("mcp_server_url", sa.Text()),
+    sa.Column("expires_at", UTCDateTime()),
+    sa.Column("has_refresh", sa.Boolean(), nullable=False, default=False),
+    # The NAME of an environment-variable secret; a secret value is never stored.
+    sa.Column("secret_name", sa.String(256)),
+    sa.Column("networking", EnumText(EgressKind)),
+    sa.Column("allowed_hosts", JSONType, nullable=False, default=list),
+    sa.Column("status", EnumText(VaultCredentialStatus), nullable=False),
+    sa.Column("metadata", JSONType, nullable=False, default=dict),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("updated_at", UTCDateTime()),
+    sa.Column("archived_at", UTCDateTime()),
+    sa.Index(None, "vault_id"),
+    enum_check("auth_kind", VaultAuthKind),
+    enum_check("networking", EgressKind),
+    enum_check("status", VaultCredentialStatus),
 )
 
 entitlements = sa.Table(

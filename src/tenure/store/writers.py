@@ -27,7 +27,7 @@ from tenure.model import (
     record_values,
 )
 from tenure.redact import redact_known_bytes
-from tenure.store import schema
+from tenure.store import agent_rows, schema
 from tenure.store.upsert import insert_for
 
 SNAPSHOT_TABLES: dict[str, sa.Table] = {
@@ -39,6 +39,7 @@ SNAPSHOT_TABLES: dict[str, sa.Table] = {
     "grant": schema.grants,
     "federation_issuer": schema.federation_issuers,
     "federation_rule": schema.federation_rules,
+    **agent_rows.TABLES,
 }
 """The table holding each snapshot record type."""
 
