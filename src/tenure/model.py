@@ -86,6 +86,61 @@ class JwksType(StrEnum):
     """A ``jwks.type`` the vendor added after this was written (kept in ``attributes``)."""
 
 
+class GroupSource(StrEnum):
+    """Who manages a platform group: the platform's own API/admin UI, or the identity provider.
+
+    A SCIM-managed group refuses member edits through the platform API: its changes go to the
+    identity provider's owner."""
+
+    DIRECT = "direct"
+    SCIM = "scim"
+
+
+class PrincipalKind(StrEnum):
+    """Who a role is assigned to."""
+
+    USER = "user"
+    GROUP = "group"
+    SERVICE_ACCOUNT = "service_account"
+
+
+class PrivilegeTier(StrEnum):
+    """How much a role (or a permission) lets its holder do (``tenure.privilege``).
+
+    ``admin``: can change who has access or mint organization-wide credentials.
+    ``elevated``: can mint keys or change a workspace/project. ``none``: everything else."""
+
+    ADMIN = "admin"
+    ELEVATED = "elevated"
+    NONE = "none"
+
+
+class AccessPathKind(StrEnum):
+    """Why an account holds an entitlement (the first step of its effective-access path)."""
+
+    DIRECT = "direct"
+    """The platform's own role on the seat or workspace membership (legacy role)."""
+    GROUP = "group"
+    """A role assigned to a group the account is a member of."""
+    ROLE = "role"
+    """A custom/RBAC role assigned to the account itself."""
+    INHERITED = "inherited"
+    """Implied by the account's organization role (an org admin is admin of every workspace)."""
+
+
+class AssignmentOrigin(StrEnum):
+    """Where Tenure learnt a role assignment from."""
+
+    API = "api"
+    """Read from a listing endpoint."""
+    FEED_DERIVED = "feed_derived"
+    """Replayed from activity-feed events: the platform has no read endpoint for it."""
+    LEGACY_ROLE = "legacy_role"
+    """The single role on the user object (Anthropic ``role``, OpenAI ``owner``/``reader``)."""
+    PROJECT_GROUP = "project_group"
+    """A group's access to a project (OpenAI ``/projects/{p}/groups``, with its project role)."""
+
+
 class RecordStatus(StrEnum):
     """Lifecycle of a stored record relative to the source."""
 
@@ -293,6 +348,115 @@ class Grant:
     def external_id(self) -> str:
         """Stable key: the account and the entitlement it holds."""
         return f"{self.account_id}@{self.entitlement.external_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A platform group (Anthropic RBAC group, OpenAI group).
+
+    ``role_ids`` is the roles the group carries as the vendor listed them on the group; None
+    means the vendor sent no role data (temporarily unavailable): never read it as "no roles".
+    The roles a group holds are also written as :class:`RoleAssignment` records."""
+
+    external_id: str
+    name: str
+    source_type: GroupSource = GroupSource.DIRECT
+    group_type: str = "group"
+    role_ids: tuple[str, ...] | None = None
+    created_at: datetime | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMember:
+    """An account's membership of a group."""
+
+    group_id: str
+    account_id: str
+    email: str | None = None
+    added_at: datetime | None = None
+
+    @property
+    def external_id(self) -> str:
+        """Stable key: the group and the member."""
+        return f"{self.group_id}:{self.account_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One thing a role permits: an action, on a resource when the vendor names one.
+
+    Anthropic: ``action`` ``permission_manage_members`` on ``organization``; OpenAI: the
+    permission string (``api.organization.users.write``) with no resource."""
+
+    action: str
+    resource_type: str = ""
+    resource_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A role with what it permits; its privilege tier comes from the permissions, never the
+    name. ``permissions`` None: the permissions could not be read (tier unknown)."""
+
+    external_id: str
+    name: str
+    display_name: str = ""
+    scope_type: ScopeType = ScopeType.ORGANIZATION
+    scope_id: str = ""
+    predefined: bool = False
+    permissions: tuple[Permission, ...] | None = None
+    resource_type: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scope_type", ScopeType(self.scope_type))
+
+
+@dataclass(frozen=True, slots=True)
+class RoleAssignment:
+    """A role held by a user, group or service account at organization or workspace level.
+
+    ``assignment_sources`` names the principals an inherited assignment comes from, when the
+    vendor says (OpenAI ``assignment_sources``: ``[{principal_id, principal_type}]``)."""
+
+    principal_kind: PrincipalKind
+    principal_id: str
+    role_id: str
+    scope_type: ScopeType = ScopeType.ORGANIZATION
+    scope_id: str = ""
+    origin: AssignmentOrigin = AssignmentOrigin.API
+    assignment_sources: tuple[Mapping[str, Any], ...] = ()
+    assigned_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scope_type", ScopeType(self.scope_type))
+        object.__setattr__(self, "principal_kind", PrincipalKind(self.principal_kind))
+        object.__setattr__(self, "origin", AssignmentOrigin(self.origin))
+
+    @property
+    def external_id(self) -> str:
+        """Stable key: who holds which role where."""
+        return (f"{self.principal_kind}:{self.principal_id}@{self.scope_type}:"
+                f"{self.scope_id}:{self.role_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsUser:
+    """A seat's activity as the vendor's analytics reports it (Claude Enterprise Analytics).
+
+    ``activity`` keeps the per-product figures (``chat_metrics``, ``claude_code_metrics`` ...)
+    as the vendor sent them; ``last_activity_date`` is None when the org lacks
+    last-activity reporting."""
+
+    user_id: str
+    email: str | None = None
+    last_activity_date: date | None = None
+    activity: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def external_id(self) -> str:
+        """Analytics rows are keyed by the platform user id."""
+        return self.user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -687,7 +851,7 @@ AgentRecord = Agent | AgentEnvironment | AgentDeployment | Vault | VaultCredenti
 
 SnapshotRecord = (Person | Account | Invite | Workspace | Credential | Grant | FederationIssuer
                   | FederationRule | Agent | AgentEnvironment | AgentDeployment | Vault
-                  | VaultCredential)
+                  | VaultCredential | Group | GroupMember | Role | RoleAssignment | AnalyticsUser)
 """Records whose full listing defines the current state (missing = removed)."""
 
 RECORD_TYPES: dict[type[Any], str] = {
@@ -699,6 +863,11 @@ RECORD_TYPES: dict[type[Any], str] = {
     Grant: "grant",
     FederationIssuer: "federation_issuer",
     FederationRule: "federation_rule",
+    Group: "group",
+    GroupMember: "group_member",
+    Role: "role",
+    RoleAssignment: "role_assignment",
+    AnalyticsUser: "analytics_user",
     Activity: "activity",
     Usage: "usage",
     Agent: "agent",

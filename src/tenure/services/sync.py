@@ -54,6 +54,7 @@ from tenure.services import massguard
 from tenure.services.context import App
 from tenure.services.evidence import auto_checkpoint
 from tenure.store import agent_rows, schema, writers
+from tenure.store.access_writers import ACCESS_ROWS
 from tenure.store.activity import write_activities
 from tenure.store.db import refresh_statistics
 from tenure.store.people import retire_missing_people, write_people
@@ -132,6 +133,7 @@ def _write_batch(conn: sa.Connection, app: App, result: SyncResult, batch: Batch
                 Workspace: writers.workspace_row, Credential: writers.credential_row,
                 Grant: writers.grant_row, FederationIssuer: writers.federation_issuer_row,
                 FederationRule: writers.federation_rule_row, **agent_rows.ROWS,
+                **ACCESS_ROWS,
             }
             if kind is Grant:
                 writers.upsert_entitlements(conn, records, source=source, tenant=tenant, now=now)

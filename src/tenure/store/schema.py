@@ -6,10 +6,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tenure.model import (
+    AccessPathKind,
+    AssignmentOrigin,
     DeploymentStatus,
     EgressKind,
+    GroupSource,
     JwksType,
     OwnerKind,
+    PrincipalKind,
+    PrivilegeTier,
     ScopeType,
     VaultAuthKind,
     VaultCredentialStatus,
@@ -363,6 +368,104 @@ grants = _snapshot_table(
     sa.Column("granted_at", UTCDateTime()),
     sa.Index(None, "account_id"),
     enum_check("scope_type", ScopeType),
+)
+
+# --- groups, roles, role assignments and effective access (issue 17) ---------------------
+
+groups = _snapshot_table(
+    "groups",
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("source_type", EnumText(GroupSource), nullable=False, default=GroupSource.DIRECT),
+    sa.Column("group_type", sa.String(32), nullable=False, default="group"),
+    # NULL: the vendor sent no role data for the group (temporarily unavailable) -- never
+    # read as "no roles".
+    sa.Column("role_ids", JSONType),
+    sa.Column("created_at", UTCDateTime()),
+    sa.Column("attributes", JSONType, nullable=False, default=dict),
+    enum_check("source_type", GroupSource),
+)
+
+group_members = _snapshot_table(
+    "group_members",
+    sa.Column("group_id", sa.String(256), nullable=False),
+    sa.Column("account_id", sa.String(256), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("added_at", UTCDateTime()),
+    sa.Index(None, "group_id"),
+    sa.Index(None, "account_id"),
+)
+
+roles = _snapshot_table(
+    "roles",
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False, default=""),
+    sa.Column("scope_type", EnumText(ScopeType), nullable=False),
+    sa.Column("scope_id", sa.String(256), nullable=False, default=""),
+    sa.Column("predefined", sa.Boolean(), nullable=False, default=False),
+    # [{action, resource_type, resource_id}]; NULL: the permissions could not be read.
+    sa.Column("permissions", JSONType),
+    sa.Column("resource_type", sa.String(64), nullable=False, default=""),
+    # From the permissions (tenure.privilege); NULL when the permissions are unknown.
+    sa.Column("tier", EnumText(PrivilegeTier)),
+    enum_check("scope_type", ScopeType),
+    enum_check("tier", PrivilegeTier),
+)
+
+role_assignments = _snapshot_table(
+    "role_assignments",
+    sa.Column("principal_kind", EnumText(PrincipalKind), nullable=False),
+    sa.Column("principal_id", sa.String(256), nullable=False),
+    sa.Column("role_id", sa.String(256), nullable=False),
+    sa.Column("scope_type", EnumText(ScopeType), nullable=False),
+    sa.Column("scope_id", sa.String(256), nullable=False, default=""),
+    sa.Column("origin", EnumText(AssignmentOrigin), nullable=False),
+    sa.Column("assignment_sources", JSONType, nullable=False, default=list),
+    sa.Column("assigned_at", UTCDateTime()),
+    sa.Index(None, "principal_kind", "principal_id"),
+    sa.Index(None, "role_id"),
+    enum_check("principal_kind", PrincipalKind),
+    enum_check("scope_type", ScopeType),
+    enum_check("origin", AssignmentOrigin),
+)
+
+analytics_users = _snapshot_table(
+    "analytics_users",
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("last_activity_date", sa.Date()),
+    sa.Column("activity", JSONType, nullable=False, default=dict),
+    sa.Index(None, "user_id"),
+)
+
+# What each account really holds after a sync run, and why: one row per (account, role,
+# path). Computed set-at-a-time by tenure.services.effective_access when the run finishes;
+# rows are kept per run (the newest runs of each source; older ones are pruned).
+effective_access = sa.Table(
+    "effective_access",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("sync_run_id", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("account_id", sa.String(256), nullable=False),
+    sa.Column("scope_type", EnumText(ScopeType), nullable=False),
+    sa.Column("scope_id", sa.String(256), nullable=False),
+    # The role (custom/RBAC role id, or the legacy role name) the account holds.
+    sa.Column("entitlement", sa.String(512), nullable=False),
+    sa.Column("entitlement_name", sa.String(256), nullable=False),
+    sa.Column("tier", EnumText(PrivilegeTier)),
+    sa.Column("path_kind", EnumText(AccessPathKind), nullable=False),
+    sa.Column("via_group_id", sa.String(256)),
+    sa.Column("origin", EnumText(AssignmentOrigin)),
+    # [{step, id, name, ...}] from the account to the entitlement (docs/effective-access.md)
+    sa.Column("path", JSONType, nullable=False),
+    sa.Column("computed_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "sync_run_id", "account_id"),
+    sa.Index(None, "source", "tenant", "sync_run_id", "tier"),
+    enum_check("scope_type", ScopeType),
+    enum_check("tier", PrivilegeTier),
+    enum_check("path_kind", AccessPathKind),
+    enum_check("origin", AssignmentOrigin),
 )
 
 activities = sa.Table(

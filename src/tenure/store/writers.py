@@ -40,6 +40,11 @@ SNAPSHOT_TABLES: dict[str, sa.Table] = {
     "federation_issuer": schema.federation_issuers,
     "federation_rule": schema.federation_rules,
     **agent_rows.TABLES,
+    "group": schema.groups,
+    "group_member": schema.group_members,
+    "role": schema.roles,
+    "role_assignment": schema.role_assignments,
+    "analytics_user": schema.analytics_users,
 }
 """The table holding each snapshot record type."""
 
