@@ -50,7 +50,7 @@ from tenure.model import (
     Workspace,
 )
 from tenure.redact import redact_known, redact_text
-from tenure.services import massguard
+from tenure.services import effective_access, massguard
 from tenure.services.context import App
 from tenure.services.evidence import auto_checkpoint
 from tenure.store import agent_rows, schema, writers
@@ -219,6 +219,8 @@ def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
                         only=writers.subset_rows(record_type, table, result.source,
                                                  result.tenant))
         resolve_identities(conn)
+        result.notes["effective_access_rows"] = effective_access.compute(
+            conn, source=result.source, tenant=result.tenant, run_id=result.run_id, now=now)
     writers.finish_run(conn, run_id=result.run_id, status=result.status, tenant=result.tenant,
                        complete_types=sorted(result.complete_types), stats=result.stats(),
                        error=result.error, now=now)

@@ -468,6 +468,20 @@ effective_access = sa.Table(
     enum_check("origin", AssignmentOrigin),
 )
 
+# One row per sync run whose effective access was computed (even when it holds no rows): the
+# newest of each source is "current". Ordered by id, not by time (runs under a fixed clock tie).
+effective_access_runs = sa.Table(
+    "effective_access_runs",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("sync_run_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("computed_at", UTCDateTime(), nullable=False),
+    sa.Column("rows", sa.Integer(), nullable=False),
+    sa.Index(None, "source"),
+)
+
 activities = sa.Table(
     "activities",
     metadata,
