@@ -97,7 +97,8 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
         assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
         assert result.tenant == "org-sim"
         assert result.complete_types == {"account", "invite", "workspace", "grant",
-                                         "credential"}
+                                         "credential", "group", "group_member", "role",
+                                         "role_assignment"}
         assert present(app, schema.accounts) == set(state.users) | set(state.service_accounts)
         assert present(app, schema.credentials) == set(state.keys) | set(state.admin_keys)
         assert present(app, schema.workspaces) == set(state.projects)
@@ -187,7 +188,8 @@ def test_what_the_key_may_not_read_is_a_gap(sqlite_url: str,
     assert {g.record_type for g in result.gaps} == {"activity", "usage", "credential"}
     assert all("HTTP 403" in g.reason for g in result.gaps)
     # Keys were not all listed, so none may be retired; everything else is complete.
-    assert result.complete_types == {"account", "invite", "workspace", "grant"}
+    assert result.complete_types == {"account", "invite", "workspace", "grant", "group",
+                                     "group_member", "role", "role_assignment"}
 
 
 def test_a_refused_bracket_filter_is_read_unfiltered(

@@ -78,8 +78,8 @@ def serve(
         "--fault-path", help="Only inject faults on paths starting with this.")] = "",
     without: Annotated[list[str] | None, typer.Option(
         "--without", help="Switch an org feature off (workspaces, api_keys, usage_report, "
-        "claude_code, compliance; openai_audit_logs, openai_usage, openai_admin_keys answer "
-        "403 on the OpenAI side); repeatable.")] = None,
+        "claude_code, compliance; openai_audit_logs, openai_usage, openai_admin_keys, openai_rbac "
+        "answer 403 on the OpenAI side); repeatable.")] = None,
 ) -> None:
     """Serve a scenario over HTTP until interrupted; prints the base URL and accepted keys."""
     from tenure.simulator import (  # the product never imports the simulator; the CLI may

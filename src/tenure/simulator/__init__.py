@@ -37,7 +37,7 @@ __all__ = ["BUILTIN", "DEFAULT_ADMIN_KEY", "DEFAULT_COMPLIANCE_KEY", "DEFAULT_OP
            "Scenario", "ScenarioError", "SimulatorServer", "Summary", "build_simulator",
            "generate", "start_simulator"]
 
-OPENAI_FEATURES = ("openai_audit_logs", "openai_usage", "openai_admin_keys")
+OPENAI_FEATURES = ("openai_audit_logs", "openai_usage", "openai_admin_keys", "openai_rbac")
 """What ``without`` can take away from the OpenAI organization (answered 403)."""
 
 # Built-in scenarios: generated on start (a few hundred milliseconds) from the given seed.

@@ -23,6 +23,8 @@ long-lived-key              a 130-day-old key without expiry
 key-in-archived-workspace   an active key in an archived project
 overactive-admin            an owner with 30 admin actions in the last 7 days
 ==========================  =========================================================
+
+Groups, custom roles and role assignments, and their plants: ``openai_rbac_org``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import random
 from typing import Any
 
 from tenure.simulator.ids import b58
+from tenure.simulator.openai_rbac_org import build_rbac
 from tenure.simulator.population import DAY, Org, Person
 
 MODELS = ("gpt-4.1-2025-04-14", "gpt-4o-mini-2024-07-18", "o3-2025-04-16")
@@ -169,6 +172,7 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
     dormant_id = b.user(dormant, "reader", 150)
     outsider_id = b.user(None, "reader", 90, email=f"consultant@outside-{seed}.example",
                          name="Outside Consultant")
+    banned_id = b.user(healthy[11], "reader", 120)
 
     platform = b.project("Platform", 280)
     research = b.project("Research", 240)
@@ -182,6 +186,7 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
         b.member(research, user_id, role, 150)
     for user_id, role in ((h2, "owner"), (r9, "member")):
         b.member(legacy, user_id, role, 150)
+    b.member(platform, banned_id, "member", 100)
 
     b.key(platform, "user", h0, "backend", 40, 1)
     b.key(platform, "user", r3, "notebook", 60, 2)
@@ -194,6 +199,7 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
     archived_key = b.key(legacy, "user", r9, "pilot", 60, 2)
     ci_bot = b.service_account(platform, "ci-bot", 70)
     b.key(platform, "service_account", ci_bot, "ci", 30, 1)
+    b.key(platform, "user", banned_id, "reports", 60, 6)
     etl_bot = b.service_account(research, "etl-bot", 100)
     stale_sa_key = b.key(research, "service_account", etl_bot, "nightly-etl", 85, 50)
     b.doc["admin_keys"].append({
@@ -220,6 +226,7 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
     for user_id in (*owner_ids, *reader_ids, leaver_id, outsider_id):
         b.event(-b.rng.randint(1, 5 * DAY), "login.succeeded", b.session(user_id), None, {})
     b.event(-50 * DAY, "login.succeeded", b.session(dormant_id), None, {})
+    b.event(-6 * DAY, "login.succeeded", b.session(banned_id), None, {})  # before the ban
     b.event(-3 * DAY, "login.failed", b.session(r8), None,
             {"error_code": "invalid_credentials", "error_message": "Wrong password"})
     # Background sign-ins and sign-outs over the history (not for the dormant seat).
@@ -251,6 +258,8 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
                                            "role_id": "role_tenant_admin"})
     b.event(-14 * DAY, "tenant.group.member.added", b.session(h2), f"tenant_evt_{b._alnum(10)}",
             {"group_id": f"group_{b._alnum(12)}", "member_ids": [r7, r8]})
+    build_rbac(b, readers=reader_ids, banned=banned_id,
+               projects={"Platform": platform, "Research": research})
     b.doc["audit_logs"].sort(key=lambda e: e["offset"])
     for n, event in enumerate(b.doc["audit_logs"]):
         event["id"] = f"audit_log-{b58(n + 1, 6)}{b._alnum(16)}"

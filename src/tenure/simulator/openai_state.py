@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from tenure.simulator.ids import b58
+from tenure.simulator.openai_rbac_state import OpenAIRBAC
 from tenure.simulator.state import ApiError
 
 
@@ -40,7 +41,8 @@ class OpenAIState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     _started: float = field(default_factory=time.monotonic)
     disabled: set[str] = field(default_factory=set)
-    """Features this org or key lacks (``audit_logs``, ``usage``, ``admin_keys``): 403."""
+    """Features this org or key lacks (``audit_logs``, ``usage``, ``admin_keys``, ``rbac``):
+    403."""
     bracket_filter: bool = True
     """False: refuse ``effective_at[...]`` with 400, as a server reading the other
     serialisation would (vendor-apis.md §4.9 marks the bracket form unverified)."""
@@ -92,6 +94,7 @@ class OpenAIState:
              int(r[5]), int(r[6]), str(r[7])) for r in d.get("usage", [])]
         self.default_project = next(iter(self.projects), None)
         self.admin_owner = d.get("admin_key_owner")
+        self.rbac = OpenAIRBAC.load(self, d)
 
     # -- time and audit ------------------------------------------------------------------
     def now(self) -> int:
@@ -179,6 +182,7 @@ class OpenAIState:
             del self.users[user_id]
             for members in self.members.values():
                 members.pop(user_id, None)
+            self.rbac.forget_user(user_id)
             self.log("user.deleted", user_id, data={"email": user["email"]})
 
     def update_role(self, user_id: str, role: str) -> dict[str, Any]:

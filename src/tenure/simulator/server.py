@@ -23,6 +23,7 @@ from tenure.simulator.anthropic_api import ROUTES, Call, Route, check_feature
 from tenure.simulator.faults import Decision, FaultConfig, FaultKind, FaultPlan
 from tenure.simulator.ids import b58
 from tenure.simulator.openai_api import ROUTES as OPENAI_ROUTES
+from tenure.simulator.openai_rbac import ROUTES as OPENAI_RBAC_ROUTES
 from tenure.simulator.openai_state import OpenAIState
 from tenure.simulator.scenario import Scenario
 from tenure.simulator.state import ApiError, OrgState
@@ -32,7 +33,7 @@ DEFAULT_COMPLIANCE_KEY = "sk-ant-api01-simulator-compliance-key-AAAA"
 DEFAULT_OPENAI_ADMIN_KEY = "sk-admin-simulator-openai-admin-key-AAAA"
 _CURSOR_PARAMS = (("after_id", "last_id"), ("before_id", "first_id"), ("page", "next_page"),
                   ("after", "last_id"), ("before", "first_id"))
-OPENAI_PREFIX = "/v1/organization/"
+OPENAI_PREFIXES = ("/v1/organization/", "/v1/projects/")  # project roles: no /organization
 # Anthropic error types in OpenAI's words (type, code) for the shared fault flags.
 _OPENAI_ERRORS = {
     "rate_limit_error": ("requests", "rate_limit_exceeded"),
@@ -64,7 +65,7 @@ class SimulatorServer:
                  compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                  admin_key_reads_compliance: bool = True, faults: FaultConfig | None = None,
                  host: str = "127.0.0.1", port: int = 0,
-                 routes: Sequence[Route] = ROUTES + OPENAI_ROUTES,
+                 routes: Sequence[Route] = ROUTES + OPENAI_ROUTES + OPENAI_RBAC_ROUTES,
                  openai_admin_key: str = DEFAULT_OPENAI_ADMIN_KEY) -> None:
         self.scenario = scenario
         # Another platform (OpenAI) mounts its own route table next to Anthropic's.
@@ -193,7 +194,7 @@ class SimulatorServer:
         except Exception as exc:  # a simulator bug must still answer in the envelope
             error = exc if isinstance(exc, ApiError) else ApiError(
                 500, "api_error", f"simulator error: {type(exc).__name__}: {exc}")
-            if path.startswith(OPENAI_PREFIX):
+            if path.startswith(OPENAI_PREFIXES):
                 return self._openai_error(error, headers)
             return error.status, {"type": "error", "error": {"type": error.type,
                                                              "message": error.message},

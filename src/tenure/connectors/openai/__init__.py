@@ -11,7 +11,9 @@ __all__ = ["OpenAIConfig", "OpenAIConnector"]
 
 source_types.add("openai", SourceType(
     name="openai", config_model=OpenAIConfig, factory=OpenAIConnector,
-    record_types=("account", "invite", "workspace", "grant", "credential", "usage", "activity"),
+    record_types=("account", "invite", "workspace", "grant", "credential", "usage", "activity",
+                  "group", "group_member", "role", "role_assignment"),
     description="OpenAI organization: users and roles, invites, projects (archived included), "
-    "project users, service accounts, project and admin API keys, per-key usage, audit logs",
+    "project users, service accounts, project and admin API keys, per-key usage, audit logs, "
+    "groups and their users, custom org and project roles, role assignments, project groups",
 ))

@@ -35,6 +35,9 @@ class OpenAIConfig(SourceConfig):
     """Also read the tenant-scoped audit events (``tenant.*``, only returned with
     ``tenant_only=true``) as a second stream with its own cursor."""
     admin_keys: bool = True
+    rbac: bool = True
+    """Read groups, group users, custom org and project roles, role assignments and project
+    groups (``rbac_sync``); an org without RBAC answers 403/404, which is a Gap."""
 
     # Paging and incremental reading.
     page_size: int = Field(default=100, ge=1, le=100)

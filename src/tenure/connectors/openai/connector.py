@@ -2,7 +2,8 @@
 
 Streams, in order: users (accounts, org-role grants, last key use), invites, projects, then per
 project its users (grants), service accounts (accounts + grants) and API keys, then admin keys,
-per-key daily usage and the audit logs (``audit_log_sync``). Snapshot streams are re-listed each
+per-key daily usage and the audit logs (``audit_log_sync``). Groups, roles and role
+assignments are read after the keys by ``rbac_sync``. Snapshot streams are re-listed each
 run and a record type is marked complete only when *every* listing that feeds it was read to the
 end (accounts come from users and from every project's service accounts; grants from users,
 project users and service accounts; credentials from every project's keys and the admin keys).
@@ -31,6 +32,8 @@ from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted
 from tenure.connectors.incremental import Window, next_window
 from tenure.connectors.openai import audit_log_sync, fetch, keys, transform
 from tenure.connectors.openai.config import OpenAIConfig
+from tenure.connectors.openai.rbac_fetch import RbacReader
+from tenure.connectors.openai.rbac_sync import OrgView, RbacStreams
 from tenure.connectors.pages import quarantine_page, raw_page, retry_notes, transform_page
 from tenure.model import Gap
 
@@ -53,6 +56,8 @@ class _Org:
     complete: dict[str, bool] = field(default_factory=lambda: {
         "account": True, "grant": True, "credential": True})
     key_filter: keys.AdminKeyFilter = field(default_factory=keys.AdminKeyFilter)
+    view: OrgView = field(default_factory=OrgView)
+    """Users and project members, for the groups/roles streams (``rbac_sync``)."""
 
     def lost(self, *record_types: str) -> None:
         for record_type in record_types:
@@ -96,6 +101,10 @@ class OpenAIConnector:
             for record_type, complete in org.complete.items():
                 if complete:
                     yield StreamComplete(record_type)
+            if cfg.rbac:
+                org.view.projects, org.view.archived = org.projects, org.archived
+                yield from RbacStreams(RbacReader(client, cfg.page_size),
+                                       self._guard).sync(org.view)
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.audit_logs:
@@ -141,6 +150,7 @@ class OpenAIConnector:
                                         record_types=("account", "grant"))
             for account, grant, used in read:
                 records += [account, grant]
+                org.view.users.append(account.external_id)
                 if used is not None:
                     records.append(used)
             yield self._batch("users", records, reader.client, page)
@@ -171,7 +181,7 @@ class OpenAIConnector:
         """Members, service accounts and keys of one project, each listing guarded."""
         what = f"project {project_id}"
         listings = (
-            (("grant",), self._project_users(reader, project_id)),
+            (("grant",), self._project_users(reader, org, project_id)),
             (("account", "grant"), self._service_accounts(reader, project_id)),
             (("credential",), self._project_keys(reader, org, project_id)),
         )
@@ -192,11 +202,12 @@ class OpenAIConnector:
             if exc.status != 404 or project_id not in org.archived:
                 raise
 
-    def _project_users(self, reader: fetch.AdminReader, project_id: str
+    def _project_users(self, reader: fetch.AdminReader, org: _Org, project_id: str
                        ) -> Iterator[SyncItem]:
         for page in reader.project_users(project_id):
             grants, bad = quarantine_page(page, transform.project_user_grant, project_id,
                                           record_types=("grant",))
+            org.view.members.setdefault(project_id, []).extend(g.account_id for g in grants)
             yield self._batch("project_users", grants, reader.client, page)
             yield from bad
 
