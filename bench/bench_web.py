@@ -9,6 +9,12 @@ app, templates included; no network) and reports p50/p95 per page. Writes
     .venv/bin/python bench/bench_web.py
     .venv/bin/python bench/bench_web.py --people 2000 --repeat 10
     .venv/bin/python bench/bench_web.py --database-url postgresql://postgres@127.0.0.1/bench
+    .venv/bin/python bench/bench_web.py --store /tmp/web10k --only queue --profile queue
+
+``--store DIR`` keeps the built SQLite store (or, with ``--database-url``, a marker that the
+database is built) in DIR and reuses it on the next run; ``--only`` times the pages whose label
+contains the text; ``--profile`` prints a cProfile of the first page whose label contains it.
+Timings of a reused store are those of the current code on the same data.
 """
 
 from __future__ import annotations
@@ -49,11 +55,29 @@ def _bench_reviews() -> object:
     return module
 
 
+def _profile(client: object, path: str, headers: dict[str, str]) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(3):
+        client.get(path, headers=headers)  # type: ignore[attr-defined]
+    profiler.disable()
+    print(f"--- profile of GET {path} (3 requests)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--store", type=Path, default=None,
+                        help="keep and reuse the built store in this folder")
+    parser.add_argument("--only", default=None, help="time only pages whose label has this")
+    parser.add_argument("--profile", default=None, help="cProfile this page (label substring)")
+    parser.add_argument("--no-write", action="store_true", help="do not write results JSON")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
@@ -62,25 +86,38 @@ def main() -> None:
 
     base = _bench_reviews()
     tmp = tempfile.TemporaryDirectory()
+    folder = args.store or Path(tmp.name)
+    folder.mkdir(parents=True, exist_ok=True)
     url = normalize_url(args.database_url) if args.database_url else \
-        f"sqlite:///{tmp.name}/bench.db"
+        f"sqlite:///{folder}/bench.db"
     engine = make_engine(url)
     migrate(engine)
-    base.build(engine, args.people, 1)  # type: ignore[attr-defined]
     now = base.NOW  # type: ignore[attr-defined]
     app = App(settings=Settings(database=DatabaseConfig(url=url)), clock=Clock(now),
               actor="bench", _engine=engine)
-    findings.run_checks(app)
-    campaign_id, created = reviews.create(app, CampaignSpec(
-        name="bench", scope=parse_scope("source:claude,kind:account,kind:api_key"),
-        due_at=now + timedelta(days=14),
-        reviewer_rule=parse_rule(f"named:{REVIEWER}", "secops@corp.example")))
-    # the bootstrap admin adds the reviewer; each mints their own token after the password
-    web_users.add_user(app, ADMIN, Role.ADMIN, PASSWORD)
-    admin = sign_in(app, ADMIN, PASSWORD)
-    web_users.add_user(admin, REVIEWER, Role.REVIEWER, PASSWORD)
-    reviewer_token = web_users.create_token(sign_in(app, REVIEWER, PASSWORD), REVIEWER)[1]
-    admin_token = web_users.create_token(admin, ADMIN)[1]
+    built = folder / f"built-{engine.dialect.name}-{args.people}.json"
+    if args.store is not None and built.exists():
+        kept = json.loads(built.read_text())
+        campaign_id, n_items = kept["campaign"], kept["items"]
+        reviewer_token, admin_token = kept["reviewer_token"], kept["admin_token"]
+    else:
+        base.build(engine, args.people, 1)  # type: ignore[attr-defined]
+        findings.run_checks(app)
+        campaign_id, created = reviews.create(app, CampaignSpec(
+            name="bench", scope=parse_scope("source:claude,kind:account,kind:api_key"),
+            due_at=now + timedelta(days=14),
+            reviewer_rule=parse_rule(f"named:{REVIEWER}", "secops@corp.example")))
+        n_items = len(created.items)
+        # the bootstrap admin adds the reviewer; each mints their own token after the password
+        web_users.add_user(app, ADMIN, Role.ADMIN, PASSWORD)
+        admin = sign_in(app, ADMIN, PASSWORD)
+        web_users.add_user(admin, REVIEWER, Role.REVIEWER, PASSWORD)
+        reviewer_token = web_users.create_token(sign_in(app, REVIEWER, PASSWORD), REVIEWER)[1]
+        admin_token = web_users.create_token(admin, ADMIN)[1]
+        if args.store is not None:
+            built.write_text(json.dumps({"campaign": campaign_id, "items": n_items,
+                                         "reviewer_token": reviewer_token,
+                                         "admin_token": admin_token}))
     first = reviews.items(app, campaign_id, reviewer=REVIEWER)[0]
     finding_id = findings.list_findings(app)[0].id
     pages = {
@@ -117,11 +154,16 @@ def main() -> None:
             client.post("/login", data={"email": email, "password": PASSWORD,
                                         "csrf_token": token})
         for label, (path, who) in pages.items():
+            if args.only and args.only not in label:
+                continue
             if label.startswith("api"):
                 client, headers = reviewer_client, {"Authorization": f"Bearer {who}"}
             else:
                 client, headers = (reviewer_client if who == REVIEWER else admin_client), {}
             client.get(path, headers=headers)  # warm-up
+            if args.profile and args.profile in label:
+                _profile(client, path, headers)
+                args.profile = None
             times = []
             for _ in range(args.repeat):
                 t0 = time.perf_counter()
@@ -132,12 +174,15 @@ def main() -> None:
             out[label] = {"p50_ms": round(statistics.median(times) * 1000, 1),
                           "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)] * 1000, 1)}
     result = {"database": engine.dialect.name, "people": args.people,
-              "queue_items": len(created.items), "repeat": args.repeat, "pages": out,
+              "queue_items": n_items, "repeat": args.repeat, "pages": out,
               "python": platform.python_version(), "machine": platform.machine()}
     width = max(len(k) for k in out)
-    print(f"{engine.dialect.name}: {len(created.items)} items in one reviewer's queue")
+    print(f"{engine.dialect.name}: {n_items} items in one reviewer's queue")
     for label, t in out.items():
         print(f"{label:<{width}}  p50 {t['p50_ms']:>7} ms   p95 {t['p95_ms']:>7} ms")
+    if args.no_write or args.only:
+        engine.dispose()
+        return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     existing[engine.dialect.name] = result

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from tenure.identity import resolve_identities
 from tenure.model import (
+    RECORD_TYPES,
     Account,
     AccountKind,
     Activity,
@@ -22,9 +24,11 @@ from tenure.model import (
     Usage,
     Workspace,
 )
+from tenure.services import effective_access
 from tenure.services.context import App
 from tenure.services.findings import RunSummary, run_checks
 from tenure.store import schema, writers
+from tenure.store.access_writers import ACCESS_ROWS
 from tenure.store.activity import write_activities
 from tenure.store.people import retire_missing_people, write_people
 from tests.conftest import FIXED_NOW
@@ -123,9 +127,12 @@ class Store:
         credentials: Sequence[Credential] = (), workspaces: Sequence[Workspace] = (),
         grants: Sequence[Grant] = (), activities: Sequence[Activity] = (),
         usage: Sequence[Usage] = (), gaps: Sequence[Gap] = (), at: datetime | None = None,
-        failed: bool = False,
+        failed: bool = False, access: Sequence[Any] = (),
     ) -> None:
-        """One platform sync run; every snapshot type counts as completely listed."""
+        """One platform sync run; every snapshot type counts as completely listed.
+
+        ``access``: Group, GroupMember, Role, RoleAssignment and AnalyticsUser records; the
+        run's effective access is computed at the end, as the sync engine does."""
         now = at or ago(0.5)
         run_id = uuid.uuid4().hex
         common = {"source": source, "tenant": source, "run_id": run_id}
@@ -135,6 +142,9 @@ class Store:
             "workspace": [writers.workspace_row(w) for w in workspaces],
             "grant": [writers.grant_row(g) for g in grants],
         }
+        for record in access:
+            snapshots.setdefault(RECORD_TYPES[type(record)], []).append(
+                ACCESS_ROWS[type(record)](record))
         with self.app.engine.begin() as conn:
             writers.start_run(conn, run_id=run_id, source=source, source_type="test-platform",
                               now=now)
@@ -160,6 +170,9 @@ class Store:
                                complete_types=complete, stats={},
                                error="boom" if failed else None, now=now)
             resolve_identities(conn)
+            if not failed:
+                effective_access.compute(conn, source=source, tenant=source, run_id=run_id,
+                                         now=now)
 
     def purpose(self, ref: str, *, subject_type: str = "account",
                 expires: datetime | None = None, approved: datetime | None = None,

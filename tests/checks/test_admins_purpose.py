@@ -9,6 +9,12 @@ from tenure.model import (
     ActivityCategory,
     ActivityTarget,
     ActorKind,
+    Group,
+    GroupMember,
+    Permission,
+    PrincipalKind,
+    Role,
+    RoleAssignment,
     ScopeType,
     TargetRelation,
     Workspace,
@@ -67,8 +73,38 @@ def test_privileged_without_purpose(app: App) -> None:
     store.purpose("mail@acme.test")
     store.purpose("user_exp", expires=ago(1))
     store.purpose("user_wsok@workspace:wrk_1:workspace_admin", subject_type="grant")
+    # Judged by tier, admin by default: a workspace admin (elevated) is not drowned in with
+    # the org admins; a developer with a purpose passes either way.
     summary = run(app)
-    assert failing(summary, "privileged-without-purpose") == {"user_adm", "user_exp", "user_ws"}
+    assert failing(summary, "privileged-without-purpose") == {"user_adm", "user_exp"}
+    elevated = App(settings=app.settings.model_copy(update={"checks": {
+        "privileged-without-purpose": {"tier": "elevated"}}}), clock=app.clock,
+        actor=app.actor, _engine=app.engine)
+    assert failing(run(elevated), "privileged-without-purpose") == {
+        "user_adm", "user_exp", "user_ws"}
+
+
+def test_privileged_without_purpose_via_group_and_custom_role(app: App) -> None:
+    admin_role = Role("rbac_role_a", "Helpdesk", scope_id="anthropic", permissions=(
+        Permission("permission_manage_members", "organization", "o"),))
+    chat_role = Role("rbac_role_c", "Admin (name only)", scope_id="anthropic", permissions=(
+        Permission("chat", "organization", "o"),))
+    Store(app).platform(
+        accounts=[user("user_g", "g@acme.test"), user("user_r", "r@acme.test"),
+                  user("user_n", "n@acme.test")],
+        access=[admin_role, chat_role, Group("rbac_group_1", "Platform-Admins"),
+                GroupMember("rbac_group_1", "user_g"),
+                RoleAssignment(PrincipalKind.GROUP, "rbac_group_1", "rbac_role_a",
+                               scope_id="anthropic"),
+                RoleAssignment(PrincipalKind.USER, "user_r", "rbac_role_a", scope_id="anthropic"),
+                RoleAssignment(PrincipalKind.USER, "user_n", "rbac_role_c",
+                               scope_id="anthropic")])
+    summary = run(app)
+    assert failing(summary, "privileged-without-purpose") == {"user_g", "user_r"}
+    (via_group,) = [r.hit for o in summary.outcomes if o.check.id == "privileged-without-purpose"
+                    for r in o.results if r.hit.subject_id == "user_g"]
+    assert via_group.evidence["tier"] == "admin"
+    assert via_group.evidence["via_groups"] == 1
 
 
 def test_access_past_purpose(app: App) -> None:

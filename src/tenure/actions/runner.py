@@ -26,7 +26,7 @@ from tenure.evidence import ledger
 from tenure.redact import redact_text
 from tenure.store import schema
 
-P, J = schema.revocation_plans, schema.plan_actions
+P, J, B = schema.revocation_plans, schema.plan_actions, schema.plan_batches
 
 # Fault injection for the crash tests (like SQLite's): "intent:K" or "call:K" makes the process
 # exit right after step K's intent is journalled, or right after its vendor call returned.
@@ -47,6 +47,14 @@ class Guards:
     require_approval: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BatchRun:
+    """Apply only this approved batch of the plan (actions/batches.py)."""
+
+    number: int
+    steps: frozenset[int]
+
+
 @dataclass
 class ApplyReport:
     """What apply did, per step."""
@@ -55,6 +63,8 @@ class ApplyReport:
     steps: list[dict[str, Any]] = field(default_factory=list)
     calls: int = 0
     resynced: list[str] = field(default_factory=list)
+    batch: int | None = None
+    plan_status: str = ""
 
     def count(self, status: str) -> int:
         """Steps that ended with ``status``."""
@@ -70,10 +80,33 @@ def _refuse(conn_factory: Callable[[], Any], plan: Plan, actor: str, now: dateti
     return ApplyRefused(f"{kind}: {reason}; no vendor call was made")
 
 
+def _batch_refusal(conn: sa.Connection, plan: Plan, batch: BatchRun) -> tuple[str, str] | None:
+    """Why this batch may not run: unapproved, already applied, or an earlier batch not yet
+    applied and verified (batches run in order, each verified before the next)."""
+    rows = {r["batch"]: r for r in conn.execute(
+        sa.select(B).where(B.c.plan_id == plan.id)).mappings()}
+    row = rows.get(batch.number)
+    if row is None:
+        return "NotApproved", (f"batch {batch.number} of {plan.id} is not approved (an enabled "
+                               "admin other than the planner: tenure revoke approve PLAN "
+                               f"--batch {batch.number})")
+    if row["status"] == "applied":
+        return "AlreadyApplied", f"batch {batch.number} of {plan.id} is already applied"
+    for number in range(1, batch.number):
+        earlier = rows.get(number)
+        if earlier is None or earlier["status"] != "applied" or (
+                earlier["verified"] or 0) < earlier["calls"]:
+            return "BatchOutOfOrder", (f"batch {number} must be applied and every action in it "
+                                       f"verified before batch {batch.number}")
+    return None
+
+
 def check_guards(conn: sa.Connection, plan: Plan, stored: dict[str, Any], *,
                  approve_hash: str, claimed_hash: str, guards: Guards,
-                 now: datetime) -> tuple[str, str] | None:
-    """The first reason to refuse the plan, as (error kind, reason), or None."""
+                 now: datetime, batch: BatchRun | None = None) -> tuple[str, str] | None:
+    """The first reason to refuse the plan (or its ``batch``), as (error kind, reason), or
+    None. A batch carries its own approval; the max-actions and max-percent guards count the
+    batch's vendor actions, so a plan over the limit runs only batch by batch."""
     if claimed_hash != plan.sha256:
         return "PlanAltered", (f"the plan file's content hashes to {plan.sha256}, not the "
                                f"{claimed_hash} it claims")
@@ -81,18 +114,26 @@ def check_guards(conn: sa.Connection, plan: Plan, stored: dict[str, Any], *,
         return "NotApproved", f"--approve-hash {approve_hash} is not this plan ({plan.sha256})"
     if stored["sha256"] != plan.sha256:
         return "PlanAltered", "the stored plan with this id has a different hash"
+    scope = [s for s in plan.steps if batch is None or s.index in batch.steps]
+    if batch is not None:
+        refusal = _batch_refusal(conn, plan, batch)
+        if refusal is not None:
+            return refusal
     needs_person = guards.require_approval or any(s.target.requires_confirmation
-                                                  for s in plan.steps)
-    if needs_person and not stored["approved_by"]:
+                                                  for s in scope)
+    if needs_person and batch is None and not stored["approved_by"]:
         return "NotApproved", ("the plan needs a second person's approval (an enabled admin "
                                "other than the planner: tenure revoke approve PLAN)")
     if now - plan.created_at > guards.max_plan_age:
         return "PlanExpired", (f"planned {plan.created_at.isoformat()}, older than "
                                f"{guards.max_plan_age}; plan again")
-    calls = [s for s in plan.steps if s.call is not None]
+    calls = [s for s in scope if s.call is not None]
     if len(calls) > guards.max_actions:
-        return "ResourceLimitExceeded", (f"{len(calls)} vendor actions exceed --max-actions "
-                                         f"{guards.max_actions}")
+        what = "vendor actions" if batch is None else f"vendor actions in batch {batch.number}"
+        hint = ("; apply it in approved batches (tenure revoke approve PLAN --batch 1, then "
+                "tenure revoke apply PLAN --batch 1 …)" if batch is None else "")
+        return "ResourceLimitExceeded", (f"{len(calls)} {what} exceed --max-actions "
+                                         f"{guards.max_actions}{hint}")
     sources = {s.target.source for s in calls}
     if sources:
         population = int(conn.execute(sa.select(sa.func.count()).select_from(
@@ -109,8 +150,8 @@ def check_guards(conn: sa.Connection, plan: Plan, stored: dict[str, Any], *,
     done = {r.step_index for r in conn.execute(sa.select(J.c.step_index).where(
         J.c.plan_id == plan.id, J.c.status.in_(("applied", "already_done"))))}
     states = current_states(conn, [(s.target.source, s.target.kind, s.target.subject_id)
-                                   for s in plan.steps if s.index not in done])
-    stale = [f"{s.target.kind} {s.target.subject_id}" for s in plan.steps
+                                   for s in scope if s.index not in done])
+    stale = [f"{s.target.kind} {s.target.subject_id}" for s in scope
              if s.index not in done
              and states.get((s.target.source, s.target.kind, s.target.subject_id)) != s.state]
     if stale:
@@ -127,8 +168,10 @@ def _crash_point(where: str, index: int) -> None:
 def apply_plan(
     engine: sa.Engine, settings: Settings, plan: Plan, *, claimed_hash: str, approve_hash: str,
     guards: Guards, actor: str, now: datetime, env: dict[str, str],
+    batch: BatchRun | None = None,
 ) -> ApplyReport:
-    """Run the plan's steps that have not run yet; verify each against the platform."""
+    """Run the plan's steps (or only ``batch``'s) that have not run yet; verify each against
+    the platform."""
     providers = load_builtin_providers()
     with engine.begin() as conn:
         stored = conn.execute(sa.select(P).where(P.c.id == plan.id)).mappings().first()
@@ -136,20 +179,25 @@ def apply_plan(
             raise NotFound(f"plan {plan.id} was not created by this Tenure store "
                            "(tenure revoke plan)")
         refusal = check_guards(conn, plan, dict(stored), approve_hash=approve_hash,
-                               claimed_hash=claimed_hash, guards=guards, now=now)
+                               claimed_hash=claimed_hash, guards=guards, now=now, batch=batch)
     if refusal is not None:
         raise _refuse(engine.begin, plan, actor, now, refusal[1], refusal[0])
-    report = ApplyReport(plan.id)
+    report = ApplyReport(plan.id, batch=None if batch is None else batch.number)
+    scope = [s for s in plan.steps if batch is None or s.index in batch.steps]
     journal = {r.step_index: r.status for r in _journal(engine, plan.id)}
     with engine.begin() as conn:
         conn.execute(P.update().where(P.c.id == plan.id).values(status="applying"))
+        if batch is not None:
+            conn.execute(B.update().where(B.c.plan_id == plan.id, B.c.batch == batch.number)
+                         .values(status="applying"))
         ledger.append(conn, kind="plan.apply_started", actor=actor, now=now, subject=plan.id,
                       payload={"plan_id": plan.id, "sha256": plan.sha256,
+                               "batch": report.batch,
                                "already_done": sorted(i for i, st in journal.items()
                                                       if st in ("applied", "already_done"))})
     with ExitStack() as stack:
         clients: dict[str, Any] = {}
-        for step in plan.steps:
+        for step in scope:
             status = journal.get(step.index, "planned")
             if status in ("applied", "already_done", "manual"):
                 report.steps.append({"index": step.index, "status": status, "detail":
@@ -176,7 +224,7 @@ def apply_plan(
             _crash_point("call", step.index)
             _journal_step(engine, plan, step, outcome, detail, actor, now)
             report.steps.append({"index": step.index, "status": outcome, "detail": detail})
-        for step in plan.steps:
+        for step in scope:
             if step.call is None or step.target.source not in clients:
                 continue
             source = settings.source(step.target.source)
@@ -190,20 +238,51 @@ def apply_plan(
                 if entry["index"] == step.index:
                     entry["verified"] = verified
     with engine.begin() as conn:
-        final = {r.step_index: r.status for r in _journal(engine, plan.id, conn)}
-        finished = all(st in ("applied", "already_done", "manual") for st in final.values())
-        conn.execute(P.update().where(P.c.id == plan.id).values(
-            status="applied" if finished else "partial", applied_at=now, applied_by=actor))
-        ledger.append(conn, kind="plan.applied", actor=actor, now=now, subject=plan.id,
-                      payload={"plan_id": plan.id, "sha256": plan.sha256, "calls": report.calls,
-                               "statuses": {str(k): v for k, v in sorted(final.items())}})
+        _finish(conn, plan, report, batch, actor, now)
     return report
 
 
-def _journal(engine: sa.Engine, plan_id: str, conn: sa.Connection | None = None) -> list[Any]:
+_DONE = ("applied", "already_done", "manual")
+
+
+def _finish(conn: sa.Connection, plan: Plan, report: ApplyReport, batch: BatchRun | None,
+            actor: str, now: datetime) -> None:
+    """Record the plan's (and the batch's) status after an apply, in the ledger too."""
+    final = {r.step_index: r.status for r in _journal(None, plan.id, conn)}
+    finished = all(st in _DONE for st in final.values())
+    if batch is not None:
+        mine = {i: st for i, st in final.items() if i in batch.steps}
+        verified = int(conn.execute(sa.select(sa.func.count()).select_from(J).where(
+            J.c.plan_id == plan.id, J.c.step_index.in_(sorted(batch.steps)),
+            J.c.verified.is_(True))).scalar_one())
+        batch_done = all(st in _DONE for st in mine.values())
+        conn.execute(B.update().where(B.c.plan_id == plan.id, B.c.batch == batch.number).values(
+            status="applied" if batch_done else "partial", applied_at=now, applied_by=actor,
+            verified=verified))
+        ledger.append(conn, kind="plan.batch_applied", actor=actor, now=now, subject=plan.id,
+                      payload={"plan_id": plan.id, "sha256": plan.sha256,
+                               "batch": batch.number, "calls": report.calls,
+                               "verified": verified,
+                               "statuses": {str(k): v for k, v in sorted(mine.items())}})
+        status = "applied" if finished else "applying" if batch_done else "partial"
+    else:
+        status = "applied" if finished else "partial"
+    conn.execute(P.update().where(P.c.id == plan.id).values(
+        status=status, applied_at=now, applied_by=actor))
+    report.plan_status = status
+    if batch is None or finished:
+        ledger.append(conn, kind="plan.applied", actor=actor, now=now, subject=plan.id,
+                      payload={"plan_id": plan.id, "sha256": plan.sha256, "calls": report.calls,
+                               "batch": report.batch,
+                               "statuses": {str(k): v for k, v in sorted(final.items())}})
+
+
+def _journal(engine: sa.Engine | None, plan_id: str,
+             conn: sa.Connection | None = None) -> list[Any]:
     query = sa.select(J.c.step_index, J.c.status).where(J.c.plan_id == plan_id)
     if conn is not None:
         return list(conn.execute(query).all())
+    assert engine is not None
     with engine.connect() as c:
         return list(c.execute(query).all())
 

@@ -22,7 +22,9 @@ from tenure.checks.base import (
 from tenure.checks.registry import define
 from tenure.checks.sql import AD, PU, A, C, G, same_source, valid_purpose
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
-from tenure.model import ActorKind, ScopeType
+from tenure.model import ActorKind, PrivilegeTier, ScopeType
+from tenure.privilege import tiers_at_least
+from tenure.services import effective_access
 from tenure.store import schema
 
 T, ACT = schema.activity_targets, schema.activities
@@ -124,12 +126,6 @@ define(Check(
 ))
 
 
-def _granted(account: Any, roles: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    return sa.and_(G.c.source == account.c.source, G.c.tenant == account.c.tenant,
-                   G.c.account_id == account.c.external_id, G.c.removed_at.is_(None),
-                   G.c.scope_type == ScopeType.WORKSPACE.value, G.c.role.in_(roles))
-
-
 def _has_valid_purpose(now: datetime) -> sa.ColumnElement[bool]:
     on_grant = sa.exists().where(
         G.c.source == A.c.source, G.c.tenant == A.c.tenant,
@@ -140,20 +136,35 @@ def _has_valid_purpose(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def _privileged_without_purpose(ctx: EvalContext) -> list[Hit]:
-    org_roles = ctx.params.words("org_roles")
-    ws_roles = ctx.params.words("workspace_roles")
-    ws_admin = (sa.select(sa.func.count()).select_from(G)
-                .where(_granted(A, ws_roles)).scalar_subquery())
+    # The tier comes from what the account's roles permit, through every path (its own role,
+    # a group's role, an inherited one): tenure.services.effective_access.
+    tier = PrivilegeTier(ctx.params.words("tier")[0])
+    tiers = [str(t) for t in tiers_at_least(tier)]
+    cur = effective_access.current_access()
+    held = (cur.c.source == A.c.source, cur.c.tenant == A.c.tenant,
+            cur.c.account_id == A.c.external_id, cur.c.tier.in_(tiers))
+    # "admin" < "elevated" < "none": the minimum is the highest tier held.
+    top = sa.select(sa.func.min(cur.c.tier)).where(*held).scalar_subquery()
+    ws_count = (sa.select(sa.func.count(sa.distinct(cur.c.scope_id)))
+                .where(*held, cur.c.scope_type == ScopeType.WORKSPACE.value).scalar_subquery())
+    groups = (sa.select(sa.func.count(sa.distinct(cur.c.via_group_id)))
+              .where(*held).scalar_subquery())
+    # A source whose effective access was never computed (synced before it existed) is judged
+    # from its legacy org role through the same privilege table, not skipped.
+    computed = sa.exists().where(effective_access.RUNS.c.source == A.c.source)
+    legacy = effective_access.legacy_tier_sql(A.c.role, sa.literal(ScopeType.ORGANIZATION.value))
     stmt = (
         sa.select(A.c.source, A.c.external_id.label("subject_id"),
                   A.c.email.label("subject_email"), A.c.person_email.label("person"),
-                  A.c.role, A.c.kind, ws_admin.label("privileged_workspaces"))
+                  A.c.role, A.c.kind, sa.func.coalesce(top, legacy).label("tier"),
+                  ws_count.label("privileged_workspaces"), groups.label("via_groups"))
         .where(A.c.removed_at.is_(None),
-               sa.or_(A.c.role.in_(org_roles), sa.exists().where(_granted(A, ws_roles))),
+               sa.or_(sa.exists().where(*held),
+                      sa.and_(sa.not_(computed), legacy.in_(tiers))),
                sa.not_(_has_valid_purpose(ctx.now)))
     )
     return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.ACCOUNT,
-                     ("role", "kind", "privileged_workspaces"))
+                     ("role", "kind", "tier", "privileged_workspaces", "via_groups"))
 
 
 define(Check(
@@ -170,9 +181,9 @@ define(Check(
     frameworks=(owasp_nhi("NHI5"), nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"),
                 iso27001("A.5.18"), iso27001("A.8.2")),
     needs=("account", "grant"),
-    params=(Param("org_roles", ("admin", "owner", "primary_owner", "developer"),
-                  "Org roles that need a recorded purpose."),
-            Param("workspace_roles", ("workspace_admin",),
-                  "Workspace/project roles that need a recorded purpose.")),
+    params=(Param("tier", "admin", "Lowest privilege tier that needs a recorded purpose "
+                  "(admin: changes who has access or mints org-wide keys; elevated: also "
+                  "mints keys or changes a workspace). See docs/effective-access.md.",
+                  choices=("admin", "elevated")),),
     evaluate=_privileged_without_purpose,
 ))

@@ -50,18 +50,40 @@ def plan(
               f"`tenure revoke apply {out} --approve-hash {made.sha256}`")
 
 
+BatchOption = Annotated[int | None, typer.Option(
+    "--batch", min=1, help="One batch of a plan over --max-actions (1, 2, …; see "
+                           "`tenure revoke status`).")]
+
+
 @revoke_app.command("approve")
 def approve(
     ctx: typer.Context,
     plan_file: Annotated[Path, typer.Argument(help="The plan file.")],
+    batch: BatchOption = None,
+    batch_size: Annotated[int | None, typer.Option(
+        "--batch-size", min=1, help="Vendor actions per batch, fixed by the first approved "
+                                    "batch (default: [revocation] max_actions).")] = None,
 ) -> None:
     """Approve a plan as the signed-in admin, a second person (not the planner); required
-    before apply by default. A plan is approved once."""
+    before apply by default. A plan is approved once.
+
+    A plan with more vendor actions than max_actions is approved and applied batch by batch:
+    `--batch K` approves batch K only (each batch once, never by the planner)."""
     app = state(ctx).app()
-    approved = revocation.approve_plan(app, plan_file)
     who = app.user.email if app.user else app.actor
-    console().print(f"approved {approved.id} (sha256 {approved.sha256}) as {who}",
-                    markup=False)
+    if batch is None:
+        if batch_size is not None:
+            raise typer.BadParameter("--batch-size needs --batch", param_hint="--batch-size")
+        approved = revocation.approve_plan(app, plan_file)
+        console().print(f"approved {approved.id} (sha256 {approved.sha256}) as {who}",
+                        markup=False)
+        return
+    from tenure.services.plan_batches import approve_batch
+
+    cut = approve_batch(app, plan_file, batch, size=batch_size)
+    span = f"steps {cut.first} to {cut.last}" if cut.steps else "no steps"
+    console().print(f"approved batch {cut.number} ({span}, {cut.calls} vendor action(s)) of "
+                    f"{plan_file} as {who}", markup=False)
 
 
 @revoke_app.command("apply")
@@ -77,14 +99,20 @@ def apply(
     = None,
     no_resync: Annotated[bool, typer.Option(
         "--no-resync", help="Skip re-syncing the touched sources afterwards.")] = False,
+    batch: BatchOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Apply an approved plan: guards first, then each action once, then verification."""
+    """Apply an approved plan: guards first, then each action once, then verification.
+
+    With `--batch K`, apply only approved batch K; batches run in order, each one applied and
+    verified before the next. A plan over --max-actions is refused unless batched."""
     report = revocation.apply(state(ctx).app(), plan_file, approve_hash=approve_hash,
                               max_actions=max_actions, max_percent=max_percent,
-                              resync=not no_resync)
+                              resync=not no_resync, batch=batch)
+    what = report.plan_id if batch is None else f"batch {batch} of {report.plan_id}"
     render(report.steps, ["index", "status", "verified", "detail"], fmt,
-           title=f"Applied {report.plan_id}: {report.calls} vendor change(s)")
+           title=f"Applied {what}: {report.calls} vendor change(s); plan "
+                 f"{report.plan_status}")
     if report.count("failed"):
         raise typer.Exit(1)
 
@@ -92,15 +120,28 @@ def apply(
 @revoke_app.command("status")
 def status(ctx: typer.Context, plan_id: Annotated[str, typer.Argument(help="Plan id.")],
            fmt: FormatOption = OutputFormat.TABLE) -> None:
-    """Show a plan's approval, each action's outcome and its verification."""
-    info, steps = revocation.plan_status(state(ctx).app(), plan_id)
+    """Show a plan's approval, each action's outcome and its verification (and, for a plan
+    applied in batches, each batch's approval and progress)."""
+    from tenure.services.plan_batches import progress
+
+    app = state(ctx).app()
+    info, steps = revocation.plan_status(app, plan_id)
+    batches = progress(app, plan_id)
     if fmt is OutputFormat.JSON:
-        typer.echo(json.dumps({**info, "steps": [asdict(s) for s in steps]}, indent=2,
-                              default=str))
+        typer.echo(json.dumps({**info, "steps": [asdict(s) for s in steps],
+                               "batches": [asdict(b) for b in batches.batches]
+                               if batches.needed else []}, indent=2, default=str))
         return
     console().print(" ".join(f"{k}={v}" for k, v in info.items() if v is not None))
     render([asdict(s) for s in steps], ["index", "action", "subject_id", "status", "verified",
                                         "detail"], fmt, title="Actions")
+    if batches.needed:
+        render([asdict(b) for b in batches.batches],
+               ["number", "first_step", "last_step", "calls", "status", "approved_by",
+                "verified"], fmt,
+               title=f"Batches of {batches.size} vendor action(s): {batches.applied} of "
+                     f"{len(batches.batches)} applied, {batches.verified} of "
+                     f"{batches.calls} action(s) verified")
 
 
 @revoke_app.command("list")

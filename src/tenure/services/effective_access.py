@@ -1,6 +1,7 @@
 """Effective access: what every account of a source really holds after a sync run, and why.
 
-Computed set-at-a-time in SQL — four ``INSERT … SELECT`` statements, one per path kind, whatever
+Computed set-at-a-time in SQL — four ``INSERT … SELECT`` statements (grants, org roles listed only
+on the account, direct role assignments, group role assignments), whatever
 the number of accounts — from the present rows of the run's source and tenant:
 
 - ``direct``: a grant of the platform's own (legacy) role, at organization or workspace level;
@@ -60,7 +61,7 @@ def _text(value: Any) -> Any:
     return sa.literal(str(value))
 
 
-def _legacy_tier(role: Any, scope_type: Any) -> Any:
+def legacy_tier_sql(role: Any, scope_type: Any) -> Any:
     """SQL CASE giving a legacy role's tier (``tenure.privilege.legacy_role_tier``)."""
     whens = [(sa.and_(scope_type == str(scope), role == name),
               str(legacy_role_tier(name, scope)))
@@ -97,7 +98,7 @@ def compute(conn: sa.Connection, *, source: str, tenant: str, run_id: str,
     def role_step(role_id: Any, name: Any, tier: Any, **extra: Any) -> Any:
         return _obj(dialect, step=_text("role"), id=role_id, name=name, tier=tier, **extra)
 
-    legacy_tier = _legacy_tier(g.c.role, g.c.scope_type)
+    legacy_tier = legacy_tier_sql(g.c.role, g.c.scope_type)
     account_join = sa.and_(a.c.source == g.c.source, a.c.tenant == g.c.tenant,
                            a.c.external_id == g.c.account_id)
     legacy_role = role_step(g.c.role, g.c.role, legacy_tier, legacy=sa.true(),
@@ -161,8 +162,26 @@ def compute(conn: sa.Connection, *, source: str, tenant: str, run_id: str,
                      .outerjoin(sg, sg.c.key == sa.func.lower(grp.c.name)))
         .where(*present(gm)))
 
+    # An account's own org role when no org-level grant carries it (a source that lists the
+    # role only on the account): the same direct legacy path.
+    seat_tier = legacy_tier_sql(a.c.role, sa.literal(str(ScopeType.ORGANIZATION)))
+    has_grant = sa.exists().where(
+        g.c.source == a.c.source, g.c.tenant == a.c.tenant, g.c.account_id == a.c.external_id,
+        g.c.removed_at.is_(None), g.c.scope_type == str(ScopeType.ORGANIZATION),
+        g.c.role == a.c.role)
+    seat_role = role_step(a.c.role, a.c.role, seat_tier, legacy=sa.true(),
+                          scope_type=_text(ScopeType.ORGANIZATION), scope_id=_text(tenant))
+    seat_sel = (
+        sa.select(
+            _text(run_id), _text(source), _text(tenant), a.c.external_id,
+            _text(ScopeType.ORGANIZATION), _text(tenant), a.c.role, a.c.role, seat_tier,
+            _text(AccessPathKind.DIRECT), sa.null(), _text(AssignmentOrigin.LEGACY_ROLE),
+            _array(dialect, account_step(a.c.external_id), seat_role),
+            sa.literal(now, schema.effective_access.c.computed_at.type))
+        .where(*present(a), a.c.role != "", sa.not_(has_grant)))
+
     written = 0
-    for select in (grants_sel, direct_sel, group_sel):
+    for select in (grants_sel, seat_sel, direct_sel, group_sel):
         result = conn.execute(EA.insert().from_select(columns, select))
         written += max(result.rowcount or 0, 0)
     conn.execute(RUNS.insert().values(sync_run_id=run_id, source=source, tenant=tenant,

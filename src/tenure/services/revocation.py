@@ -77,6 +77,12 @@ def _approval_refusal(conn: sa.Connection, email: str, row: sa.RowMapping) -> st
               if row["approved_by"] else "")
         return (f"{row['id']} is already {row['status']}{by}; an approval is recorded once "
                 "and never replaced")
+    return approver_refusal(conn, email, row)
+
+
+def approver_refusal(conn: sa.Connection, email: str, row: sa.RowMapping) -> str | None:
+    """Why ``email`` may not be the second person on the stored plan ``row`` (an enabled
+    admin other than its planner), or None: the four-eyes rule for plans and their batches."""
     u = schema.web_users
     user = conn.execute(sa.select(u.c.role, u.c.disabled_at).where(u.c.email == email)).first()
     if user is None or user.disabled_at is not None:
@@ -129,9 +135,12 @@ def approve_plan(app: App, path: Path, *, approver: str | None = None) -> Plan:
 
 
 def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = None,
-          max_percent: float | None = None, resync: bool = True) -> ApplyReport:
-    """Apply exactly the approved plan, then re-sync the touched sources."""
+          max_percent: float | None = None, resync: bool = True,
+          batch: int | None = None) -> ApplyReport:
+    """Apply exactly the approved plan (or its approved ``batch``), then re-sync the touched
+    sources and re-run the checks that read what changed."""
     from tenure.services.evidence import auto_checkpoint
+    from tenure.services.plan_batches import batch_run
     from tenure.services.sync import run_source
 
     require_role(app, Role.ADMIN, doing="applying a plan")
@@ -141,11 +150,14 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
                     max_percent=cfg.max_percent if max_percent is None else max_percent,
                     max_plan_age=timedelta(hours=cfg.max_plan_age_hours),
                     require_approval=cfg.require_approval)
+    run = None if batch is None else batch_run(app, plan, batch)
     report = apply_plan(app.engine, app.settings, plan, claimed_hash=claimed,
                         approve_hash=approve_hash.strip().lower(), guards=guards,
-                        actor=app.actor, now=app.wall(), env=dict(os.environ))
+                        actor=app.actor, now=app.wall(), env=dict(os.environ), batch=run)
+    touched = [s for s in plan.steps if s.call is not None and (run is None
+                                                                or s.index in run.steps)]
     if resync and report.calls:
-        for source in sorted({s.target.source for s in plan.steps if s.call is not None}):
+        for source in sorted({s.target.source for s in touched}):
             run_source(app, source)
             report.resynced.append(source)
     if report.calls:

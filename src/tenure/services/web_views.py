@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.actions.batches import Batch
 from tenure.actions.plan import Plan
 from tenure.actions.runner import ApplyReport
 from tenure.errors import NotFound, TenureError
@@ -281,8 +282,20 @@ def approve_stored_plan(app: App, plan_id: str, *, approver: str | None = None) 
                                        approver=approver)
 
 
-def apply_stored_plan(app: App, plan_id: str, *, approve_hash: str) -> ApplyReport:
-    """Apply a stored plan by id, exactly as ``tenure revoke apply`` (guards included)."""
+def apply_stored_plan(app: App, plan_id: str, *, approve_hash: str,
+                      batch: int | None = None) -> ApplyReport:
+    """Apply a stored plan (or one approved batch of it) by id, exactly as ``tenure revoke
+    apply`` (guards included)."""
     with tempfile.TemporaryDirectory(prefix="tenure-plan-") as folder:
         return revocation.apply(app, _plan_file(app, plan_id, Path(folder)),
-                                approve_hash=approve_hash)
+                                approve_hash=approve_hash, batch=batch)
+
+
+def approve_stored_batch(app: App, plan_id: str, batch: int, *,
+                         approver: str | None = None) -> Batch:
+    """Approve one batch of a stored plan by id (as ``tenure revoke approve --batch``)."""
+    from tenure.services.plan_batches import approve_batch
+
+    with tempfile.TemporaryDirectory(prefix="tenure-plan-") as folder:
+        return approve_batch(app, _plan_file(app, plan_id, Path(folder)), batch,
+                             approver=approver)

@@ -864,6 +864,25 @@ plan_actions = sa.Table(
     sa.Column("verified_at", UTCDateTime()),
 )
 
+# A batch of a plan over the max-actions guard, once approved (a second admin per batch): the
+# layout is cut at ``size`` vendor calls and recorded with the first batch (actions/batches.py).
+plan_batches = sa.Table(
+    "plan_batches",
+    metadata,
+    sa.Column("plan_id", sa.String(40), sa.ForeignKey("revocation_plans.id"), primary_key=True),
+    sa.Column("batch", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("size", sa.Integer(), nullable=False),
+    sa.Column("first_step", sa.Integer(), nullable=False),
+    sa.Column("last_step", sa.Integer(), nullable=False),
+    sa.Column("calls", sa.Integer(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("approved_by", sa.String(320), nullable=False),
+    sa.Column("approved_at", UTCDateTime(), nullable=False),
+    sa.Column("applied_by", sa.String(320)),
+    sa.Column("applied_at", UTCDateTime()),
+    sa.Column("verified", sa.Integer()),
+)
+
 manual_tasks = sa.Table(
     "manual_tasks",
     metadata,
