@@ -189,6 +189,20 @@ class LifecycleConfig(BaseModel):
     scim_burst_window_minutes: int = Field(default=60, ge=1)
 
 
+class NhiConfig(BaseModel):
+    """``[nhi]``: the convention by which a non-human identity names its own sponsor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    owner_metadata_key: str = Field(default="owner", min_length=1, max_length=64)
+    """Metadata key on an agent or deployment whose value is the sponsor's email."""
+    description_tag: str = Field(default="owner:", min_length=1, max_length=64)
+    """Tag in a service account's description followed by the sponsor's email
+    (``owner:alice@example.com``)."""
+    succession_review_days: int = Field(default=7, ge=1)
+    """Days the new sponsor has to accept, reassign or revoke before no response revokes."""
+
+
 class RetentionConfig(BaseModel):
     """``[retention]``: how long raw activity rows are kept (``tenure retention run``)."""
 
@@ -271,6 +285,7 @@ class Settings(BaseModel):
     reviews: ReviewsConfig = ReviewsConfig()
     revocation: RevocationConfig = RevocationConfig()
     lifecycle: LifecycleConfig = LifecycleConfig()
+    nhi: NhiConfig = NhiConfig()
     retention: RetentionConfig = RetentionConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     web: WebConfig = WebConfig()

@@ -60,6 +60,25 @@ class OwnerKind(StrEnum):
     SERVICE_ACCOUNT = "service_account"
 
 
+class SponsorBasis(StrEnum):
+    """Why a person answers for a non-human identity (the order Tenure resolves them in)."""
+
+    EXPLICIT = "explicit"
+    """Recorded in Tenure by an authenticated admin (``tenure sponsor set``, the web app)."""
+    SUCCESSION = "succession"
+    """Passed to the previous sponsor's manager when that sponsor left or moved; provisional
+    until the new sponsor accepts it in a one-item review."""
+    CONVENTION = "convention"
+    """Read from the identity itself by the configured convention (a metadata key ``owner``
+    on an agent or deployment, an ``owner:EMAIL`` tag in a service account's description)."""
+    CREATOR = "creator"
+    """The vendor's creator field names a user, who is matched to a person."""
+    INHERITED = "inherited"
+    """Created by another service account: that service account's sponsor answers."""
+    NONE = "none"
+    """Nobody: the NHI has no accountable human (a finding)."""
+
+
 class NhiKind(StrEnum):
     """The kinds of non-human identity Tenure governs (each resolves to an accountable human).
 

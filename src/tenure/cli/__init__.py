@@ -120,6 +120,8 @@ def _register() -> None:
     retention.register(app)
     from tenure.cli import activity
     activity.register(app)
+    from tenure.cli import nhi
+    nhi.register(app)
 
 
 _register()

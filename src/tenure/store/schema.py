@@ -12,10 +12,12 @@ from tenure.model import (
     EgressKind,
     GroupSource,
     JwksType,
+    NhiKind,
     OwnerKind,
     PrincipalKind,
     PrivilegeTier,
     ScopeType,
+    SponsorBasis,
     VaultAuthKind,
     VaultCredentialStatus,
 )
@@ -961,4 +963,69 @@ web_sessions = sa.Table(
     sa.Column("ended_at", UTCDateTime()),
     sa.Column("end_reason", sa.String(32)),
     sa.Index(None, "user_email"),
+)
+
+# --- accountability: who answers for each non-human identity -------------------------------
+
+# The current sponsor of each NHI, with why (basis) and whether it is provisional (passed by
+# succession, awaiting the new sponsor's acceptance). Explicit and succession rows are written
+# by people and lifecycle; convention, creator and inherited rows are re-derived from the
+# store before every check run. Every change is also appended to sponsor_history.
+sponsors = sa.Table(
+    "sponsors",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("subject_type", EnumText(NhiKind), nullable=False),
+    sa.Column("subject_id", sa.String(512), nullable=False),
+    sa.Column("owner_email", sa.String(320), nullable=False),
+    sa.Column("basis", EnumText(SponsorBasis), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("provisional", sa.Boolean(), nullable=False, default=False),
+    sa.Column("previous_owner", sa.String(320)),
+    sa.Column("set_by", sa.String(320), nullable=False),
+    sa.Column("set_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "subject_type", "subject_id"),
+    sa.Index(None, "owner_email"),
+    enum_check("subject_type", NhiKind),
+    enum_check("basis", SponsorBasis),
+)
+
+sponsor_history = sa.Table(
+    "sponsor_history",
+    metadata,
+    sa.Column("id", BigIntId, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("subject_type", sa.String(32), nullable=False),
+    sa.Column("subject_id", sa.String(512), nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("owner_email", sa.String(320)),
+    sa.Column("basis", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("provisional", sa.Boolean(), nullable=False, default=False),
+    sa.Column("previous_owner", sa.String(320)),
+    sa.Column("actor", sa.String(320), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Index(None, "source", "subject_type", "subject_id"),
+)
+
+# The resolved accountability of every non-human identity, rebuilt set-at-a-time before each
+# check run (tenure.nhi.resolve): the NHI, whether it is live, who answers for it and why.
+# Checks read it like a rollup; nothing else writes it.
+nhi_accountability = sa.Table(
+    "nhi_accountability",
+    metadata,
+    sa.Column("source", sa.String(128), primary_key=True),
+    sa.Column("subject_type", sa.String(32), primary_key=True),
+    sa.Column("subject_id", sa.String(512), primary_key=True),
+    sa.Column("tenant", sa.String(128), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("live", sa.Boolean(), nullable=False),
+    sa.Column("sponsor_email", sa.String(320)),
+    sa.Column("basis", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("provisional", sa.Boolean(), nullable=False),
+    sa.Column("previous_owner", sa.String(320)),
+    sa.Column("refreshed_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "sponsor_email"),
 )

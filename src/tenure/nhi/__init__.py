@@ -1,0 +1,1 @@
+"""Non-human identities and their accountable humans: inventory, sponsors, the chain."""

@@ -1,0 +1,104 @@
+"""Every non-human identity in the store, read set-at-a-time (one query per kind).
+
+An NHI is a service account (Anthropic organization service accounts, OpenAI project service
+accounts, OpenAI users the vendor flags ``is_service_account``), a workload-identity
+federation rule, a managed agent or one of its deployments. Each row carries what sponsor
+resolution needs: whether it is live, the vendor's creator, the owner its own metadata names
+by convention, and (deployments, rules) the identity it hangs off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tenure.config import NhiConfig
+from tenure.model import AccountKind, NhiKind
+from tenure.store import schema
+
+A = schema.accounts
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Nhi:
+    """One non-human identity as sponsor resolution and the chain see it."""
+
+    source: str
+    tenant: str
+    kind: NhiKind
+    subject_id: str
+    name: str
+    live: bool
+    """Still able to act: not archived or removed (a paused deployment is not live)."""
+    created_at: datetime | None = None
+    creator_id: str | None = None
+    """The vendor's ``created_by_actor_id`` (``user_…`` or ``svac_…``), when it names one."""
+    convention_owner: str | None = None
+    """The sponsor the identity's own metadata names under the configured convention."""
+    parent: tuple[NhiKind, str] | None = None
+    """The identity this one answers through when nobody is named for it: a deployment's
+    agent, a federation rule's target service account."""
+
+
+def convention_email(value: object) -> str | None:
+    """``value`` as a sponsor email when it looks like one (lower-cased), else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    return text if EMAIL.match(text) else None
+
+
+def description_owner(description: object, tag: str) -> str | None:
+    """The email after ``tag`` in a description (``owner:alice@example.com``), if any."""
+    if not isinstance(description, str) or not description:
+        return None
+    match = re.search(re.escape(tag) + r"\s*([^\s,;()]+)", description, flags=re.IGNORECASE)
+    return convention_email(match.group(1)) if match else None
+
+
+def metadata_owner(metadata: object, key: str) -> str | None:
+    """The email under ``key`` in a vendor metadata object, if any."""
+    if not isinstance(metadata, Mapping):
+        return None
+    return convention_email(metadata.get(key))
+
+
+def _attr(attributes: Mapping[str, Any] | None, *names: str) -> Any:
+    for name in names:
+        if attributes and attributes.get(name) not in (None, ""):
+            return attributes[name]
+    return None
+
+
+def service_accounts(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
+    """Service accounts of every platform (one query)."""
+    rows = conn.execute(
+        sa.select(A.c.source, A.c.tenant, A.c.external_id, A.c.name, A.c.email, A.c.status,
+                  A.c.created_at, A.c.attributes, A.c.removed_at)
+        .where(A.c.kind == str(AccountKind.SERVICE_ACCOUNT))
+        .order_by(A.c.source, A.c.external_id)).mappings()
+    out = []
+    for r in rows:
+        attributes = r["attributes"] or {}
+        archived = _attr(attributes, "archived_at") is not None
+        out.append(Nhi(
+            source=r["source"], tenant=str(r["tenant"]), kind=NhiKind.SERVICE_ACCOUNT,
+            subject_id=r["external_id"], name=r["name"] or r["email"] or r["external_id"],
+            live=r["removed_at"] is None and r["status"] == "active" and not archived,
+            created_at=r["created_at"],
+            creator_id=_attr(attributes, "created_by_actor_id", "created_by"),
+            convention_owner=description_owner(_attr(attributes, "description"),
+                                               config.description_tag)))
+    return out
+
+
+def all_nhis(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
+    """Every NHI in the store, a fixed number of queries whatever the size."""
+    return service_accounts(conn, config)
