@@ -1,6 +1,7 @@
 """The compliance framework catalogue checks map to, and typed references into it.
 
-One catalogue: OWASP Top 10 Non-Human Identities (2025), NIST CSF 2.0, SOC 2 Trust Services
+One catalogue: OWASP Top 10 Non-Human Identities (2025), OWASP Top 10 for Agentic
+Applications (2026), NIST CSF 2.0, SOC 2 Trust Services
 Criteria (2017, revised points of focus 2022) and ISO/IEC 27001:2022 Annex A. A reference is
 written ``framework:control`` (``owasp-nhi:NHI1``); the helpers refuse controls the catalogue
 does not have, so a typo fails at import time, and a test walks every check's references.
@@ -61,6 +62,18 @@ FRAMEWORKS: Final[MappingProxyType[str, Framework]] = MappingProxyType({
             "NHI8": "Environment Isolation",
             "NHI9": "NHI Reuse",
             "NHI10": "Human Use of NHI",
+        }),
+        _framework("owasp-asi", "OWASP Top 10 for Agentic Applications", "2026", {
+            "ASI01": "Agent Goal Hijack",
+            "ASI02": "Tool Misuse and Exploitation",
+            "ASI03": "Identity and Privilege Abuse",
+            "ASI04": "Agentic Supply Chain Vulnerabilities",
+            "ASI05": "Unexpected Code Execution",
+            "ASI06": "Memory and Context Poisoning",
+            "ASI07": "Insecure Inter-Agent Communication",
+            "ASI08": "Cascading Failures",
+            "ASI09": "Human-Agent Trust Exploitation",
+            "ASI10": "Rogue Agents",
         }),
         _framework("nist-csf", "NIST Cybersecurity Framework", "2.0", {
             "PR.AA-01": "Identities and credentials for authorized users, services, and "
@@ -127,6 +140,11 @@ def parse_ref(text: str) -> FrameworkRef:
 def owasp_nhi(control: str) -> FrameworkRef:
     """OWASP Top 10 Non-Human Identities (2025), e.g. ``owasp_nhi("NHI1")``."""
     return ref("owasp-nhi", control)
+
+
+def owasp_asi(control: str) -> FrameworkRef:
+    """OWASP Top 10 for Agentic Applications (2026), e.g. ``owasp_asi("ASI02")``."""
+    return ref("owasp-asi", control)
 
 
 def nist_csf(control: str) -> FrameworkRef:

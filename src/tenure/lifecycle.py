@@ -4,7 +4,9 @@
 - purpose: access whose recorded purpose expired or whose project/workspace was archived,
 - unused: seats and keys with no activity for N days (privileged ones need a person's
   confirmation before apply),
-- mover: a department/manager change opens a micro-review for the new manager.
+- mover: a department/manager change opens a micro-review for the new manager,
+- sponsor: a non-human identity whose sponsor left or moved passes provisionally to the
+  sponsor's manager, with a one-item review (``tenure.services.succession``).
 
 Each trigger is a set-at-a-time query over the store that yields revocation targets; turning
 them into a plan is ``tenure.actions.planner``.
@@ -25,7 +27,7 @@ from tenure.store import schema
 A, C, G, INV, P, PU, W = (schema.accounts, schema.credentials, schema.grants, schema.invites,
                         schema.people, schema.purposes, schema.workspaces)
 PRIVILEGED_ROLES = ("admin", "owner", "primary_owner", "membership_admin", "developer")
-TRIGGERS = ("leaver", "mover", "purpose", "unused")
+TRIGGERS = ("leaver", "mover", "sponsor", "purpose", "unused")
 
 
 def leaver_targets(conn: sa.Connection, now: datetime, config: LifecycleConfig) -> list[Target]:

@@ -19,8 +19,11 @@ ISSUE_CHECKS = {
     "dormant-account", "dormant-key", "never-used-key", "long-lived-key", "overactive-admin",
     "privileged-without-purpose", "access-past-purpose", "mover-stale-access",
     "key-in-archived-workspace", "key-usage-spike",
+    "nhi-without-sponsor", "nhi-sponsor-left", "service-account-dormant",
 }
-RECORD_TYPES = {"person", "account", "credential", "workspace", "grant", "activity", "usage"}
+RECORD_TYPES = {"person", "account", "credential", "workspace", "grant", "activity", "usage",
+                "service_account", "federation_issuer", "federation_rule", "agent",
+                "agent_environment", "agent_deployment", "vault", "vault_credential"}
 
 
 def _checks() -> list[Check]:
@@ -49,7 +52,7 @@ def test_every_framework_reference_exists() -> None:
             assert ref.control in FRAMEWORKS[ref.framework].controls, (check.id, ref)
             assert parse_ref(ref.key) == ref
     used = {r.framework for c in _checks() for r in c.frameworks}
-    assert used == {"owasp-nhi", "nist-csf", "soc2", "iso27001"}
+    assert used == {"owasp-nhi", "owasp-asi", "nist-csf", "soc2", "iso27001"}
 
 
 def test_framework_helpers() -> None:

@@ -27,6 +27,8 @@ from tests.conftest import FIXED_NOW
 ADMIN_TIER_ROLES = tuple(r for r in LEGACY_ROLE_PERMISSIONS
                          if legacy_role_tier(r) is PrivilegeTier.ADMIN)
 UNPLANTED = {"privileged-without-purpose", "access-past-purpose"}
+# The non-human identity checks: their plants come with the NHI simulator state (issue 16).
+NHI_PENDING = {"nhi-without-sponsor", "nhi-sponsor-left", "service-account-dormant"}
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -86,7 +88,7 @@ def test_mixed_org_every_planted_problem_and_nothing_else(
             if outcome.check.id == "mover-stale-access":
                 subject = subject.split("@")[0]
             found[outcome.check.id].add((result.hit.source, subject))
-    assert set(planted) == {c.check.id for c in summary.outcomes} - UNPLANTED
+    assert set(planted) == {c.check.id for c in summary.outcomes} - UNPLANTED - NHI_PENDING
     for check_id, subjects in sorted(planted.items()):
         assert found[check_id] == subjects, check_id
     # Both platforms contribute plants to the shared checks.

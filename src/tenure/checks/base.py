@@ -33,6 +33,12 @@ class SubjectType(StrEnum):
     ACCOUNT = "account"
     API_KEY = "api_key"
     GRANT = "grant"
+    SERVICE_ACCOUNT = "service_account"
+    WORKLOAD_IDENTITY = "workload_identity"  # a federation rule
+    FEDERATION_ISSUER = "federation_issuer"
+    AGENT = "agent"
+    DEPLOYMENT = "deployment"
+    VAULT_CREDENTIAL = "vault_credential"
     SOURCE = "source"  # a manual finding: the source's data needed by the check is missing
     CHECK = "check"  # an error finding: the check itself could not run
 

@@ -27,6 +27,7 @@ def load_builtin_checks() -> Registry[Check]:
         admins,
         dormancy,
         keys,
+        nhi,
         offboarding,
         purpose,
         spikes,

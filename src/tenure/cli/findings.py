@@ -134,7 +134,7 @@ def checks(ctx: typer.Context, fmt: FormatOption = OutputFormat.TABLE) -> None:
 def compliance(
     ctx: typer.Context,
     framework: Annotated[str, typer.Argument(
-        help="owasp-nhi, nist-csf, soc2 or iso27001.")],
+        help="owasp-nhi, owasp-asi, nist-csf, soc2 or iso27001.")],
     fmt: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Per control of a framework: the checks covering it and the share passing."""

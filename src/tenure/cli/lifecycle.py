@@ -30,6 +30,10 @@ def run_and_print(ctx: typer.Context, triggers: tuple[str, ...], out_dir: Path) 
         out.print(f"{p['trigger']}: plan {p['plan_id']} with {p['steps']} step(s) → {path}\n"
                   f"  apply: tenure revoke apply {path} --approve-hash {p['sha256']}")
     for r in report.reviews:
+        if r.get("trigger") == "sponsor":
+            out.print(f"sponsor: {r['subject']} passed from {r['person']} to "
+                      f"{r['reviewer']} (provisional); review {r['campaign_id']}")
+            continue
         out.print(f"mover: micro-review {r['campaign_id']} of {r['person']} for "
                   f"{r['reviewer']} ({r['items']} item(s))")
     for line in report.reported:
@@ -42,7 +46,8 @@ def run_and_print(ctx: typer.Context, triggers: tuple[str, ...], out_dir: Path) 
 def run(
     ctx: typer.Context,
     trigger: Annotated[list[str] | None, typer.Option(
-        "--trigger", help="Only these triggers (leaver, mover, purpose, unused).")] = None,
+        "--trigger", help="Only these triggers (leaver, mover, sponsor, purpose, "
+        "unused).")] = None,
     out_dir: Annotated[Path, typer.Option(
         "--out-dir", help="Where plan files are written.")] = Path("plans"),
 ) -> None:

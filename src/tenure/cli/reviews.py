@@ -46,11 +46,12 @@ def create(
         "--fallback-reviewer", help="Reviewer when the rule finds nobody, and escalation "
         "target after the deadline.")],
     scope: Annotated[str, typer.Option(
-        "--scope", help="source:NAME, kind:account|service_account|api_key|grant, privileged, "
+        "--scope", help="source:NAME, kind:account|service_account|api_key|grant|agent|"
+        "deployment|workload_identity, subject:ID, privileged, "
         "with-finding, inactive:N, active:N, group:NAME (comma-separated).")] = "all",
     reviewer_rule: Annotated[str, typer.Option(
-        "--reviewer-rule", help="Ordered: manager, owner, key-owner, named:EMAIL.")]
-    = "manager,key-owner",
+        "--reviewer-rule", help="Ordered: sponsor, manager, owner, key-owner, named:EMAIL.")]
+    = "sponsor,manager,key-owner",
     if_no_response: Annotated[NoResponse, typer.Option(
         "--if-no-response", help="What undecided items become at close.")] = NoResponse.KEEP,
     stages: Annotated[int, typer.Option(

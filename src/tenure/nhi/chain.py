@@ -107,8 +107,8 @@ def _service_account_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> 
                    c.c.owner_id == sid, c.c.removed_at.is_(None)).order_by(c.c.name)):
         chain.holds.append(Node("api_key", k.external_id, k.name or k.external_id, k.status,
                                 f"last used {_day(k.last_used_at)}"))
-    names = dict(conn.execute(sa.select(w.c.external_id, w.c.name).where(w.c.source == source))
-                 .tuples().all())
+    names = {r.external_id: r.name for r in conn.execute(
+        sa.select(w.c.external_id, w.c.name).where(w.c.source == source))}
     for gr in conn.execute(
             sa.select(g.c.scope_type, g.c.scope_id, g.c.role, g.c.inherited)
             .where(g.c.source == source, g.c.account_id == sid, g.c.removed_at.is_(None))
@@ -117,6 +117,114 @@ def _service_account_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> 
             "organization" if gr.scope_type == "organization" else gr.scope_id)
         chain.holds.append(Node("workspace", gr.scope_id, where, "member",
                                 gr.role + (" (implicit)" if gr.inherited else "")))
+
+
+def _rule_node(r: Any) -> Node:
+    where = "all workspaces" if r.applies_to_all_workspaces else (
+        f"{len(r.workspace_ids or [])} workspace(s)")
+    broad = "org:admin" in (r.oauth_scope or "").split() or r.applies_to_all_workspaces
+    return Node("workload_identity", r.external_id, r.name,
+                "archived" if r.archived_at else "live",
+                f"{r.oauth_scope}; {where}; subject {r.subject_prefix or 'any'}",
+                warn=broad and r.archived_at is None)
+
+
+def _rules_targeting(conn: sa.Connection, source: str, sa_id: str) -> list[Node]:
+    fr = schema.federation_rules
+    return [_rule_node(r) for r in conn.execute(
+        sa.select(fr).where(fr.c.source == source, fr.c.target_service_account_id == sa_id,
+                          fr.c.removed_at.is_(None)).order_by(fr.c.name))]
+
+
+def _rule_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> None:
+    fr, fi, a = schema.federation_rules, schema.federation_issuers, schema.accounts
+    rule = conn.execute(sa.select(fr).where(fr.c.source == r.nhi.source,
+                                            fr.c.external_id == r.nhi.subject_id)).first()
+    if rule is None:
+        return
+    issuer = conn.execute(sa.select(fi).where(fi.c.source == r.nhi.source,
+                                              fi.c.external_id == rule.issuer_id)).first()
+    if issuer is not None:
+        unhealthy = (issuer.jwks_polling_disabled_at is not None
+                     or (issuer.consecutive_failures or 0) > 0 or not issuer.check_jti)
+        chain.upstream.append(Node(
+            "federation_issuer", issuer.external_id, issuer.name,
+            "archived" if issuer.archived_at else "live",
+            f"{issuer.issuer_url}; check_jti {'on' if issuer.check_jti else 'off'}; "
+            f"{issuer.consecutive_failures or 0} polling failure(s)", warn=unhealthy))
+    chain.holds.append(_rule_node(rule))
+    if rule.target_service_account_id:
+        target = conn.execute(sa.select(a.c.name, a.c.status).where(
+            a.c.source == r.nhi.source, a.c.external_id == rule.target_service_account_id)
+        ).first()
+        chain.holds.append(Node("service_account", rule.target_service_account_id,
+                                target.name if target else rule.target_service_account_id,
+                                target.status if target else "unknown",
+                                "the identity this rule mints tokens for"))
+
+
+def _deployment_holds(conn: sa.Connection, source: str, deployments: list[Any],
+                      chain: Chain) -> None:
+    env, vc = schema.agent_environments, schema.vault_credentials
+    env_ids = sorted({d.environment_id for d in deployments})
+    vault_ids = sorted({v for d in deployments for v in (d.vault_ids or [])})
+    for e in conn.execute(sa.select(env).where(env.c.source == source,
+                                               env.c.external_id.in_(env_ids))):
+        hosts = ", ".join(e.allowed_hosts or []) or "no hosts"
+        detail = "any host" if e.networking == "unrestricted" else (
+            f"{e.networking}: {hosts}")
+        chain.holds.append(Node("environment", e.external_id, e.name,
+                                "archived" if e.archived_at else "live", f"egress {detail}",
+                                warn=e.networking == "unrestricted"))
+    for c in conn.execute(sa.select(vc).where(vc.c.source == source,
+                                              vc.c.vault_id.in_(vault_ids),
+                                              vc.c.removed_at.is_(None))
+                          .order_by(vc.c.display_name)):
+        expiry = f"expires {c.expires_at.date()}" if c.expires_at else "no expiry"
+        chain.holds.append(Node("vault_credential", c.external_id,
+                                c.display_name or c.external_id, str(c.status),
+                                f"{c.auth_kind}; {expiry}", warn=str(c.status) == "expired"))
+
+
+def _deployment_node(d: Any) -> Node:
+    schedule = f"cron {d.schedule_expression}" if d.schedule_expression else "on demand"
+    last = f"last run {_day(d.last_run_at)}"
+    status = "archived" if d.archived_at else str(d.status)
+    return Node("deployment", d.external_id, d.name, status, f"{schedule}; {last}")
+
+
+def _agent_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> None:
+    ag, dp = schema.agents, schema.agent_deployments
+    agent = conn.execute(sa.select(ag).where(ag.c.source == r.nhi.source,
+                                             ag.c.external_id == r.nhi.subject_id)).first()
+    if agent is not None:
+        unsupervised = [t["name"] for t in agent.tools or []
+                        if t.get("changes_things") and t.get("permission_policy")
+                        == "always_allow" and t.get("enabled") is not False]
+        if unsupervised:
+            chain.holds.append(Node("tools", r.nhi.subject_id, ", ".join(unsupervised),
+                                    "always_allow", "change things with no human approval",
+                                    warn=True))
+    deployments = conn.execute(sa.select(dp).where(
+        dp.c.source == r.nhi.source, dp.c.agent_id == r.nhi.subject_id,
+        dp.c.removed_at.is_(None)).order_by(dp.c.name)).all()
+    chain.runs += [_deployment_node(d) for d in deployments]
+    _deployment_holds(conn, r.nhi.source, [d for d in deployments if d.archived_at is None],
+                      chain)
+
+
+def _deployment_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> None:
+    ag, dp = schema.agents, schema.agent_deployments
+    d = conn.execute(sa.select(dp).where(dp.c.source == r.nhi.source,
+                                         dp.c.external_id == r.nhi.subject_id)).first()
+    if d is None:
+        return
+    agent = conn.execute(sa.select(ag.c.name, ag.c.archived_at).where(
+        ag.c.source == r.nhi.source, ag.c.external_id == d.agent_id)).first()
+    chain.upstream.append(Node("agent", d.agent_id, agent.name if agent else d.agent_id,
+                               "archived" if agent is None or agent.archived_at else "live"))
+    chain.runs.append(_deployment_node(d))
+    _deployment_holds(conn, r.nhi.source, [d], chain)
 
 
 def chain_for(conn: sa.Connection, config: NhiConfig, source: str, subject_id: str
@@ -131,7 +239,14 @@ def chain_for(conn: sa.Connection, config: NhiConfig, source: str, subject_id: s
                   source=source, basis=str(r.basis), reason=r.reason,
                   provisional=r.provisional, created_at=r.nhi.created_at)
     if r.nhi.kind is NhiKind.SERVICE_ACCOUNT:
+        chain.upstream += _rules_targeting(conn, source, subject_id)
         _service_account_parts(conn, r, chain)
+    elif r.nhi.kind is NhiKind.WORKLOAD_IDENTITY:
+        _rule_parts(conn, r, chain)
+    elif r.nhi.kind is NhiKind.AGENT:
+        _agent_parts(conn, r, chain)
+    elif r.nhi.kind is NhiKind.DEPLOYMENT:
+        _deployment_parts(conn, r, chain)
     if r.via is not None:
         up = resolved.get((r.via[0], r.via[2]))
         if up is not None:

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.config import NhiConfig
-from tenure.model import AccountKind, NhiKind
+from tenure.model import AccountKind, DeploymentStatus, NhiKind
 from tenure.store import schema
 
 A = schema.accounts
@@ -82,12 +82,12 @@ def service_accounts(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
     rows = conn.execute(
         sa.select(A.c.source, A.c.tenant, A.c.external_id, A.c.name, A.c.email, A.c.status,
                   A.c.created_at, A.c.attributes, A.c.removed_at)
-        .where(A.c.kind == str(AccountKind.SERVICE_ACCOUNT))
+        .where(A.c.kind == str(AccountKind.SERVICE_ACCOUNT), A.c.removed_at.is_(None))
         .order_by(A.c.source, A.c.external_id)).mappings()
     out = []
     for r in rows:
         attributes = r["attributes"] or {}
-        archived = _attr(attributes, "archived_at") is not None
+        archived = _attr(attributes, "archived_at") is not None or r["status"] == "archived"
         out.append(Nhi(
             source=r["source"], tenant=str(r["tenant"]), kind=NhiKind.SERVICE_ACCOUNT,
             subject_id=r["external_id"], name=r["name"] or r["email"] or r["external_id"],
@@ -99,6 +99,59 @@ def service_accounts(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
     return out
 
 
+def federation_rules(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
+    """Workload-identity federation rules (one query); a rule answers through its target
+    service account when nobody is named for it."""
+    fr = schema.federation_rules
+    rows = conn.execute(
+        sa.select(fr.c.source, fr.c.tenant, fr.c.external_id, fr.c.name, fr.c.description,
+                  fr.c.created_at, fr.c.created_by_actor_id, fr.c.archived_at,
+                  fr.c.removed_at, fr.c.target_service_account_id)
+        .where(fr.c.removed_at.is_(None)).order_by(fr.c.source, fr.c.external_id))
+    return [Nhi(source=r.source, tenant=str(r.tenant), kind=NhiKind.WORKLOAD_IDENTITY,
+                subject_id=r.external_id, name=r.name or r.external_id,
+                live=r.archived_at is None and r.removed_at is None, created_at=r.created_at,
+                creator_id=r.created_by_actor_id,
+                convention_owner=description_owner(r.description, config.description_tag),
+                parent=((NhiKind.SERVICE_ACCOUNT, r.target_service_account_id)
+                        if r.target_service_account_id else None))
+            for r in rows]
+
+
+def agents(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
+    """Managed agents (one query): the vendor names no creator, only metadata."""
+    ag = schema.agents
+    rows = conn.execute(
+        sa.select(ag.c.source, ag.c.tenant, ag.c.external_id, ag.c.name, ag.c.metadata,
+                  ag.c.created_at, ag.c.archived_at, ag.c.removed_at)
+        .where(ag.c.removed_at.is_(None)).order_by(ag.c.source, ag.c.external_id))
+    return [Nhi(source=r.source, tenant=str(r.tenant), kind=NhiKind.AGENT,
+                subject_id=r.external_id, name=r.name or r.external_id,
+                live=r.archived_at is None and r.removed_at is None, created_at=r.created_at,
+                convention_owner=metadata_owner(r.metadata, config.owner_metadata_key))
+            for r in rows]
+
+
+def deployments(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
+    """Managed-agent deployments (one query); live while active (a paused or archived one
+    runs nothing); a deployment answers through its agent when nobody is named for it."""
+    dp = schema.agent_deployments
+    rows = conn.execute(
+        sa.select(dp.c.source, dp.c.tenant, dp.c.external_id, dp.c.name, dp.c.metadata,
+                  dp.c.created_at, dp.c.archived_at, dp.c.removed_at, dp.c.status,
+                  dp.c.agent_id)
+        .where(dp.c.removed_at.is_(None)).order_by(dp.c.source, dp.c.external_id))
+    return [Nhi(source=r.source, tenant=str(r.tenant), kind=NhiKind.DEPLOYMENT,
+                subject_id=r.external_id, name=r.name or r.external_id,
+                live=(r.archived_at is None and r.removed_at is None
+                      and r.status == str(DeploymentStatus.ACTIVE)),
+                created_at=r.created_at,
+                convention_owner=metadata_owner(r.metadata, config.owner_metadata_key),
+                parent=(NhiKind.AGENT, r.agent_id))
+            for r in rows]
+
+
 def all_nhis(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
     """Every NHI in the store, a fixed number of queries whatever the size."""
-    return service_accounts(conn, config)
+    return (service_accounts(conn, config) + federation_rules(conn, config)
+            + agents(conn, config) + deployments(conn, config))

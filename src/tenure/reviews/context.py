@@ -84,6 +84,17 @@ class PurposeContext:
 
 
 @dataclass(frozen=True, slots=True)
+class SponsorContext:
+    """Who answers for a non-human identity (or a service account's key), and why."""
+
+    email: str | None
+    basis: str
+    reason: str
+    provisional: bool
+    person: PersonContext | None
+
+
+@dataclass(frozen=True, slots=True)
 class ItemSnapshot:
     """Everything a reviewer is asked about for one item, frozen at campaign creation."""
 
@@ -106,6 +117,13 @@ class ItemSnapshot:
     findings: list[FindingRef]
     purpose: PurposeContext | None
     groups: list[str]
+    sponsor: SponsorContext | None = None
+    """Non-human identities (and keys a service account owns): the accountable human."""
+    reach: list[str] = field(default_factory=list)
+    """Non-human identities: what it can reach (workspaces, OAuth scope, egress, tools,
+    secrets), one line each."""
+    did: list[str] = field(default_factory=list)
+    """Non-human identities: what it did (runs, requests, admin actions as itself)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (what is stored and hashed)."""

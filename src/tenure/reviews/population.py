@@ -25,6 +25,7 @@ from tenure.reviews.context import (
     PurposeContext,
     UsageContext,
 )
+from tenure.reviews.nhi_population import NhiContext, enrich, own_items, service_account_keys
 from tenure.reviews.scope import Scope, SubjectKind
 from tenure.store import schema
 
@@ -226,13 +227,17 @@ def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime) -> list[It
     workspaces = {(r["source"], r["external_id"]): (r["name"], r["status"])
                   for r in conn.execute(sa.select(W.c.source, W.c.external_id, W.c.name,
                                                   W.c.status)).mappings()}
+    nhi = NhiContext(conn, people)
+    key_owner = service_account_keys(conn)
     out = []
     for row in subjects:
         snap = _snapshot(row, activity=activity, usage=usage, people=people, findings=findings,
                          purposes=purposes, blind=blind, groups=groups, accounts=accounts,
                          grants_of=grants_of, workspaces=workspaces)
         if _in_scope(snap, scope, now):
-            out.append(snap)
+            out.append(enrich(snap, nhi, key_owner))
+    out += [snap for snap in own_items(conn, scope, nhi, findings, workspaces)
+            if _in_scope(snap, scope, now)]
     out.sort(key=lambda s: (s.source, s.kind, s.label, s.subject_id))
     return out
 
@@ -362,6 +367,8 @@ def _snapshot(
 
 
 def _in_scope(snap: ItemSnapshot, scope: Scope, now: datetime) -> bool:
+    if scope.subjects and snap.subject_id not in scope.subjects:
+        return False
     if scope.privileged_only and not snap.privileged:
         return False
     if scope.with_finding and not snap.findings:

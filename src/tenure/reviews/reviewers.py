@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from tenure.errors import TenureError
 from tenure.reviews.context import ItemSnapshot
 
-RULES = ("manager", "owner", "key-owner", "named")
+RULES = ("sponsor", "manager", "owner", "key-owner", "named")
+
+
+DEFAULT_STEPS = ("sponsor", "manager", "key-owner")
+"""The default chain: a non-human identity's sponsor first (a human item has none), then the
+manager, then the key owner."""
 
 
 class ReviewerRuleError(TenureError):
@@ -38,12 +43,12 @@ def parse_rule(text: str, fallback: str) -> ReviewerRule:
                 raise ReviewerRuleError(f"reviewer rule {raw!r}: named needs an email")
             named = value.lower()
         elif name not in RULES or value:
-            raise ReviewerRuleError(f"unknown reviewer rule {raw!r} (known: manager, owner, "
-                                    "key-owner, named:EMAIL)")
+            raise ReviewerRuleError(f"unknown reviewer rule {raw!r} (known: sponsor, manager, "
+                                    "owner, key-owner, named:EMAIL)")
         steps.append(name)
     if "@" not in fallback:
         raise ReviewerRuleError("--fallback-reviewer must be an email address")
-    return ReviewerRule(tuple(steps) or ("manager",), named, fallback.strip().lower())
+    return ReviewerRule(tuple(steps) or DEFAULT_STEPS, named, fallback.strip().lower())
 
 
 def subject_person(snap: ItemSnapshot) -> str | None:
@@ -60,7 +65,12 @@ def resolve_reviewer(snap: ItemSnapshot, rule: ReviewerRule, *, allow_self: bool
     me = subject_person(snap)
     for step in rule.steps:
         candidate: str | None = None
-        if step == "manager":
+        if step == "sponsor":
+            sponsor = snap.sponsor
+            if sponsor is not None and sponsor.person is not None \
+                    and sponsor.person.status == "active":
+                candidate = sponsor.person.email
+        elif step == "manager":
             person = snap.person or (snap.owner.person if snap.owner else None)
             candidate = person.manager_email if person and person.manager_email else None
         elif step in ("owner", "key-owner"):

@@ -5,7 +5,8 @@
 Terms (comma-separated, repeatable where it makes sense):
 
 - ``source:NAME``      only subjects from this platform source (repeatable; default all)
-- ``kind:KIND``        account | service_account | api_key | grant (repeatable; default all)
+- ``kind:KIND``        account | service_account | api_key | grant | agent | deployment |
+                       workload_identity (repeatable; default all)
 - ``privileged``       only privileged subjects (admin/owner/developer roles, admin grants,
                        admin keys)
 - ``with-finding``     only subjects with an open (failing) finding
@@ -13,6 +14,7 @@ Terms (comma-separated, repeatable where it makes sense):
 - ``active:N``         only subjects with activity/usage in the last N days
 - ``group:NAME``       only people in this identity-provider group (SCIM)
 - ``person:EMAIL``     only this person's seats, grants and keys (lifecycle micro-reviews)
+- ``subject:ID``       only this subject (a sponsor-succession review of one identity)
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ class SubjectKind(StrEnum):
     SERVICE_ACCOUNT = "service_account"
     API_KEY = "api_key"
     GRANT = "grant"
+    AGENT = "agent"
+    DEPLOYMENT = "deployment"
+    WORKLOAD_IDENTITY = "workload_identity"
+    """A workload identity federation rule."""
+
+
+NHI_KINDS = frozenset({SubjectKind.SERVICE_ACCOUNT, SubjectKind.AGENT, SubjectKind.DEPLOYMENT,
+                       SubjectKind.WORKLOAD_IDENTITY})
+"""Review kinds that are non-human identities (they have sponsors)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +55,7 @@ class Scope:
     active_days: int | None = None
     groups: tuple[str, ...] = field(default_factory=tuple)
     people: tuple[str, ...] = field(default_factory=tuple)
+    subjects: tuple[str, ...] = field(default_factory=tuple)
 
     def describe(self) -> str:
         """The scope back in its own syntax (stored with the campaign)."""
@@ -60,6 +72,7 @@ class Scope:
             terms.append(f"active:{self.active_days}")
         terms += [f"group:{g}" for g in self.groups]
         terms += [f"person:{p}" for p in self.people]
+        terms += [f"subject:{s}" for s in self.subjects]
         return ",".join(terms) or "all"
 
 
@@ -79,6 +92,7 @@ def parse_scope(text: str) -> Scope:
     kinds: list[SubjectKind] = []
     groups: list[str] = []
     people: list[str] = []
+    subjects: list[str] = []
     privileged = with_finding = False
     inactive: int | None = None
     active: int | None = None
@@ -106,14 +120,17 @@ def parse_scope(text: str) -> Scope:
             groups.append(value)
         elif name == "person" and "@" in value:
             people.append(value.lower())
+        elif name == "subject" and value:
+            subjects.append(value)
         else:
             raise ScopeError(
                 f"unknown scope term {raw!r} (known: source:NAME, kind:KIND, privileged, "
-                "with-finding, inactive:N, active:N, group:NAME, person:EMAIL)")
+                "with-finding, inactive:N, active:N, group:NAME, person:EMAIL, subject:ID)")
     if inactive is not None and active is not None:
         raise ScopeError("scope cannot be both inactive:N and active:N")
     return Scope(sources=tuple(dict.fromkeys(sources)),
                  kinds=tuple(dict.fromkeys(kinds)) or tuple(SubjectKind),
                  privileged_only=privileged, with_finding=with_finding, inactive_days=inactive,
                  active_days=active, groups=tuple(dict.fromkeys(groups)),
-                 people=tuple(dict.fromkeys(people)))
+                 people=tuple(dict.fromkeys(people)),
+                 subjects=tuple(dict.fromkeys(subjects)))

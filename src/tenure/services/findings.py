@@ -24,6 +24,7 @@ from tenure.checks.registry import load_builtin_checks
 from tenure.errors import NotFound, TenureError
 from tenure.evidence import ledger
 from tenure.frameworks import FRAMEWORKS
+from tenure.nhi import resolve as nhi_resolve
 from tenure.services.context import App
 from tenure.services.principal import require_role
 from tenure.services.web_users import Role
@@ -164,6 +165,8 @@ def run_checks(app: App, *, only: Sequence[str] = (), trigger: str = "manual") -
     now = app.now()
     with app.engine.begin() as conn:
         states = source_states(conn, app.settings)
+        # Who answers for each non-human identity, resolved from the store as it is now.
+        nhi_resolve.refresh(conn, app.settings.nhi, app.wall())
         outcomes = evaluate_checks(conn, checks, now=now, states=states,
                                    overrides=app.settings.checks)
         summary = persist_outcomes(conn, outcomes, now=now, actor=app.actor, wall=app.wall())

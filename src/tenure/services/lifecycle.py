@@ -16,6 +16,7 @@ from tenure.lifecycle import leaver_targets, movers, purpose_targets, unused_tar
 from tenure.reviews.campaigns import CampaignSpec, NoResponse, create_campaign
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import parse_scope
+from tenure.services import succession
 from tenure.services.context import App
 from tenure.services.principal import require_role
 from tenure.services.web_users import Role
@@ -97,6 +98,11 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
             if trigger == "mover":
                 report.reviews += _mover_reviews(app, conn, now)
                 report.plans += _close_overdue_mover_reviews(app, conn)
+                continue
+            if trigger == "sponsor":
+                report.plans += succession.settle(app, conn)
+                report.reviews += [{**r, "trigger": "sponsor"}
+                                   for r in succession.pass_on(app, conn, now)]
                 continue
             if trigger == "leaver":
                 targets = leaver_targets(conn, now, cfg)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.errors import NotAllowed, NotFound, TenureError
+from tenure.nhi import resolve as nhi_resolve
 from tenure.reviews import closing, decisions
 from tenure.reviews.campaigns import CampaignSpec, Population, build_population, create_campaign
 from tenure.reviews.closing import ClosedCampaign, ReminderReport
@@ -40,6 +41,7 @@ def preview(app: App, spec: CampaignSpec) -> Population:
 def create(app: App, spec: CampaignSpec) -> tuple[str, Population]:
     """Create a campaign (population snapshotted, items assigned) in one transaction."""
     with app.engine.begin() as conn:
+        nhi_resolve.refresh(conn, app.settings.nhi, app.wall())  # items show who answers
         return create_campaign(conn, with_freshness(app, spec), now=app.now(), actor=app.actor,
                                recorded_at=app.wall())
 
