@@ -56,18 +56,21 @@ def _tenure(workdir: Path, *args: str, user: str | None = None, role: str = "adm
 def test_sponsor_set_records_the_signed_in_admin(workdir: Path) -> None:
     code, _, err = _tenure(workdir, "sponsor", "set", "svac_bare", "--owner", "boss@acme.test",
                            "--reason", "runs nightly exports")
-    assert code == 2 and ("sign in" in err.lower() or "tenure login" in err)
+    assert code == 2
+    assert ("sign in" in err.lower() or "tenure login" in err)
     code, _, err = _tenure(workdir, "sponsor", "set", "svac_bare", "--owner", "boss@acme.test",
                            "--reason", "x", user="rev@acme.test", role="reviewer")
-    assert code == 2 and "admin" in err
+    assert code == 2
+    assert "admin" in err
     code, out, err = _tenure(workdir, "sponsor", "set", "svac_bare", "--owner", "Boss@Acme.Test",
                              "--reason", "runs nightly exports", user="admin@acme.test")
     assert code == 0, err
     assert "sponsor boss@acme.test" in out
     app = open_app(str(workdir / "tenure.toml"))
     with app.engine.connect() as conn:
-        entry = conn.execute(sa.select(schema.ledger_entries.c.actor, schema.ledger_entries.c.payload)
-                             .where(schema.ledger_entries.c.kind == "sponsor.set")).one()
+        le = schema.ledger_entries
+        entry = conn.execute(sa.select(le.c.actor, le.c.payload)
+                             .where(le.c.kind == "sponsor.set")).one()
         history = conn.execute(sa.select(schema.sponsor_history)).mappings().all()
     app.close()
     assert entry.actor == "cli:admin@acme.test"
@@ -85,13 +88,16 @@ def test_sponsor_set_records_the_signed_in_admin(workdir: Path) -> None:
 def test_sponsor_set_validates(workdir: Path) -> None:
     code, _, err = _tenure(workdir, "sponsor", "set", "svac_bare", "--owner", "nobody",
                            "--reason", "x", user="admin@acme.test")
-    assert code == 2 and "not an email" in err
+    assert code == 2
+    assert "not an email" in err
     code, _, err = _tenure(workdir, "sponsor", "set", "svac_nope", "--owner", "a@acme.test",
                            "--reason", "x", user="admin@acme.test")
-    assert code == 2 and "no service account" in err
+    assert code == 2
+    assert "no service account" in err
     code, out, _ = _tenure(workdir, "sponsor", "set", "svac_bare", "--owner",
                            "stranger@else.test", "--reason", "x", user="admin@acme.test")
-    assert code == 0 and "matches no person" in out
+    assert code == 0
+    assert "matches no person" in out
 
 
 def test_nhi_list_show_person(workdir: Path) -> None:
@@ -99,12 +105,15 @@ def test_nhi_list_show_person(workdir: Path) -> None:
     assert code == 0
     assert {r["id"] for r in json.loads(out)} == {"svac_ci", "svac_bare"}
     code, out, _ = _tenure(workdir, "nhi", "list", "--kind", "agent", "--format", "csv")
-    assert code == 0 and out.splitlines()[0].startswith("id,")
-    code, _, err = _tenure(workdir, "nhi", "list", "--kind", "robot")
+    assert code == 0
+    assert out.splitlines()[0].startswith("id,")
+    code, _, _err = _tenure(workdir, "nhi", "list", "--kind", "robot")
     assert code == 2
     code, out, _ = _tenure(workdir, "nhi", "show", "svac_ci")
     assert code == 0
-    assert "sponsor by creator" in out and "alice" in out and "manager" in out
+    assert "sponsor by creator" in out
+    assert "alice" in out
+    assert "manager" in out
     assert all(len(line) <= 80 for line in out.splitlines())
     code, out, _ = _tenure(workdir, "nhi", "show", "svac_ci", "--format", "json")
     chain = json.loads(out)[0]

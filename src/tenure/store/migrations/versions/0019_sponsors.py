@@ -5,8 +5,8 @@ deployment with its basis (explicit, succession, convention, creator, inherited)
 it is provisional; ``sponsor_history`` is append-only; ``nhi_accountability`` is the resolved
 sponsor of every NHI (explicit → convention → creator → none), rebuilt before each check run.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import tenure.store.types
 
-revision = "0016"
-down_revision = "0015"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
