@@ -44,6 +44,7 @@ def planted_org(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPat
     with start_simulator("default", seed=7, as_of=FIXED_NOW) as sim:
         monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
         monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
+        monkeypatch.setenv("SIM_OAUTH_TOKEN", sim.oauth_token)
         monkeypatch.delenv("TENURE_DATABASE_URL", raising=False)
         config = tmp_path / "tenure.toml"
         config.write_text(
@@ -51,7 +52,8 @@ def planted_org(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPat
             '[[sources]]\nname = "hr"\ntype = "hr-csv"\npath = "hr.csv"\n'
             '[[sources]]\nname = "claude"\ntype = "anthropic"\n'
             f'base_url = "{sim.base_url}"\napi_key_env = "SIM_ADMIN_KEY"\n'
-            'compliance_api_key_env = "SIM_COMPLIANCE_KEY"\n', encoding="utf-8")
+            'compliance_api_key_env = "SIM_COMPLIANCE_KEY"\n'
+            'oauth_token_env = "SIM_OAUTH_TOKEN"\n', encoding="utf-8")
         settings = load_settings(config, env={})
         history = ((31, "hr.csv"), (30, "hr_after_move.csv")) if hr_history else (
             (0, "hr_after_move.csv"),)

@@ -37,6 +37,7 @@ def test_every_planted_problem_and_nothing_else(
     with start_simulator("default", seed=7, as_of=FIXED_NOW) as sim:
         monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
         monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
+        monkeypatch.setenv("SIM_OAUTH_TOKEN", sim.oauth_token)
         hr = tmp_path / "hr.csv"
         settings = parse_settings({
             "database": {"url": database_url},
@@ -44,7 +45,8 @@ def test_every_planted_problem_and_nothing_else(
                 {"name": "hr", "type": "hr-csv", "path": str(hr)},
                 {"name": "anthropic", "type": "anthropic", "base_url": sim.base_url,
                  "api_key_env": "SIM_ADMIN_KEY",
-                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY"},
+                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY",
+                 "oauth_token_env": "SIM_OAUTH_TOKEN"},
             ]}, path=None, env={})
 
         def app_at(days_ago: int) -> App:

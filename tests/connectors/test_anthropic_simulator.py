@@ -45,13 +45,15 @@ def sim() -> Iterator[SimulatorServer]:
 def sim_app(database_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch,
             **options: Any) -> App:
     monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
+    monkeypatch.setenv("SIM_OAUTH_TOKEN", sim.oauth_token)
     if sim.compliance_key:
         monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key)
     config = AnthropicConfig(
         name="claude", type="anthropic", base_url=sim.base_url, api_key_env="SIM_ADMIN_KEY",
         compliance_api_key_env="SIM_COMPLIANCE_KEY" if sim.compliance_key else None,
         backoff_initial_seconds=0.01, backoff_max_seconds=0.1,
-        **{"lookback_days": history_days(sim), **options})
+        **{"lookback_days": history_days(sim), "oauth_token_env": "SIM_OAUTH_TOKEN",
+           **options})
     # The real clock: the simulator serves "now" as its anchor plus real elapsed time.
     return App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
                clock=Clock(), actor="test")
@@ -75,6 +77,8 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
         assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
         assert result.tenant == sim.scenario.org["id"]
         assert result.complete_types == {"account", "invite", "workspace", "grant",
+                                         "service_account", "federation_issuer",
+                                         "federation_rule",
                                          "credential"}
         assert present(app, schema.accounts) == set(sim.state.users)
         assert present(app, schema.credentials) == set(sim.state.keys)

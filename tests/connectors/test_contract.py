@@ -54,6 +54,7 @@ def _anthropic(sim: SimulatorServer, options: dict[str, Any]
     config = AnthropicConfig(
         name="claude", type="anthropic", base_url=sim.base_url, api_key_env="SIM_ADMIN_KEY",
         compliance_api_key_env="SIM_COMPLIANCE_KEY", claude_code=False,
+        oauth_token_env="SIM_OAUTH_TOKEN",
         backoff_initial_seconds=0.01, backoff_max_seconds=0.05,
         **{"lookback_days": history_days(sim), **options})
     return config, AnthropicConnector(config)
@@ -90,7 +91,8 @@ PLATFORMS = [
     Platform(
         name="anthropic", build=_anthropic,
         env=lambda s: {"SIM_ADMIN_KEY": s.admin_key,
-                       "SIM_COMPLIANCE_KEY": s.compliance_key or ""},
+                       "SIM_COMPLIANCE_KEY": s.compliance_key or "",
+                       "SIM_OAUTH_TOKEN": s.oauth_token},
         accounts=lambda s: set(s.state.users),
         events=lambda s: set(s.state.feed.ids()),
         event_prefix="activity_", event_stream="activities", without_events="compliance",

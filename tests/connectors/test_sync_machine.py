@@ -93,6 +93,7 @@ class SyncMachine(RuleBasedStateMachine):
         config = AnthropicConfig(name="m", type="anthropic", base_url="http://vendor.test",
                                  api_key_env="K", activity_page_size=page_size,
                                  usage=False, claude_code=False, lookback_days=30,
+                                 service_accounts=False, workload_identity=False,
                                  activity_overlap_minutes=OVERLAP_MINUTES, max_retries=8)
         connector = AnthropicConnector(config, HttpOptions(
             sleep=lambda _s: None, transport=mock_transport(self.vendor)))

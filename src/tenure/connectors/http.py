@@ -23,6 +23,7 @@ import json
 import logging
 import random
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -169,6 +170,8 @@ def parse_error_body(body: bytes) -> tuple[str, str]:
     if isinstance(err, dict):
         kind = err.get("type") or err.get("code") or "unknown_error"
         return str(kind), str(err.get("message") or "")
+    if isinstance(err, str) and err:  # RFC 6749 token endpoint: {error, error_description}
+        return err, str(doc.get("error_description") or "")
     return "unknown_error", body[:200].decode("utf-8", "replace")
 
 
@@ -185,8 +188,17 @@ class RetryStats:
         return sum(self.by_reason.values())
 
 
+HeaderSource = Callable[[], Mapping[str, str]]
+"""Headers computed per attempt (a bearer token that is re-exchanged before it expires)."""
+
+
 class HttpClient:
-    """An httpx client with retries, redaction and retry accounting; one per sync."""
+    """An httpx client with retries, redaction and retry accounting; one per sync.
+
+    Safe to share between threads (bounded fan-out reads): counters are guarded, and a
+    ``retry-after`` answered to one request holds back every request of the client until it
+    has passed, so concurrent workers do not keep hitting a rate limit the vendor announced.
+    """
 
     def __init__(
         self,
@@ -201,9 +213,17 @@ class HttpClient:
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        auth: HeaderSource | None = None,
+        max_connections: int = 10,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.stats = RetryStats()
+        self.requests = 0
+        """Attempts sent (each retry counts), for benchmarks and summaries."""
+        self._auth = auth
+        self._lock = threading.Lock()
+        self._pause_until = 0.0
+        self._pause_owner: int | None = None
         self._secrets = [s for s in secrets if s]
         self._sleep = sleep
         self._monotonic = monotonic
@@ -211,7 +231,9 @@ class HttpClient:
         self._rng = rng or random.Random()
         self._client = httpx.Client(base_url=base_url, headers=dict(headers),
                                     timeout=httpx.Timeout(timeout), transport=transport,
-                                    follow_redirects=False)
+                                    follow_redirects=False,
+                                    limits=httpx.Limits(max_connections=max_connections,
+                                                        max_keepalive_connections=max_connections))
 
     def __enter__(self) -> HttpClient:
         return self
@@ -266,21 +288,28 @@ class HttpClient:
 
     def _attempt(self, method: str, path: str, locator: str, params: Params, json_body: Any,
                  headers: Mapping[str, str] | None, expect_json: bool) -> Response:
+        self._hold_back()
         started = self._monotonic()
+        sent = dict(self._auth() if self._auth is not None else {})
+        sent.update(headers or {})
+        with self._lock:
+            self.requests += 1
         try:
             resp = self._client.request(method, path, params=list(params), json=json_body,
-                                        headers=dict(headers or {}))
+                                        headers=sent)
             body = resp.content
         except httpx.TransportError as exc:
-            self.stats.seconds += self._monotonic() - started
+            self._add_seconds(self._monotonic() - started)
             raise _Transient("transport", self.scrub(f"{type(exc).__name__}: {exc}")) from None
         status = resp.status_code
         request_id = resp.headers.get("request-id") or resp.headers.get("x-request-id")
         if status >= 400:
             kind, message = parse_error_body(body)
             if status in RETRY_STATUSES or status >= 500:
-                self.stats.seconds += self._monotonic() - started
+                self._add_seconds(self._monotonic() - started)
                 after = parse_retry_after(resp.headers.get("retry-after"), self._wall_clock())
+                if after is not None and status in (429, 529, 503):
+                    self._pause(min(after, self.policy.retry_after_max))
                 raise _Transient(str(status) if status in (429, 529) else (
                     "408" if status == 408 else "5xx"),
                     self.scrub(f"HTTP {status} {kind}: {message}"), status=status,
@@ -291,11 +320,34 @@ class HttpClient:
             try:
                 data = json.loads(body)
             except ValueError as exc:
-                self.stats.seconds += self._monotonic() - started
+                self._add_seconds(self._monotonic() - started)
                 raise _Transient("malformed", f"malformed or truncated JSON ({len(body)} bytes): "
                                  f"{exc}", status=status) from None
         return Response(status=status, headers=dict(resp.headers), body=body, locator=locator,
                         data=data)
+
+    # -- shared state between threads -------------------------------------------------------
+
+    def _add_seconds(self, seconds: float) -> None:
+        with self._lock:
+            self.stats.seconds += seconds
+
+    def _pause(self, seconds: float) -> None:
+        with self._lock:
+            until = self._monotonic() + seconds
+            if until > self._pause_until:
+                self._pause_until, self._pause_owner = until, threading.get_ident()
+
+    def _hold_back(self) -> None:
+        """Wait out a ``retry-after`` another request of this client was answered (the
+        request that got it waits through its own retry)."""
+        with self._lock:
+            if self._pause_owner == threading.get_ident():
+                return
+            wait = self._pause_until - self._monotonic()
+        if wait > 0:
+            self._add_seconds(wait)
+            self._sleep(wait)
 
     # -- tenacity hooks ----------------------------------------------------------------------
 
@@ -316,13 +368,14 @@ class HttpClient:
         return bool(self.stats.seconds + state.upcoming_sleep > budget)
 
     def _do_sleep(self, seconds: float) -> None:
-        self.stats.seconds += seconds
+        self._add_seconds(seconds)
         self._sleep(seconds)
 
     def _count(self, method: str, locator: str, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         reason = exc.reason if isinstance(exc, _Transient) else "other"
-        self.stats.by_reason[reason] += 1
+        with self._lock:
+            self.stats.by_reason[reason] += 1
         log.info("%s %s: %s; retry %d/%d in %.1fs", method, locator, exc,
                     state.attempt_number, self.policy.max_retries, state.upcoming_sleep)
 

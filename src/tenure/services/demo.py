@@ -24,6 +24,7 @@ from tenure.services.context import App
 
 ADMIN_ENV = "TENURE_DEMO_ANTHROPIC_ADMIN_KEY"
 COMPLIANCE_ENV = "TENURE_DEMO_ANTHROPIC_COMPLIANCE_KEY"
+OAUTH_ENV = "TENURE_DEMO_ANTHROPIC_OAUTH_TOKEN"
 
 CONFIG = """\
 # Written by `tenure demo`: the demo organization served by the local simulator.
@@ -44,6 +45,7 @@ type = "anthropic"
 base_url = "{base_url}"
 api_key_env = "{admin_env}"
 compliance_api_key_env = "{compliance_env}"
+oauth_token_env = "{oauth_env}"
 admin_key_id = "{admin_key_id}"
 """
 
@@ -95,10 +97,11 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
         report.base_url = sim.base_url
         os.environ[ADMIN_ENV] = sim.admin_key
         os.environ[COMPLIANCE_ENV] = sim.compliance_key or sim.admin_key
+        os.environ[OAUTH_ENV] = sim.oauth_token
         config = directory / "tenure.toml"
         config.write_text(CONFIG.format(db=(directory / "tenure.db").resolve().as_posix(),
                                         base_url=sim.base_url, admin_env=ADMIN_ENV,
-                                        compliance_env=COMPLIANCE_ENV,
+                                        compliance_env=COMPLIANCE_ENV, oauth_env=OAUTH_ENV,
                                         admin_key_id=sim.admin_key_id), encoding="utf-8")
         evidence.keygen(directory / "evidence.key")
         app = App(settings=load_settings(config), clock=Clock(), actor="demo")

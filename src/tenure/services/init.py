@@ -21,6 +21,12 @@ url = "sqlite:///tenure.db"
 # name = "claude"
 # type = "anthropic"
 # api_key_env = "ANTHROPIC_ADMIN_KEY"
+# Service accounts and workload identity federation need an OAuth org:admin token:
+# oauth_token_env = "ANTHROPIC_OAUTH_TOKEN"
+# or let Tenure authenticate as a service account (workload identity federation):
+# [sources.federation]
+# rule_id = "fdrl_..."
+# identity_token_file = "/var/run/secrets/tokens/anthropic"
 """
 
 HR_SOURCE = """

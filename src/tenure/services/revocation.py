@@ -156,19 +156,15 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
                         actor=app.actor, now=app.wall(), env=dict(os.environ), batch=run)
     touched = [s for s in plan.steps if s.call is not None and (run is None
                                                                 or s.index in run.steps)]
-    changed: set[str] = set()
     if resync and report.calls:
         for source in sorted({s.target.source for s in touched}):
-            changed |= run_source(app, source).touched
+            run_source(app, source)
             report.resynced.append(source)
     if report.calls:
-        # The revoked access must stop failing its checks now (findings resolve): re-run the
-        # checks reading what the steps and the re-sync changed.
-        from tenure.services.findings import run_affected_checks
-        from tenure.services.touched import of_targets
+        # The revoked access must stop failing its checks now (findings resolve).
+        from tenure.services.findings import run_checks
 
-        changed |= of_targets(s.target.kind for s in touched)
-        report.checks = run_affected_checks(app, changed, trigger=f"apply:{plan.id}")
+        run_checks(app, trigger=f"apply:{plan.id}")
     auto_checkpoint(app)
     return report
 

@@ -159,7 +159,9 @@ def key_json(state: OrgState, k: ApiKey) -> dict[str, Any]:
             "expires_at": None if k.expires_at is None else iso_us(state.at(k.expires_at)),
             "scope": {"type": "workspace",
                       "workspace_id": k.workspace_id or state.scenario.default_workspace_id},
-            "principal": _principal(k.id, k.created_by)}
+            "principal": ({"type": "service_account_actor",
+                           "service_account_id": k.service_account_id}
+                          if k.service_account_id else _principal(k.id, k.created_by))}
 
 
 def _principal(key_id: str, user_id: str | None) -> dict[str, Any] | None:

@@ -43,6 +43,8 @@ class FaultConfig:
     random_rate: float = 0.0
     random_seed: int = 0
     path_prefix: str = ""
+    latency: float = 0.0
+    """Seconds added to every response (all paths): a remote vendor over loopback."""
 
     def active(self) -> bool:
         """True when any fault or pathology is configured."""
@@ -73,8 +75,8 @@ class FaultPlan:
             n = self.count
         cfg = self.config
         if cfg.path_prefix and not path.startswith(cfg.path_prefix):
-            return Decision(n)
-        delay = cfg.slow_seconds if _hit(n, cfg.slow_every) else 0.0
+            return Decision(n, delay=cfg.latency)
+        delay = cfg.latency + (cfg.slow_seconds if _hit(n, cfg.slow_every) else 0.0)
         kind: FaultKind | None = None
         if _hit(n, cfg.rate_limit_every):
             kind = FaultKind.RATE_LIMIT

@@ -88,6 +88,8 @@ class ApiKey:
     partial_key_hint: str
     status: str
     expires_at: float | None = None
+    service_account_id: str | None = None
+    """The owning service account (``principal: service_account_actor``), if any."""
 
 
 @dataclass(slots=True)
@@ -112,6 +114,8 @@ class Scenario:
     planted: list[dict[str, Any]] = field(default_factory=list)
     openai: dict[str, Any] | None = None
     """The OpenAI organization served next to this one (``openai.json``), if any."""
+    nhi_sa: dict[str, Any] = field(default_factory=dict)
+    """Service accounts and workload identity federation (``anthropic_nhi_sa``)."""
 
     @property
     def kind(self) -> str:
@@ -184,7 +188,8 @@ def from_document(doc: dict[str, Any], directory: list[dict[str, Any]],
                    for m in doc.get("members", [])]
         keys = [ApiKey(k["id"], k["name"], k.get("workspace_id"), _offset(k["created_at"], anchor),
                        k.get("created_by"), k.get("partial_key_hint", "sk-ant-api03-...AAAA"),
-                       k.get("status", "active"), _opt_offset(k.get("expires_at"), anchor))
+                       k.get("status", "active"), _opt_offset(k.get("expires_at"), anchor),
+                       k.get("service_account_id"))
                 for k in doc.get("api_keys", [])]
     except (KeyError, TypeError, ValueError) as exc:
         raise ScenarioError(f"invalid scenario: {type(exc).__name__}: {exc}") from None
@@ -193,7 +198,8 @@ def from_document(doc: dict[str, Any], directory: list[dict[str, Any]],
         directory=directory, users=users, invites=invites, workspaces=workspaces,
         default_workspace_id=str(doc.get("default_workspace_id", "wrkspc_01Default")),
         members=members, api_keys=keys, models=list(doc.get("models", [])),
-        events=events, admin_protection=bool(doc.get("admin_protection", False)))
+        events=events, admin_protection=bool(doc.get("admin_protection", False)),
+        nhi_sa=dict(doc.get("nhi_sa") or {}))
 
 
 def _actor_ref(actor: dict[str, Any], directory: list[dict[str, Any]],

@@ -19,7 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tenure.simulator import anthropic_nhi_token
 from tenure.simulator.anthropic_api import ROUTES, Call, Route, check_feature
+from tenure.simulator.anthropic_nhi_sa import DEFAULT_OAUTH_TOKEN, plane
+from tenure.simulator.anthropic_nhi_sa_api import ROUTES as NHI_SA_ROUTES
 from tenure.simulator.faults import Decision, FaultConfig, FaultKind, FaultPlan
 from tenure.simulator.ids import b58
 from tenure.simulator.openai_api import ROUTES as OPENAI_ROUTES
@@ -65,7 +68,8 @@ class SimulatorServer:
                  compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                  admin_key_reads_compliance: bool = True, faults: FaultConfig | None = None,
                  host: str = "127.0.0.1", port: int = 0,
-                 routes: Sequence[Route] = ROUTES + OPENAI_ROUTES + OPENAI_RBAC_ROUTES,
+                 routes: Sequence[Route] = (ROUTES + NHI_SA_ROUTES + OPENAI_ROUTES
+                                            + OPENAI_RBAC_ROUTES),
                  openai_admin_key: str = DEFAULT_OPENAI_ADMIN_KEY) -> None:
         self.scenario = scenario
         # Another platform (OpenAI) mounts its own route table next to Anthropic's.
@@ -146,6 +150,12 @@ class SimulatorServer:
         if reset_count:
             self.faults.count = 0
 
+    @property
+    def oauth_token(self) -> str:
+        """A user OAuth token with ``org:admin`` for the service-account and federation
+        endpoints (``Authorization: Bearer`` + ``anthropic-beta: oauth-2025-04-20``)."""
+        return DEFAULT_OAUTH_TOKEN
+
     def mutations(self) -> list[RequestRecord]:
         """Every POST/DELETE received so far (a dry run must leave this empty)."""
         return [r for r in self.requests if r.method in ("POST", "DELETE", "PUT", "PATCH")]
@@ -181,12 +191,12 @@ class SimulatorServer:
         try:
             self._fault(decision, headers)
             route, params = self._route(method, path)
-            self._authorize(req, route)
+            actor = self._authorize(req, route) or self._actor(req)
             if route.versioned and not req.headers.get("anthropic-version"):
                 raise ApiError(400, "invalid_request_error",
                                "anthropic-version: header is required")
             check_feature(self.state, route)
-            call = Call(self.state, method, query, params, self._body(req), self._actor(req),
+            call = Call(self.state, method, query, params, self._body(req), actor,
                         self.faults.config.page_cap, openai=self.openai)
             body = route.handler(call)
             self._pathology(query, body)
@@ -196,6 +206,9 @@ class SimulatorServer:
                 500, "api_error", f"simulator error: {type(exc).__name__}: {exc}")
             if path.startswith(OPENAI_PREFIXES):
                 return self._openai_error(error, headers)
+            if isinstance(error, anthropic_nhi_token.GrantError):  # RFC 6749 envelope
+                return error.status, {"error": error.type,
+                                      "error_description": error.message}, headers
             return error.status, {"type": "error", "error": {"type": error.type,
                                                              "message": error.message},
                                   "request_id": request_id}, headers
@@ -240,13 +253,20 @@ class SimulatorServer:
             raise ApiError(405, "invalid_request_error", f"Method {method} not allowed.")
         raise ApiError(404, "not_found_error", "The requested resource could not be found.")
 
-    def _authorize(self, req: _Handler, route: Route) -> None:
+    def _authorize(self, req: _Handler, route: Route) -> dict[str, Any] | None:
+        """Refuse the request, or return the acting principal when the route names it
+        (OAuth plane) instead of the Admin key."""
         key = req.headers.get("x-api-key")
         auth = req.headers.get("authorization") or ""
+        if route.scope in ("oauth", "token"):
+            headers = {k.lower(): v for k, v in req.headers.items()}
+            if route.scope == "token":
+                return {"type": "token_endpoint", "headers": headers}
+            return anthropic_nhi_token.authenticate(plane(self.state), headers, self.admin_key)
         if route.scope == "openai":
             bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
             if bearer is not None and bearer == self.openai_admin_key:
-                return
+                return None
             raise ApiError(401, "authentication_error",
                            "Incorrect API key provided. You can find your API key at "
                            "https://platform.openai.com/account/api-keys.")
@@ -256,14 +276,14 @@ class SimulatorServer:
             if self.admin_key_reads_compliance:
                 accepted.add(self.admin_key)
             if key in accepted or bearer in accepted:
-                return
+                return None
             if key == self.admin_key:
                 raise ApiError(403, "permission_error",
                                "This API key does not have the read:compliance_activities "
                                "scope.")
         else:
             if key == self.admin_key:
-                return
+                return None
             if key is not None and key == self.compliance_key:
                 raise ApiError(403, "permission_error",
                                "This API key cannot access the Admin API.")

@@ -66,6 +66,9 @@ class OrgState:
             (m.workspace_id, m.user_id): m for m in scenario.members}
         self.keys = {k.id: k for k in sorted(scenario.api_keys,
                                              key=lambda k: (k.created_at, k.id))}
+        self.planes: dict[str, Any] = {}
+        """Further API planes of the organization, by name, built on first use by their own
+        modules (``anthropic_nhi_sa.plane``)."""
         self.position: dict[str, int] = {}
         for ident in [*self.users, *self.invites, *self.workspaces, *self.keys]:
             self.position[ident] = len(self.position)

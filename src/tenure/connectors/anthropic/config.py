@@ -4,13 +4,48 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tenure.config import SourceConfig, env_var_name
 from tenure.connectors.http import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 ANTHROPIC_VERSION = "2023-06-01"
+
+
+class FederationConfig(BaseModel):
+    """Authenticate as a service account through workload identity federation (RFC 7523).
+
+    Tenure posts the workload's OIDC token (from ``identity_token_file``, re-read at every
+    exchange because platforms rotate it, or from the environment variable
+    ``identity_token_env``) to ``POST /v1/oauth/token`` and uses the minted bearer token; it
+    re-exchanges 120 s before expiry (30 s at the latest). The rule must mint ``org:admin``
+    for the service-account and federation plane (vendor-apis-nhi.md §3.4).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule_id: str
+    """The federation rule (``fdrl_…``) to exchange through."""
+    organization_id: str | None = None
+    """The organization's UUID; default: the id ``/v1/organizations/me`` answers."""
+    service_account_id: str | None = None
+    """The target service account (``svac_…``); sent when given."""
+    workspace_id: str | None = None
+    """The workspace to bind the token to (``wrkspc_…`` or ``default``); sent when given."""
+    identity_token_file: str | None = None
+    identity_token_env: str | None = None
+
+    @field_validator("identity_token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        return env_var_name(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_assertion(self) -> FederationConfig:
+        if (self.identity_token_file is None) == (self.identity_token_env is None):
+            raise ValueError("give exactly one of identity_token_file and identity_token_env")
+        return self
 
 
 class AnthropicConfig(SourceConfig):
@@ -50,6 +85,22 @@ class AnthropicConfig(SourceConfig):
     usage_overlap_days: int = Field(default=2, ge=0, le=31)
     compliance_auth: Literal["auto", "x-api-key", "bearer"] = "auto"
 
+    # The OAuth plane (service accounts, workload identity federation): only an OAuth token
+    # with org:admin reaches it, never the Admin key. Either a supplied bearer token, or
+    # Tenure authenticates itself as a service account through federation. Neither: those
+    # record types are a Gap (their checks say manual).
+    oauth_token_env: str | None = None
+    """Environment variable holding an OAuth access token with ``org:admin`` (for example
+    from ``ant auth login --scope org:admin``)."""
+    federation: FederationConfig | None = None
+    service_accounts: bool = True
+    workload_identity: bool = True
+    oauth_page_size: int = Field(default=100, ge=1, le=1000)
+    """Page size of the family-B listings (service accounts, federation)."""
+    fanout_concurrency: int = Field(default=8, ge=1, le=64)
+    """Per-object reads (each service account's workspaces, each rule's workspaces) in
+    flight at once; 429 ``retry-after`` holds all of them back."""
+
     # HTTP knobs.
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     max_retries: int = Field(default=6, ge=0, le=50)
@@ -58,7 +109,7 @@ class AnthropicConfig(SourceConfig):
     backoff_max_seconds: float = Field(default=60.0, ge=0)
     retry_after_max_seconds: float = Field(default=300.0, ge=0)
 
-    @field_validator("api_key_env", "compliance_api_key_env")
+    @field_validator("api_key_env", "compliance_api_key_env", "oauth_token_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         return env_var_name(value) if value is not None else None
@@ -69,6 +120,12 @@ class AnthropicConfig(SourceConfig):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _one_oauth_plane(self) -> AnthropicConfig:
+        if self.oauth_token_env is not None and self.federation is not None:
+            raise ValueError("give oauth_token_env or [federation], not both")
+        return self
 
     def retry_policy(self) -> RetryPolicy:
         """The HTTP retry caps of this source."""

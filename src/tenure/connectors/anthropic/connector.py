@@ -2,7 +2,8 @@
 
 Streams, in order: organization, users (accounts + org-role grants), invites, workspaces,
 workspace members (explicit + inherited grants), API keys, per-key daily usage, Claude Code
-analytics (``claude_code_sync``), and the Compliance activity feed (``feed_sync``). Snapshot
+analytics (``claude_code_sync``), service accounts and workload identity federation through
+the OAuth plane (``nhi_sync``), and the Compliance activity feed (``feed_sync``). Snapshot
 streams are re-listed each run (cheap, idempotent upserts) and marked complete only when listed
 to the end; the three time-based streams are windowed and resume from the cursor committed with
 their last page.
@@ -21,7 +22,14 @@ from functools import partial
 from typing import Any
 
 from tenure.connectors import pages
-from tenure.connectors.anthropic import claude_code_sync, feed_sync, fetch, keys, transform
+from tenure.connectors.anthropic import (
+    claude_code_sync,
+    feed_sync,
+    fetch,
+    keys,
+    nhi_sync,
+    transform,
+)
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.base import (
     Batch,
@@ -99,6 +107,8 @@ class AnthropicConnector:
                                        claude_code_sync.claude_code_usage(
                                            cfg, reader, ctx, keys.names()),
                                        what="Claude Code analytics")
+            # Service accounts and federation: an OAuth org:admin plane of its own.
+            yield from nhi_sync.streams(cfg, self.http, ctx, org.org_id, self._clients)
         if cfg.activities:
             yield from feed_sync.activities(cfg, self.http, ctx, self._clients)
         yield from self._retry_notes()
