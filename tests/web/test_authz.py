@@ -94,6 +94,12 @@ PAGES: dict[tuple[str, str], tuple[Build, dict[str, Any]]] = {
     ("GET", "/keys"): (lambda o: ("/keys", {}), READ_ALL),
     ("GET", "/workspaces"): (lambda o: ("/workspaces", {}), READ_ALL),
     ("GET", "/activity"): (lambda o: ("/activity", {}), READ_ALL),
+    ("GET", "/nhi"): (lambda o: ("/nhi", {}), READ_ALL),
+    # the served org has no such identity: the reader is let through to a 404
+    ("GET", "/nhi/{subject_id}"): (lambda o: ("/nhi/svac_none", {}), {
+        "admin": NOT_AUTHZ, "auditor": NOT_AUTHZ, "reviewer": DENIED_403}),
+    ("POST", "/nhi/{subject_id}/sponsor"): (lambda o: ("/nhi/svac_none/sponsor", {"data": {
+        "owner": "boss@corp.io", "reason": "x"}}), ADMIN_WRITE),
     ("POST", "/findings/{finding_id}/mute"): (lambda o: (
         f"/findings/{o.finding_id}/mute", {"data": {"reason": "accepted",
                                                     "until": "2026-12-31"}}), ADMIN_WRITE),

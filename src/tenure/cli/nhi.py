@@ -58,7 +58,10 @@ def list_(ctx: typer.Context, kind: KindOption = None, source: SourceOption = No
 
 def _node(n: Node) -> str:
     mark = "!" if n.warn else " "
-    detail = f" — {n.detail}" if n.detail else ""
+    parts = [n.detail] if n.detail else []
+    if n.when is not None:
+        parts.append(f"{n.when_label} {n.when.date().isoformat()}")
+    detail = f" — {'; '.join(parts)}" if parts else ""
     return f"{mark} {n.kind.replace('_', ' ')} {n.name} [{n.status}]{detail}  ({n.id})"
 
 

@@ -31,6 +31,10 @@ class Node:
     detail: str = ""
     warn: bool = False
     """Drawn as a problem (archived owner, open egress, expired secret, leaver)."""
+    when: datetime | None = None
+    """The node's one date (a key's last use, a deployment's last run, a secret's expiry)."""
+    when_label: str = ""
+    """What ``when`` is: ``last used``, ``last run``, ``expires``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +98,6 @@ def _manager_of(conn: sa.Connection, email: str | None) -> PersonNode | None:
     return _person(conn, manager) if manager else None
 
 
-def _day(value: datetime | None) -> str:
-    return value.date().isoformat() if value else "never"
-
-
 def _service_account_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> None:
     c, g, w = schema.credentials, schema.grants, schema.workspaces
     sid, source = r.nhi.subject_id, r.nhi.source
@@ -106,7 +106,8 @@ def _service_account_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> 
             .where(c.c.source == source, c.c.owner_type == str(OwnerKind.SERVICE_ACCOUNT),
                    c.c.owner_id == sid, c.c.removed_at.is_(None)).order_by(c.c.name)):
         chain.holds.append(Node("api_key", k.external_id, k.name or k.external_id, k.status,
-                                f"last used {_day(k.last_used_at)}"))
+                                "" if k.last_used_at else "never used",
+                                when=k.last_used_at, when_label="last used"))
     names = {r.external_id: r.name for r in conn.execute(
         sa.select(w.c.external_id, w.c.name).where(w.c.source == source))}
     for gr in conn.execute(
@@ -180,17 +181,20 @@ def _deployment_holds(conn: sa.Connection, source: str, deployments: list[Any],
                                               vc.c.vault_id.in_(vault_ids),
                                               vc.c.removed_at.is_(None))
                           .order_by(vc.c.display_name)):
-        expiry = f"expires {c.expires_at.date()}" if c.expires_at else "no expiry"
         chain.holds.append(Node("vault_credential", c.external_id,
                                 c.display_name or c.external_id, str(c.status),
-                                f"{c.auth_kind}; {expiry}", warn=str(c.status) == "expired"))
+                                str(c.auth_kind).replace("_", " ")
+                                + ("" if c.expires_at else "; no expiry"),
+                                warn=str(c.status) == "expired", when=c.expires_at,
+                                when_label="expires"))
 
 
 def _deployment_node(d: Any) -> Node:
     schedule = f"cron {d.schedule_expression}" if d.schedule_expression else "on demand"
-    last = f"last run {_day(d.last_run_at)}"
     status = "archived" if d.archived_at else str(d.status)
-    return Node("deployment", d.external_id, d.name, status, f"{schedule}; {last}")
+    return Node("deployment", d.external_id, d.name, status,
+                schedule + ("" if d.last_run_at else "; never ran"), when=d.last_run_at,
+                when_label="last run")
 
 
 def _agent_parts(conn: sa.Connection, r: Resolution, chain: Chain) -> None:

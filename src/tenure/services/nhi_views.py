@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenure.errors import NotFound
+from tenure.nhi import sponsorship
 from tenure.nhi.chain import Chain, answered_for, chain_for
 from tenure.services.context import App
 from tenure.services.sponsors import find_nhi, list_sponsors, person_states, resolution_row
@@ -41,3 +42,9 @@ def for_person(app: App, email: str) -> list[dict[str, Any]]:
     with app.engine.connect() as conn:
         people = person_states(conn)
         return [resolution_row(r, people) for r in answered_for(conn, app.settings.nhi, email)]
+
+
+def history(app: App, source: str, subject_id: str) -> list[dict[str, Any]]:
+    """Every sponsorship change of one NHI, newest first."""
+    with app.engine.connect() as conn:
+        return list(reversed(sponsorship.history(conn, source, subject_id)))

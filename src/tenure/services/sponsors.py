@@ -29,9 +29,10 @@ class SetResult:
     warning: str | None
 
 
-def find_nhi(conn: sa.Connection, app: App, subject: str) -> Nhi:
-    """The NHI named by ``subject``: its vendor id, or its name when that is unique."""
-    nhis = all_nhis(conn, app.settings.nhi)
+def find_nhi(conn: sa.Connection, app: App, subject: str, source: str | None = None) -> Nhi:
+    """The NHI named by ``subject``: its vendor id, or its name when that is unique (within
+    ``source`` when given)."""
+    nhis = [n for n in all_nhis(conn, app.settings.nhi) if source is None or n.source == source]
     by_id = [n for n in nhis if n.subject_id == subject]
     if by_id:
         return by_id[0]
@@ -45,7 +46,8 @@ def find_nhi(conn: sa.Connection, app: App, subject: str) -> Nhi:
                    "(sync first; `tenure nhi` lists them)")
 
 
-def set_sponsor(app: App, subject: str, *, owner: str, reason: str) -> SetResult:
+def set_sponsor(app: App, subject: str, *, owner: str, reason: str,
+                source: str | None = None) -> SetResult:
     """Record ``owner`` as the explicit sponsor of an NHI (authenticated admins only)."""
     setter = require_role(app, Role.ADMIN, doing="setting a sponsor").email
     owner = owner.strip().lower()
@@ -54,7 +56,7 @@ def set_sponsor(app: App, subject: str, *, owner: str, reason: str) -> SetResult
     if not reason.strip():
         raise TenureError("--reason is required: say why this person answers for it")
     with app.engine.begin() as conn:
-        nhi = find_nhi(conn, app, subject)
+        nhi = find_nhi(conn, app, subject, source or None)
         before = next((r for r in resolve_all(conn, app.settings.nhi)
                        if (r.nhi.source, r.nhi.subject_id) == (nhi.source, nhi.subject_id)),
                       None)

@@ -24,6 +24,7 @@ from tenure.web.pages import (
     governance,
     home,
     login,
+    nhi,
     operations,
     reviews,
 )
@@ -121,7 +122,7 @@ def install_web(api: FastAPI, app: App) -> None:
         return FileResponse(path, media_type=_STATIC_TYPES[path.suffix],
                             headers={"Cache-Control": "max-age=3600"})
 
-    for module in (login, reviews, home, governance, operations, evidence_pages, account):
+    for module in (login, reviews, home, governance, operations, evidence_pages, account, nhi):
         api.include_router(module.router)
     api.include_router(oidc.router)
     for router_module in (api_reviews, api_governance, api_operations):
