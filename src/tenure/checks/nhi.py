@@ -75,6 +75,7 @@ define(Check(
     frameworks=(owasp_nhi("NHI1"), owasp_asi("ASI03"), nist_csf("PR.AA-01"), soc2("CC6.2"),
                 iso27001("A.5.16")),
     needs=("person", "account"),
+    reads=("sponsor", "service_account", "federation_rule", "agent", "agent_deployment"),
     evaluate=_without_sponsor,
 ))
 
@@ -112,6 +113,7 @@ define(Check(
     frameworks=(owasp_nhi("NHI1"), nist_csf("PR.AA-01"), nist_csf("GV.RR-04"),
                 soc2("CC6.2"), iso27001("A.5.18")),
     needs=("person", "account"),
+    reads=("sponsor", "service_account", "federation_rule", "agent", "agent_deployment"),
     evaluate=_sponsor_left,
 ))
 
@@ -179,5 +181,6 @@ define(Check(
     needs=("account", "activity", "usage"),
     params=(Param("window_days", 90, "Days without activity before a service account "
                   "fails (new ones are judged after existing that long)."),),
+    reads=("service_account", "credential", "federation_rule", "sponsor"),
     evaluate=_dormant_service_account,
 ))

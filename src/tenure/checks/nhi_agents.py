@@ -142,6 +142,7 @@ define(Check(
     frameworks=(owasp_nhi("NHI1"), owasp_asi("ASI10"), nist_csf("PR.AA-01"), soc2("CC6.2"),
                 iso27001("A.5.16")),
     needs=("person", "agent", "agent_deployment"),
+    reads=("sponsor",),
     evaluate=_running_unowned,
 ))
 

@@ -92,6 +92,7 @@ def _cold(conn: sa.Connection) -> bool:
 def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
     """Evaluate triggers: plans for leaver/purpose/unused, micro-reviews for movers."""
     report = LifecycleReport()
+    sponsors_changed = False
     now, cfg, rcfg = app.now(), app.settings.lifecycle, app.settings.revocation
     with app.engine.begin() as conn:
         for trigger in triggers:
@@ -103,6 +104,7 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
                 report.plans += succession.settle(app, conn)
                 report.reviews += [{**r, "trigger": "sponsor"}
                                    for r in succession.pass_on(app, conn, now)]
+                sponsors_changed = True
                 continue
             if trigger == "leaver":
                 targets = leaver_targets(conn, now, cfg)
@@ -129,6 +131,10 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
             report.plans.append({"trigger": trigger, "plan_id": plan.id, "sha256": plan.sha256,
                                  "steps": len(plan.steps), "skipped": notes,
                                  "document": plan.to_json()})
+    if sponsors_changed:
+        from tenure.services.findings import run_affected_checks
+
+        run_affected_checks(app, {"sponsor"}, trigger="lifecycle:sponsor")
     return report
 
 

@@ -14,6 +14,7 @@ from tenure.nhi import sponsorship
 from tenure.nhi.inventory import EMAIL, Nhi, all_nhis
 from tenure.nhi.resolve import Resolution, refresh, resolve_all
 from tenure.services.context import App
+from tenure.services.findings import run_affected_checks
 from tenure.services.principal import require_role
 from tenure.services.web_users import Role
 from tenure.store import schema
@@ -69,6 +70,8 @@ def set_sponsor(app: App, subject: str, *, owner: str, reason: str,
         refresh(conn, app.settings.nhi, app.wall())
         person = conn.execute(sa.select(schema.people.c.status).where(
             schema.people.c.email == owner, schema.people.c.removed_at.is_(None))).first()
+    # the sponsor checks re-run now, not at the next sync
+    run_affected_checks(app, {"sponsor"}, trigger="sponsor:set")
     warning = None
     if person is None:
         warning = (f"{owner} matches no person in the identity source: the identity stays "
