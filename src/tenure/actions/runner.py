@@ -65,6 +65,8 @@ class ApplyReport:
     resynced: list[str] = field(default_factory=list)
     batch: int | None = None
     plan_status: str = ""
+    checks: Any = None
+    """The checks re-run afterwards (a ``findings.RunSummary``), or None."""
 
     def count(self, status: str) -> int:
         """Steps that ended with ``status``."""

@@ -118,6 +118,7 @@ define(Check(
     frameworks=(nist_csf("DE.CM-03"), nist_csf("PR.AA-05"), soc2("CC7.2"), soc2("CC6.3"),
                 iso27001("A.8.2"), iso27001("A.8.16")),
     needs=("account", "activity"),
+    reads=("credential",),
     params=(Param("window_days", 7, "Days of privileged activity counted."),
             Param("min_actions", 20, "Privileged actions above which an admin can fail."),
             Param("peer_factor", 5, "Multiple of the other admins' median that fails."),
@@ -181,6 +182,7 @@ define(Check(
     frameworks=(owasp_nhi("NHI5"), nist_csf("PR.AA-05"), soc2("CC6.3"), iso27001("A.5.15"),
                 iso27001("A.5.18"), iso27001("A.8.2")),
     needs=("account", "grant"),
+    reads=("purpose", "effective_access"),
     params=(Param("tier", "admin", "Lowest privilege tier that needs a recorded purpose "
                   "(admin: changes who has access or mints org-wide keys; elevated: also "
                   "mints keys or changes a workspace). See docs/effective-access.md.",

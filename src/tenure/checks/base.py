@@ -143,6 +143,9 @@ class Check:
     ``grant``, ``workspace``, ``activity``, ``usage`` from platform sources): when one is
     missing for a source, the check reports ``manual`` for that source instead of passing.
     ``actions`` are the revocation actions that fix a failure (``anthropic.remove_user``).
+    ``reads`` names the other data the evaluation reads (``purpose``, ``person_change``,
+    ``effective_access``, ``identity``): with ``needs`` it says which checks a change affects
+    (``checks/affected.py``), so a sync or an apply re-runs only those.
     """
 
     id: str
@@ -157,6 +160,7 @@ class Check:
     evaluate: Evaluator = field(repr=False, compare=False)
     params: tuple[Param, ...] = ()
     builtin: bool = True
+    reads: tuple[str, ...] = ()
 
     @property
     def needs_identity(self) -> bool:

@@ -91,6 +91,16 @@ admin_roles = ["admin", "owner"]
 - **Medians**: the usage-spike baseline median is computed in SQL (window functions, portable);
   the over-active admin's "median of the other admins" is computed over one aggregated row per
   admin in Python (no portable SQL form; tens of rows, not millions).
+- **Always current, only what is affected.** Each check declares the data it reads (*Needs*
+  and *Reads* below, plus `identity` — who an account or key belongs to — for every check that
+  reads accounts, keys or people). A sync measures what it changed (a digest of each snapshot
+  type's rows before and after, inserted activity and usage, gaps now or in the previous run,
+  changed identity links), an apply adds its targets' types, and only the checks reading one
+  of them are re-run (`checks/affected.py`, `services/touched.py`). Closing a campaign changes
+  decisions and stores a plan, which no check reads: nothing re-runs until the plan is applied.
+  Each `checks.run` ledger entry lists the checks that ran, of how many, and what changed; the
+  findings pages say when checks last ran, when the shown check last ran, and when the whole
+  catalogue last ran (`tenure checks run` runs it all).
 
 ## Catalogue
 """
@@ -101,7 +111,9 @@ def _check(check: Check) -> str:
              f"subject `{check.subject_type}`", "", check.rationale, "",
              f"*Remediation:* {check.remediation}", "",
              f"*Revocation actions:* {', '.join(f'`{a}`' for a in check.actions)}", "",
-             f"*Needs:* {', '.join(f'`{n}`' for n in check.needs)}", "",
+             f"*Needs:* {', '.join(f'`{n}`' for n in check.needs)}"
+             + (f" · *Reads:* {', '.join(f'`{n}`' for n in check.reads)}" if check.reads
+                else ""), "",
              "*Frameworks:* " + ", ".join(f"`{r.key}` ({r.title})" for r in check.frameworks),
              ""]
     if check.params:

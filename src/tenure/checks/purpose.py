@@ -94,6 +94,7 @@ define(Check(
     frameworks=(owasp_nhi("NHI1"), nist_csf("PR.AA-05"), soc2("CC6.2"), soc2("CC6.3"),
                 iso27001("A.5.18")),
     needs=("credential", "grant", "workspace"),
+    reads=("purpose",),
     evaluate=_access_past_purpose,
 ))
 
@@ -145,6 +146,7 @@ define(Check(
     actions=("anthropic.remove_workspace_member", "openai.delete_project_user"),
     frameworks=(nist_csf("PR.AA-05"), soc2("CC6.2"), soc2("CC6.3"), iso27001("A.5.18")),
     needs=("person", "account", "grant"),
+    reads=("person_change", "purpose"),
     params=(Param("review_days", 14, "Days after a move for the access to be re-approved."),
             Param("fields", ("department", "manager_email"),
                   "Identity fields whose change makes a mover.")),

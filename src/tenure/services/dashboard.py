@@ -6,7 +6,7 @@ queue. A fixed number of queries, whatever the store's size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,25 +26,57 @@ WEEKS = 12
 
 @dataclass(frozen=True, slots=True)
 class ChecksRun:
-    """When the checks last ran, by whom, and what triggered it."""
+    """When the checks last ran, by whom, what triggered it, how many of the catalogue ran
+    (a sync, an apply or a close re-runs only the checks reading what changed), and when each
+    check and the whole catalogue last ran."""
 
     at: datetime | None
     actor: str | None
     trigger: str | None
+    ran: int | None = None
+    of: int | None = None
+    changed: tuple[str, ...] = ()
+    all_at: datetime | None = None
+    per_check: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        """The latest run re-evaluated only part of the catalogue."""
+        return self.ran is not None and self.of is not None and self.ran < self.of
+
+    def check_at(self, check_id: str) -> datetime | None:
+        """When ``check_id`` last ran (the last full run when no recent entry names it)."""
+        return self.per_check.get(check_id, self.all_at)
+
+
+RECENT_RUNS = 200
 
 
 def checks_last_run(app: App) -> ChecksRun:
-    """The latest ``checks.run`` ledger entry (every run writes one)."""
-    with app.engine.connect() as conn:
-        row = conn.execute(sa.select(L.c.ts, L.c.actor, L.c.payload)
-                           .where(L.c.kind == "checks.run")
-                           .order_by(L.c.seq.desc()).limit(1)).first()
-    if row is None:
-        return ChecksRun(None, None, None)
+    """From the latest ``checks.run`` ledger entries (every run writes one)."""
     import json
 
-    payload = json.loads(row.payload)
-    return ChecksRun(row.ts, row.actor, payload.get("trigger"))
+    with app.engine.connect() as conn:
+        rows = conn.execute(sa.select(L.c.ts, L.c.actor, L.c.payload)
+                            .where(L.c.kind == "checks.run")
+                            .order_by(L.c.seq.desc()).limit(RECENT_RUNS)).all()
+    if not rows:
+        return ChecksRun(None, None, None)
+    per_check: dict[str, datetime] = {}
+    all_at: datetime | None = None
+    for row in rows:
+        payload = json.loads(row.payload)
+        ids = payload.get("check_ids")
+        if ids is None or payload.get("checks") == payload.get("of"):
+            all_at = row.ts  # entries before per-check records ran the whole catalogue
+            break
+        for check_id in ids:
+            per_check.setdefault(check_id, row.ts)
+    latest = json.loads(rows[0].payload)
+    return ChecksRun(rows[0].ts, rows[0].actor, latest.get("trigger"),
+                     ran=latest.get("checks"), of=latest.get("of"),
+                     changed=tuple(latest.get("changed") or ()), all_at=all_at,
+                     per_check=per_check)
 
 
 @dataclass(frozen=True, slots=True)

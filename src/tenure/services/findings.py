@@ -8,13 +8,14 @@ same transaction. A muted finding stays listed (``muted``) and counts again at e
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.checks.affected import affected
 from tenure.checks.availability import source_states
 from tenure.checks.base import Check, EvidenceValue, FindingStatus, Severity, SubjectType
 from tenure.checks.engine import CheckOutcome, Result, evaluate_checks
@@ -148,14 +149,27 @@ def persist_outcomes(
     return summary
 
 
-def run_checks(app: App, *, only: Sequence[str] = (), trigger: str = "manual") -> RunSummary:
+def run_affected_checks(app: App, changed: Collection[str], *, trigger: str
+                        ) -> RunSummary | None:
+    """Re-evaluate only the checks that read one of the ``changed`` data kinds (what a sync,
+    an apply or a close changed: ``services.touched``); None when no check reads any."""
+    checks = affected(catalogue(app), changed)
+    if not checks:
+        return None
+    return run_checks(app, only=[c.id for c in checks], trigger=trigger, changed=changed)
+
+
+def run_checks(app: App, *, only: Sequence[str] = (), trigger: str = "manual",
+               changed: Collection[str] | None = None) -> RunSummary:
     """Evaluate the catalogue (or the ``only`` ids) as of the clock and update findings.
 
     Every run is a ``checks.run`` ledger entry (what triggered it: ``manual``, ``sync:NAME``,
-    ``apply:PLAN``, ``close:CAMPAIGN``), which is how pages say when checks last ran."""
+    ``apply:PLAN``, ``close:CAMPAIGN``; which checks ran, of how many, and what ``changed``
+    made them run), which is how pages say when checks last ran."""
     started = time.perf_counter()
     checks = catalogue(app)
     validate_overrides(checks, app.settings.checks)
+    total = len(checks)
     if only:
         known = {c.id for c in checks}
         for check_id in only:
@@ -171,7 +185,9 @@ def run_checks(app: App, *, only: Sequence[str] = (), trigger: str = "manual") -
                                    overrides=app.settings.checks)
         summary = persist_outcomes(conn, outcomes, now=now, actor=app.actor, wall=app.wall())
         ledger.append(conn, kind="checks.run", actor=app.actor, now=app.wall(), subject=None,
-                      payload={"trigger": trigger, "checks": len(checks),
+                      payload={"trigger": trigger, "checks": len(checks), "of": total,
+                               "check_ids": sorted(c.id for c in checks),
+                               "changed": sorted(changed) if changed is not None else None,
                                "opened": len(summary.opened),
                                "resolved": len(summary.resolved), "as_of": now})
     summary.seconds = time.perf_counter() - started

@@ -246,10 +246,14 @@ def remind(app: App, campaign_id: str) -> ReminderReport:
                               now=app.wall(), actor=app.actor)
 
 
+CLOSE_CHANGES = frozenset({"review_decision", "revocation_plan"})
+"""What closing a campaign changes (the data kinds checks may declare they read)."""
+
+
 def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
     """Close a campaign and produce its revocation plan."""
     from tenure.services.evidence import auto_checkpoint
-    from tenure.services.findings import run_checks
+    from tenure.services.findings import run_affected_checks
     from tenure.services.revocation import plan_revocation
 
     with app.engine.begin() as conn:
@@ -264,7 +268,9 @@ def close(app: App, campaign_id: str, *, force: bool = False) -> ClosedCampaign:
             # The campaign is closed either way; an admin plans it later with
             # `revoke plan --from-campaign` (the reason is shown, never swallowed).
             closed = replace(closed, plan_problem=str(exc))
-    run_checks(app, trigger=f"close:{campaign_id}")
+    # Closing records decisions and stores a plan; no check reads either, so nothing needs
+    # re-evaluating until the plan is applied (which re-runs what the apply changed).
+    run_affected_checks(app, CLOSE_CHANGES, trigger=f"close:{campaign_id}")
     auto_checkpoint(app)
     return closed
 

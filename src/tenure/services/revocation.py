@@ -156,15 +156,19 @@ def apply(app: App, path: Path, *, approve_hash: str, max_actions: int | None = 
                         actor=app.actor, now=app.wall(), env=dict(os.environ), batch=run)
     touched = [s for s in plan.steps if s.call is not None and (run is None
                                                                 or s.index in run.steps)]
+    changed: set[str] = set()
     if resync and report.calls:
         for source in sorted({s.target.source for s in touched}):
-            run_source(app, source)
+            changed |= run_source(app, source).touched
             report.resynced.append(source)
     if report.calls:
-        # The revoked access must stop failing its checks now (findings resolve).
-        from tenure.services.findings import run_checks
+        # The revoked access must stop failing its checks now (findings resolve): re-run the
+        # checks reading what the steps and the re-sync changed.
+        from tenure.services.findings import run_affected_checks
+        from tenure.services.touched import of_targets
 
-        run_checks(app, trigger=f"apply:{plan.id}")
+        changed |= of_targets(s.target.kind for s in touched)
+        report.checks = run_affected_checks(app, changed, trigger=f"apply:{plan.id}")
     auto_checkpoint(app)
     return report
 

@@ -51,6 +51,7 @@ from tenure.model import (
 )
 from tenure.redact import redact_known, redact_text
 from tenure.services import effective_access, massguard
+from tenure.services import touched as touched_data
 from tenure.services.context import App
 from tenure.services.evidence import auto_checkpoint
 from tenure.store import agent_rows, schema, writers
@@ -84,6 +85,9 @@ class SyncResult:
     quarantined_types: set[str] = field(default_factory=set)
     """Record types with a quarantined vendor object: incomplete, so never retired."""
     seconds: float = 0.0
+    touched: set[str] = field(default_factory=set)
+    """The data kinds the run changed (``services.touched``): which checks to re-run."""
+    before: touched_data.Before | None = None
 
     @property
     def failed(self) -> bool:
@@ -221,6 +225,10 @@ def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
         resolve_identities(conn)
         result.notes["effective_access_rows"] = effective_access.compute(
             conn, source=result.source, tenant=result.tenant, run_id=result.run_id, now=now)
+    if result.before is not None:
+        result.touched = touched_data.after(
+            conn, result.before, run_id=result.run_id, written=dict(result.written),
+            gap_types=[g.record_type for g in result.gaps])
     writers.finish_run(conn, run_id=result.run_id, status=result.status, tenant=result.tenant,
                        complete_types=sorted(result.complete_types), stats=result.stats(),
                        error=result.error, now=now)
@@ -253,6 +261,7 @@ def run_source(
         writers.start_run(conn, run_id=result.run_id, source=name, source_type=config.type,
                           now=app.now())
         cursors = writers.load_cursors(conn, name)
+        result.before = touched_data.before(conn, name)
     ctx = SyncContext(source=name, clock=app.clock, cursors=cursors,
                       options=options or SyncOptions(), env=dict(os.environ))
     try:
@@ -317,12 +326,12 @@ def sync_sources(
     for name in wanted:
         app.settings.source(name)  # fail before any run when a name is unknown
     results = [run_source(app, name, options=options, progress=progress) for name in wanted]
-    if any(r.status is not RunStatus.FAILED for r in results):
-        # What changed on the platforms changes the findings: re-evaluate now, not when
-        # someone remembers to run the checks.
-        from tenure.services.findings import run_checks
+    # What changed on the platforms changes the findings: re-evaluate the checks that read it
+    # now, not when someone remembers to run them (a failed run may have committed pages too).
+    from tenure.services.findings import run_affected_checks
 
-        run_checks(app, trigger="sync:" + ",".join(r.source for r in results))
+    run_affected_checks(app, set().union(*(r.touched for r in results)),
+                        trigger="sync:" + ",".join(r.source for r in results))
     return results
 
 
