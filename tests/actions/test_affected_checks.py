@@ -17,13 +17,13 @@ from tenure.services.dashboard import checks_last_run
 from tenure.services.findings import run_checks
 from tenure.services.reviews import CLOSE_CHANGES
 from tenure.services.sync import sync_sources
-from tenure.services.touched import EFFECTIVE_ACCESS, IDENTITY, INSERTED, PERSON_CHANGE
+from tenure.services.touched import EFFECTIVE_ACCESS, IDENTITY, INSERTED, PERSON_CHANGE, SPONSOR
 from tenure.store import schema, writers
 from tests.conftest import signed_in
 from tests.planted import PlantedOrg
 
 KNOWN = {*writers.SNAPSHOT_TABLES, *INSERTED, IDENTITY, PERSON_CHANGE, EFFECTIVE_ACCESS,
-         "purpose", "service_account"}
+         "purpose", "service_account", SPONSOR}
 
 
 def _catalogue() -> list:  # type: ignore[type-arg]

@@ -39,6 +39,7 @@ def test_mixed_org_every_planted_problem_and_nothing_else(
     with start_simulator("mixed", seed=7, as_of=FIXED_NOW) as sim:
         monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
         monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
+        monkeypatch.setenv("SIM_OAUTH_TOKEN", sim.oauth_token)
         monkeypatch.setenv("SIM_OPENAI_KEY", sim.openai_admin_key)
         hr = tmp_path / "hr.csv"
         assert sim.scenario.path is not None
@@ -48,7 +49,8 @@ def test_mixed_org_every_planted_problem_and_nothing_else(
                 {"name": "hr", "type": "hr-csv", "path": str(hr)},
                 {"name": "anthropic", "type": "anthropic", "base_url": sim.base_url,
                  "api_key_env": "SIM_ADMIN_KEY",
-                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY"},
+                 "compliance_api_key_env": "SIM_COMPLIANCE_KEY",
+                 "oauth_token_env": "SIM_OAUTH_TOKEN"},
                 {"name": "openai", "type": "openai", "base_url": sim.base_url,
                  "api_key_env": "SIM_OPENAI_KEY", "organization_id": "org-sim"},
             ]}, path=None, env={})

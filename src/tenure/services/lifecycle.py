@@ -19,6 +19,7 @@ from tenure.reviews.scope import parse_scope
 from tenure.services import succession
 from tenure.services.context import App
 from tenure.services.principal import require_role
+from tenure.services.touched import SPONSOR
 from tenure.services.web_users import Role
 from tenure.store import schema
 
@@ -134,7 +135,7 @@ def run_lifecycle(app: App, triggers: tuple[str, ...]) -> LifecycleReport:
     if sponsors_changed:
         from tenure.services.findings import run_affected_checks
 
-        run_affected_checks(app, {"sponsor"}, trigger="lifecycle:sponsor")
+        run_affected_checks(app, {SPONSOR}, trigger="lifecycle:sponsor")
     return report
 
 

@@ -16,6 +16,7 @@ from tenure.nhi.resolve import Resolution, refresh, resolve_all
 from tenure.services.context import App
 from tenure.services.findings import run_affected_checks
 from tenure.services.principal import require_role
+from tenure.services.touched import SPONSOR
 from tenure.services.web_users import Role
 from tenure.store import schema
 
@@ -71,7 +72,7 @@ def set_sponsor(app: App, subject: str, *, owner: str, reason: str,
         person = conn.execute(sa.select(schema.people.c.status).where(
             schema.people.c.email == owner, schema.people.c.removed_at.is_(None))).first()
     # the sponsor checks re-run now, not at the next sync
-    run_affected_checks(app, {"sponsor"}, trigger="sponsor:set")
+    run_affected_checks(app, {SPONSOR}, trigger="sponsor:set")
     warning = None
     if person is None:
         warning = (f"{owner} matches no person in the identity source: the identity stays "

@@ -29,6 +29,8 @@ PERSON_CHANGE = "person_change"
 """Joiner/mover/leaver history (``person_changes``)."""
 EFFECTIVE_ACCESS = "effective_access"
 """The per-run effective access computed from grants, groups and roles."""
+SPONSOR = "sponsor"
+"""Sponsors recorded in Tenure (``tenure sponsor set``, succession) that NHI checks read."""
 INSERTED = ("activity", "usage")
 """Types whose writers report only the rows they added or replaced."""
 _IGNORED = frozenset({"id", "first_seen_at", "last_seen_at", "sync_run_id", "removed_run_id"})
