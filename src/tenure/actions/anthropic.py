@@ -6,8 +6,9 @@ than a manual task: remove a seat (``DELETE /users/{id}``), downgrade its org ro
 …/workspaces/{ws}/members/{user}``), withdraw a pending invite (``DELETE /invites/{id}``).
 Keys have no delete: they are set ``inactive`` (reversible) and, when the policy says so, then
 ``archived`` as a second step of the same plan. What the API cannot do stays a manual task:
-Admin keys (Console only), inherited workspace roles (they end with the org role), service
-accounts (not read by this connector yet).
+Admin keys (Console only), inherited workspace roles (they end with the org role). Service
+accounts, their memberships and federation rules are planned by ``anthropic_nhi`` (OAuth
+plane).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
+from tenure.actions.anthropic_nhi import AnthropicClients, OnPlane, nhi_action, plan_nhi
 from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction, providers
 from tenure.config import RevocationConfig, SourceConfig
 from tenure.connectors.anthropic import actions as vendor
-from tenure.connectors.anthropic import fetch
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.model import ScopeType
 
@@ -51,11 +52,16 @@ class AnthropicProvider:
     """Maps targets to the Admin API's revocation calls."""
 
     def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
-             task_due: str, policy: RevocationConfig | None = None) -> Planned:
+             task_due: str, policy: RevocationConfig | None = None,
+             source: SourceConfig | None = None) -> Planned:
         """Seat → remove (or downgrade); key → deactivate (then archive, if configured);
         workspace grant → remove member (or downgrade); org grant → downgrade; invite →
         delete."""
         policy = policy or RevocationConfig()
+        nhi = plan_nhi(target, state, source=source, task_owner=task_owner, task_due=task_due,
+                       policy=policy)
+        if nhi is not None:
+            return nhi
         if target.kind == "account":
             if target.operation == "reduce":
                 role = reduce_role(target, ScopeType.ORGANIZATION, policy)
@@ -129,16 +135,19 @@ class AnthropicProvider:
                 str(args["api_key_id"]), args["status"]),
             "anthropic.delete_invite": lambda: vendor.DeleteInvite(str(args["invite_id"])),
         }
+        nhi = nhi_action(name, args)
+        if nhi is not None:
+            return nhi
         if name not in builders:
             raise KeyError(f"unknown Anthropic action {name!r}")
-        action: VendorAction = builders[name]()
+        action: VendorAction = OnPlane(builders[name]())
         return action
 
     def client(self, config: SourceConfig, env: Mapping[str, str]
                ) -> AbstractContextManager[Any]:
-        """An Admin API client for the source."""
+        """The source's clients: the Admin API one, and the OAuth one when a step needs it."""
         assert isinstance(config, AnthropicConfig)
-        return fetch.make_client(config, fetch.admin_key(config, env))
+        return AnthropicClients(config, env)
 
 
 providers.add("anthropic", AnthropicProvider())

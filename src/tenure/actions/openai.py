@@ -51,7 +51,8 @@ class OpenAIProvider:
     """Maps targets to the OpenAI Admin API's DELETE calls."""
 
     def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
-             task_due: str, policy: RevocationConfig | None = None) -> Planned:
+             task_due: str, policy: RevocationConfig | None = None,
+             source: SourceConfig | None = None) -> Planned:
         """Seat → delete user (reduce: owner → reader); service account → delete it; key →
         delete it (a service account's key → delete the service account); project grant →
         remove project user (reduce: owner → member); invite → delete it."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.actions import nhi_states
 from tenure.actions.plan import ManualTask, Plan, Step, Target
 from tenure.actions.providers import load_builtin_providers
 from tenure.config import Settings
@@ -22,6 +23,7 @@ StateKey = tuple[str, str, str]
 
 def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateKey, dict[str, Any]]:
     """The stored state of each (source, kind, subject_id), one query per subject kind."""
+    keys = list(keys)
     wanted: dict[str, set[str]] = {"account": set(), "api_key": set(), "grant": set(),
                                    "invite": set()}
     for _, kind, subject in keys:
@@ -58,15 +60,17 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
             out[(r["source"], "invite", r["external_id"])] = {
                 "email": r["email"], "role": r["role"], "status": r["status"],
                 "removed": r["removed_at"] is not None}
+    nhi_states.enrich(conn, out, keys)
     return out
 
 
 def already_revoked(kind: str, state: dict[str, Any]) -> bool:
-    """Nothing left to revoke: removed from the platform, an inactive key, or an invite that
-    can no longer be accepted."""
-    return bool(state.get("removed")) or (kind == "api_key" and state.get("status") in (
-        "inactive", "archived", "expired")) or (kind == "invite"
-                                                and state.get("status") == "expired")
+    """Nothing left to revoke: removed from the platform, archived (a service account or a
+    federation rule), an inactive key, or an invite that can no longer be accepted."""
+    if state.get("removed") or state.get("archived"):
+        return True
+    return (kind == "api_key" and state.get("status") in ("inactive", "archived", "expired")) \
+        or (kind == "invite" and state.get("status") == "expired")
 
 
 def build_plan(
@@ -109,7 +113,8 @@ def build_plan(
             raise TenureError(f"source {target.source!r} ({source_type}) has no revocation "
                               "support yet")
         planned = providers.get(source_type).plan(target, state, task_owner=task_owner,
-                                                 task_due=due, policy=settings.revocation)
+                                                 task_due=due, policy=settings.revocation,
+                                                 source=settings.source(target.source))
         for one in (planned, *planned.then):
             steps.append(Step(index=len(steps), target=target, action=one.action,
                               args=one.args, call=one.call, manual=one.manual, state=state))

@@ -54,8 +54,10 @@ class Provider(Protocol):
     """Revocation support of one source type."""
 
     def plan(self, target: Target, state: Mapping[str, Any], *, task_owner: str,
-             task_due: str, policy: RevocationConfig) -> Planned:
-        """The step for ``target`` given its stored state and the revocation policy."""
+             task_due: str, policy: RevocationConfig, source: SourceConfig | None = None
+             ) -> Planned:
+        """The step for ``target`` given its stored state, the revocation policy and the
+        source's configuration (which credentials it has)."""
         ...
 
     def action(self, name: str, args: Mapping[str, Any]) -> VendorAction:

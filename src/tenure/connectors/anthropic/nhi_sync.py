@@ -13,7 +13,7 @@ rule's workspaces) run ``fanout_concurrency`` at a time over the one thread-safe
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from tenure.connectors.anthropic import federation, fetch, service_accounts
@@ -57,19 +57,30 @@ def record_types(cfg: AnthropicConfig) -> list[str]:
         [ISSUER_TYPE, RULE_TYPE] if cfg.workload_identity else [])
 
 
-def credential(cfg: AnthropicConfig, ctx: SyncContext, org_id: str,
+def oauth_configured(cfg: AnthropicConfig) -> bool:
+    """True when the source names an OAuth credential (a token or federation)."""
+    return cfg.oauth_token_env is not None or cfg.federation is not None
+
+
+def credential(cfg: AnthropicConfig, env: Mapping[str, str], org_id: str,
                http: fetch.HttpOptions, clients: list[HttpClient]) -> OAuthCredential:
     """The configured OAuth credential (raises ``NoCredential`` when there is none)."""
     if cfg.oauth_token_env is not None:
-        return OAuthCredential(token=supplied_token(cfg, ctx.env))
+        return OAuthCredential(token=supplied_token(cfg, env))
     if cfg.federation is None:
         raise NoCredential(NO_CREDENTIAL)
     exchange = _client(cfg, http, auth=None, connections=1)
     clients.append(exchange)
     return OAuthCredential(federation=cfg.federation,
-                           assertion=assertion_reader(cfg, cfg.federation, ctx.env),
+                           assertion=assertion_reader(cfg, cfg.federation, env),
                            exchange=exchange, organization_id=org_id,
                            monotonic=http.monotonic or time.monotonic)
+
+
+def oauth_client(cfg: AnthropicConfig, http: fetch.HttpOptions, cred: OAuthCredential,
+                 connections: int = 1) -> HttpClient:
+    """A client of the OAuth plane authenticated by ``cred`` (bearer + OAuth beta)."""
+    return _client(cfg, http, auth=cred, connections=connections)
 
 
 def _client(cfg: AnthropicConfig, http: fetch.HttpOptions, *, auth: OAuthCredential | None,
@@ -135,7 +146,7 @@ def streams(cfg: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncContext, org
     if not wanted:
         return
     try:
-        cred = credential(cfg, ctx, org_id, http, clients)
+        cred = credential(cfg, ctx.env, org_id, http, clients)
         cred.access_token()  # mint once up front: a refused exchange is one Gap per type
     except (NoCredential, ExchangeRefused, RetriesExhausted) as exc:
         reason = ("no OAuth org:admin credential" if isinstance(exc, NoCredential)
