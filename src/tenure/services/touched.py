@@ -86,6 +86,9 @@ def after(conn: sa.Connection, was: Before, *, run_id: str, written: dict[str, i
     if previous is not None:
         kinds.update(conn.execute(sa.select(gaps.c.record_type).where(
             gaps.c.sync_run_id == previous)).scalars())
+    if kinds & {"account", "grant"}:
+        # service accounts are a sub-type of accounts and grants (writers.SUBSET_TABLES)
+        kinds.update(writers.SUBSET_TABLES)
     if "person" in kinds:
         kinds.add(PERSON_CHANGE)
     if kinds - {"person", PERSON_CHANGE, *INSERTED}:
@@ -95,11 +98,13 @@ def after(conn: sa.Connection, was: Before, *, run_id: str, written: dict[str, i
     return kinds
 
 
-TARGET_KINDS = {"api_key": "credential", "service_account": "account"}
+TARGET_KINDS = {"api_key": "credential", "service_account": "account",
+                "workload_identity": "federation_rule"}
 """Plan target kinds whose record type has another name."""
 
 
 def of_targets(kinds: Iterable[str]) -> set[str]:
     """The record types a plan's targets live in (an applied step changes its target)."""
-    out = {TARGET_KINDS.get(k, k) for k in kinds}
+    out = {TARGET_KINDS.get(k, k) for k in kinds} | (
+        {"service_account"} if "service_account" in kinds else set())
     return out | ({EFFECTIVE_ACCESS} if out else set())
