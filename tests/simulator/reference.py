@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from tests.simulator.conftest import VERSION, collect
+from tests.simulator.reference_rbac import analytics_last_days, evaluate_enterprise
 
 PRIVILEGED = ("role", "member", "invite", "api_key", "settings", "workspace", "user_deleted")
 ADMIN_ROLES = {"admin", "owner", "primary_owner", "membership_admin"}
@@ -77,6 +78,8 @@ def evaluate(base_url: str, admin_key: str, scenario_dir: Path,
 
     member_ids = {u["id"]: u for u in users}
     last_seen: dict[str, datetime] = {}
+    for uid, day in analytics_last_days(base_url, now).items():  # Enterprise Analytics
+        last_seen[uid] = datetime.combine(day, datetime.max.time(), tzinfo=now.tzinfo)
     privileged: dict[str, int] = defaultdict(int)
     for a in feed:
         uid = a["actor"].get("user_id")
@@ -113,6 +116,7 @@ def evaluate(base_url: str, admin_key: str, scenario_dir: Path,
         if others and count > 20 and count > 5 * statistics.median(others):
             found.add(("overactive-admin", uid))
 
+    found |= evaluate_enterprise(base_url, admin_key, scenario_dir, set(member_ids))
     archived = {w["id"] for w in workspaces if w["archived_at"] is not None}
     for k in keys:
         if k["status"] != "active":

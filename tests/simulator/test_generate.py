@@ -70,7 +70,9 @@ def test_planted_is_exactly_what_the_data_shows(tmp_path: Path, kind: str, peopl
         assert checks == ALL_CHECKS
     else:
         assert checks == {"leaver-active-account", "unmatched-account", "dormant-account",
-                          "overactive-admin", "mover-stale-access"}
+                          "overactive-admin", "mover-stale-access", "privilege-via-group",
+                          "custom-role-privileged", "disabled-seat-still-granted",
+                          "idp-group-drift"}
 
 
 def test_served_later_with_as_of(tmp_path: Path) -> None:

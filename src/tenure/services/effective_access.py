@@ -118,7 +118,11 @@ def compute(conn: sa.Connection, *, source: str, tenant: str, run_id: str,
         .select_from(g.outerjoin(a, account_join))
         .where(*present(g)))
 
-    role_tier = r.c.tier
+    # A legacy role named on an assignment (a linked org's org role from the Compliance
+    # directory, an OpenAI user's owner/reader) has no roles row: the privilege table decides.
+    role_tier = sa.func.coalesce(r.c.tier, sa.case(
+        (ra.c.origin == str(AssignmentOrigin.LEGACY_ROLE),
+         legacy_tier_sql(ra.c.role_id, ra.c.scope_type)), else_=sa.null()))
     role_name = sa.func.coalesce(sa.func.nullif(r.c.display_name, ""), r.c.name, ra.c.role_id)
     role_join = sa.and_(r.c.source == ra.c.source, r.c.tenant == ra.c.tenant,
                         r.c.external_id == ra.c.role_id, r.c.removed_at.is_(None))
@@ -284,7 +288,7 @@ def describe(path: Sequence[Mapping[str, Any]] | None, tier: str | None) -> str:
         return text
     if org_role is not None:
         return f"{level} inherited from org role {org_role.get('name')} → {name}{where}"
-    if role.get("legacy"):
+    if role.get("legacy") or role.get("origin") == str(AssignmentOrigin.LEGACY_ROLE):
         return f"{level} by direct role {name}{where}"
     text = f"{level} via role {name}{where}"
     if role.get("origin") == str(AssignmentOrigin.FEED_DERIVED):

@@ -50,7 +50,7 @@ from tenure.model import (
     Workspace,
 )
 from tenure.redact import redact_known, redact_text
-from tenure.services import effective_access, massguard
+from tenure.services import effective_access, feed_roles, massguard
 from tenure.services import touched as touched_data
 from tenure.services.context import App
 from tenure.services.evidence import auto_checkpoint
@@ -223,6 +223,9 @@ def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
                         only=writers.subset_rows(record_type, table, result.source,
                                                  result.tenant))
         resolve_identities(conn)
+        if result.source_type == "anthropic":
+            result.notes["feed_role_assignments"] = feed_roles.derive(
+                conn, source=result.source, tenant=result.tenant, run_id=result.run_id, now=now)
         result.notes["effective_access_rows"] = effective_access.compute(
             conn, source=result.source, tenant=result.tenant, run_id=result.run_id, now=now)
     if result.before is not None:

@@ -8,7 +8,11 @@ Writes, into the output directory:
 - ``scenario.json`` — the organization, users, invites, workspaces, members and API keys;
 - ``events.sqlite`` — Compliance activities, per-key daily usage and Claude Code days;
 - ``planted.json`` — ``[{"check", "subject_id", "subject_type", "email", "note"}, …]``, one
-  entry per planted governance problem, sorted by (check, subject_id).
+  entry per planted governance problem, sorted by (check, subject_id) (some plants add keys
+  of their own, e.g. ``group_id``);
+- Enterprise orgs only: ``enterprise.json`` (RBAC roles, groups, linked org, Analytics rows)
+  and ``idp_push.json`` (what the IdP pushes to Tenure's SCIM receiver), see
+  ``anthropic_rbac_org``.
 
 Memory stays bounded: the population is O(people); activities are generated one day at a time
 (oldest first) and flushed in batches, so 10 million events never sit in a list. The same
@@ -26,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from tenure.simulator.anthropic_rbac_org import build_enterprise
 from tenure.simulator.eventdb import EventWriter
 from tenure.simulator.ids import b58
 from tenure.simulator.openai_org import build_openai
@@ -84,6 +89,15 @@ def generate(out: Path, options: Options) -> Summary:
     anchor = (options.anchor or default_anchor()).astimezone(UTC).replace(microsecond=0)
     out.mkdir(parents=True, exist_ok=True)
     org = build(options.people, options.seed, options.kind, options.history_days)
+    for name in ("enterprise.json", "idp_push.json"):
+        (out / name).unlink(missing_ok=True)
+    if options.kind == "enterprise":
+        enterprise, idp_push, plants = build_enterprise(org)
+        (out / "enterprise.json").write_text(json.dumps(enterprise, indent=1) + "\n",
+                                             encoding="utf-8")
+        (out / "idp_push.json").write_text(json.dumps(idp_push, indent=1) + "\n",
+                                           encoding="utf-8")
+        org.planted = sorted(org.planted + plants, key=lambda e: (e["check"], e["subject_id"]))
     directory = _directory(org)
     _write_hr(out / "hr.csv", org, anchor, moved=False)
     _write_hr(out / "hr_after_move.csv", org, anchor, moved=True)
@@ -245,6 +259,8 @@ def _specials(org: Org, rng: random.Random, directory: list[dict[str, Any]]) -> 
                           "current_value": "archived"}])
     _admin_actions(org, rng, add)
     _identity_events(org, directory, add)
+    for ts, type_name, person, extra in org.extra_events:
+        add(ts, type_name, person.actor, **extra)
     return out
 
 

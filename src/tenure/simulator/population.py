@@ -120,6 +120,8 @@ class Org:
     compliance_id: str = ""
     name: str = ""
     domain: str = ""
+    extra_events: list[tuple[int, str, Person, dict[str, Any]]] = field(default_factory=list)
+    """Feed events other plants need: (time, type, acting person, payload)."""
 
 
 def _plant(org: Org, check: str, subject: str, subject_type: str, email: str,

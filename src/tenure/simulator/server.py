@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tenure.simulator import anthropic_nhi_token
+from tenure.simulator import anthropic_nhi_token, anthropic_rbac
 from tenure.simulator.anthropic_api import ROUTES, Call, Route, check_feature
 from tenure.simulator.anthropic_nhi_sa import DEFAULT_OAUTH_TOKEN, plane
 from tenure.simulator.anthropic_nhi_sa_api import ROUTES as NHI_SA_ROUTES
@@ -68,7 +68,8 @@ class SimulatorServer:
                  compliance_key: str | None = DEFAULT_COMPLIANCE_KEY,
                  admin_key_reads_compliance: bool = True, faults: FaultConfig | None = None,
                  host: str = "127.0.0.1", port: int = 0,
-                 routes: Sequence[Route] = (ROUTES + NHI_SA_ROUTES + OPENAI_ROUTES
+                 routes: Sequence[Route] = (ROUTES + NHI_SA_ROUTES + anthropic_rbac.ROUTES
+                                            + OPENAI_ROUTES
                                             + OPENAI_RBAC_ROUTES),
                  openai_admin_key: str = DEFAULT_OPENAI_ADMIN_KEY) -> None:
         self.scenario = scenario
@@ -83,6 +84,7 @@ class SimulatorServer:
             int.from_bytes(hashlib.sha256(admin_key.encode()).digest()[:16], "big"), 22)
         self.faults = FaultPlan(faults or FaultConfig())
         self.openai_admin_key = openai_admin_key
+        self.analytics_key = anthropic_rbac.DEFAULT_ANALYTICS_KEY
         self.openai_admin_key_id = "key_" + b58(
             int.from_bytes(hashlib.sha256(openai_admin_key.encode()).digest()[:12], "big"), 16)
         self.openai = (OpenAIState(scenario.openai, self.as_of, self.openai_admin_key_id)
@@ -256,6 +258,10 @@ class SimulatorServer:
     def _authorize(self, req: _Handler, route: Route) -> dict[str, Any] | None:
         """Refuse the request, or return the acting principal when the route names it
         (OAuth plane) instead of the Admin key."""
+        if route.scope in anthropic_rbac.SCOPES:  # RBAC, Compliance directory, Analytics
+            anthropic_rbac.authorize(route.scope, req.headers, self.admin_key,
+                                     self.compliance_key, self.analytics_key)
+            return None
         key = req.headers.get("x-api-key")
         auth = req.headers.get("authorization") or ""
         if route.scope in ("oauth", "token"):

@@ -73,6 +73,18 @@ class AnthropicConfig(SourceConfig):
     usage: bool = True
     claude_code: bool = True
     activities: bool = True
+    # Claude Enterprise access structure (off for Console orgs, which have none of it). Once
+    # on, anything the credentials cannot read is a Gap for its record type, never empty.
+    rbac: bool = False
+    """Claude Enterprise RBAC roles, groups and members (Admin key, beta header)."""
+    directory: bool = False
+    """The Compliance directory (orgs, users, roles, groups): needs the Compliance Access Key."""
+    analytics_api_key_env: str | None = None
+    """Environment variable holding the Enterprise Analytics key (``read:analytics``)."""
+    analytics: bool = False
+    """Read Enterprise Analytics users (a Gap when ``analytics_api_key_env`` is unset)."""
+    analytics_days: int = Field(default=90, ge=1, le=366)
+    """Window of the Analytics users read (``last_activity_date`` is the latest inside it)."""
 
     # Paging and incremental reading.
     page_size: int = Field(default=1000, ge=1, le=1000)
@@ -109,7 +121,8 @@ class AnthropicConfig(SourceConfig):
     backoff_max_seconds: float = Field(default=60.0, ge=0)
     retry_after_max_seconds: float = Field(default=300.0, ge=0)
 
-    @field_validator("api_key_env", "compliance_api_key_env", "oauth_token_env")
+    @field_validator("api_key_env", "compliance_api_key_env", "oauth_token_env",
+                     "analytics_api_key_env")
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         return env_var_name(value) if value is not None else None

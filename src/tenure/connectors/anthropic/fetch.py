@@ -47,11 +47,13 @@ class HttpOptions:
 
 
 def make_client(config: AnthropicConfig, key: str, *, bearer: bool = False,
-                options: HttpOptions | None = None) -> HttpClient:
-    """A client authenticated with ``key`` (``x-api-key``, or ``Authorization: Bearer``)."""
+                options: HttpOptions | None = None,
+                extra_headers: Mapping[str, str] | None = None) -> HttpClient:
+    """A client authenticated with ``key`` (``x-api-key``, or ``Authorization: Bearer``);
+    ``extra_headers`` go on every request (a beta header)."""
     opts = options or HttpOptions()
     headers = {"anthropic-version": ANTHROPIC_VERSION, "accept": "application/json",
-               "user-agent": "tenure-connector"}
+               "user-agent": "tenure-connector", **(extra_headers or {})}
     headers.update({"authorization": f"Bearer {key}"} if bearer else {"x-api-key": key})
     kwargs: dict[str, Any] = {}
     for name in ("sleep", "monotonic", "wall_clock"):
