@@ -100,3 +100,30 @@ def test_missing_credentials_are_gaps_never_empty(tmp_path: Path, database_url: 
         assert "no analytics key" in found["analytics_user"].reason
         assert rows(org, schema.analytics_users) == {}
         assert "analytics_user" not in org.result.complete_types
+
+
+def test_tenure_access_shows_the_path(tmp_path: Path, database_url: str,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tenure.cli import app as cli_app
+
+    with enterprise_org(tmp_path, database_url, monkeypatch) as org:
+        plant = next(e for e in by_check(org, "privilege-via-group")
+                     if "Helpdesk" in str(e["note"]))
+        runner = CliRunner()
+        base = ["--config", str(tmp_path / "tenure.toml")]
+        shown = runner.invoke(cli_app, [*base, "access", str(plant["email"]), "--tier", "admin",
+                                        "--format", "json"], catch_exceptions=False)
+        assert shown.exit_code == 0, shown.output
+        (row,) = json.loads(shown.stdout)
+        assert row["why"] == "admin via group Helpdesk → role Helpdesk Plus"
+        assert row["via_group_id"] == plant["group_id"]
+        assert [s["step"] for s in row["path"]] == ["account", "group", "role"]
+        table = runner.invoke(cli_app, [*base, "access", str(plant["subject_id"])],
+                              catch_exceptions=False)
+        assert "via group Helpdesk" in table.stdout
+        missing = runner.invoke(cli_app, [*base, "access", "user_nobody"])
+        assert missing.exit_code == 2

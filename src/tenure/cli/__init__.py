@@ -122,6 +122,8 @@ def _register() -> None:
     activity.register(app)
     from tenure.cli import nhi
     nhi.register(app)
+    from tenure.cli import access
+    access.register(app)
 
 
 _register()

@@ -30,6 +30,8 @@ def demo(
         sync.add_row(source, status, ", ".join(f"{k} {v}" for k, v in sorted(written.items())),
                      "; ".join(gaps) or "-")
     out.print(sync)
+    if report.access_path:
+        out.print(f"Effective access (tenure access): {report.access_path}")
     checks = Table(title="2. Findings (failing) vs planted problems")
     for column in ("check", "findings", "planted"):
         checks.add_column(column)
@@ -53,7 +55,9 @@ def demo(
     out.print(f"5. Evidence: checkpoint over {report.checkpoint}; ledger {report.ledger_valid}")
     config = report.directory / "tenure.toml"
     out.print("\nExplore:")
-    for command in ("findings", "review items " + report.campaign_id, "accounts --unmatched",
+    person = report.access_path.split(":")[0] if report.access_path else ""
+    for command in ("findings", *([f"access {person}"] if person else []),
+                    "review items " + report.campaign_id, "accounts --unmatched",
                     "changes", "revoke status " + report.plan_id, "evidence verify"):
         out.print(f"  .venv/bin/tenure --config {config} {command}")
     _web_logins(out, config, report.campaign_id)

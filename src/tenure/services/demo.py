@@ -72,6 +72,8 @@ class DemoReport:
     micro_reviews: int = 0
     ledger_valid: str = ""
     checkpoint: str = ""
+    access_path: str = ""
+    """One effective-access path, in words (``tenure access``)."""
 
 
 Say = Callable[[str], None]
@@ -82,7 +84,14 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
     from tenure.reviews.campaigns import CampaignSpec, NoResponse
     from tenure.reviews.reviewers import parse_rule
     from tenure.reviews.scope import parse_scope
-    from tenure.services import evidence, findings, lifecycle, reviews, revocation
+    from tenure.services import (
+        effective_access,
+        evidence,
+        findings,
+        lifecycle,
+        reviews,
+        revocation,
+    )
     from tenure.services.sync import run_source, sync_sources
     from tenure.services.web_demo import demo_admins
     from tenure.simulator import start_simulator
@@ -121,6 +130,9 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
                                     [f"{g.record_type}: {g.reason}" for g in result.gaps]))
                 if result.error:
                     raise RuntimeError(f"demo sync of {result.source} failed: {result.error}")
+            with app.engine.connect() as conn:
+                shown = effective_access.example(conn)
+            report.access_path = f"{shown[0]}: {shown[1]}" if shown else ""
             say("running every check …")
             findings.run_checks(app)
             failing = [f for f in findings.list_findings(app) if f.status == "fail"]

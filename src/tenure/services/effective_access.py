@@ -294,3 +294,27 @@ def describe(path: Sequence[Mapping[str, Any]] | None, tier: str | None) -> str:
     if role.get("origin") == str(AssignmentOrigin.FEED_DERIVED):
         text += " (known from the activity feed: the platform has no read for it)"
     return text
+
+
+_PATH_ORDER = {AccessPathKind.GROUP: 0, AccessPathKind.INHERITED: 1, AccessPathKind.ROLE: 2,
+               AccessPathKind.DIRECT: 3}
+_TIER_ORDER = {PrivilegeTier.ADMIN: 0, PrivilegeTier.ELEVATED: 1, PrivilegeTier.NONE: 2}
+
+
+def example(conn: sa.Connection) -> tuple[str, str] | None:
+    """One telling current path (a group path first, then inherited, the highest tier), as
+    (account, explanation) — what ``tenure demo`` prints."""
+    cur = current_access()
+    a = schema.accounts
+    rows = conn.execute(
+        sa.select(cur.c.account_id, cur.c.tier, cur.c.path_kind, cur.c.path, a.c.email)
+        .select_from(cur.outerjoin(a, sa.and_(a.c.source == cur.c.source,
+                                              a.c.tenant == cur.c.tenant,
+                                              a.c.external_id == cur.c.account_id)))
+        .where(cur.c.tier.in_([str(PrivilegeTier.ADMIN), str(PrivilegeTier.ELEVATED)]))
+        .order_by(cur.c.account_id, cur.c.entitlement)).all()
+    if not rows:
+        return None
+    best = min(rows, key=lambda r: (_PATH_ORDER[AccessPathKind(r.path_kind)],
+                                    _TIER_ORDER[PrivilegeTier(r.tier)]))
+    return str(best.email or best.account_id), describe(best.path, str(best.tier))
