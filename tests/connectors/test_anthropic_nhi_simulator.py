@@ -226,3 +226,35 @@ def _with_transport(transport: httpx.BaseTransport) -> Any:
         self._clients = []
 
     return init
+
+
+def test_the_minted_token_is_re_exchanged_before_it_expires(sim: SimulatorServer) -> None:
+    from tenure.connectors.anthropic.oauth import ExchangeRefused, OAuthCredential
+    from tenure.connectors.http import HttpClient
+
+    got = plant(sim)
+    now = int(sim.state.now().timestamp())
+    assertion = jwt({"iss": "https://oidc.eks.example", "sub": "system:serviceaccount:batch",
+                     "aud": "https://api.anthropic.com", "namespace": "batch",
+                     "iat": now - 5, "exp": now + 3000})
+    clock = [0.0]
+    fed = FederationConfig(rule_id=got.listed_rule, identity_token_env="X")
+    with HttpClient(sim.base_url, headers={"anthropic-version": "2023-06-01"}) as exchange:
+        cred = OAuthCredential(federation=fed, assertion=lambda: assertion, exchange=exchange,
+                               organization_id=str(sim.scenario.org["id"]),
+                               monotonic=lambda: clock[0])
+        first = cred.access_token()
+        assert cred.exchanges == 1  # lifetime: the rule's 3600 s
+        clock[0] = 3600 - 125  # expires_in is whole seconds (3599 or 3600)
+        assert cred.access_token() == first
+        assert cred.exchanges == 1
+        clock[0] = 3600 - 100  # advisory window: re-exchange
+        second = cred.access_token()
+        assert second != first
+        assert cred.exchanges == 2
+        got.plane.rules[got.listed_rule].archived_at = 0.0  # exchanges now fail
+        clock[0] += 3600 - 100  # advisory again: the refusal keeps the current token
+        assert cred.access_token() == second
+        clock[0] += 80  # 20 s left: mandatory, and the refusal is an error
+        with pytest.raises(ExchangeRefused):
+            cred.access_token()
