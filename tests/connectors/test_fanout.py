@@ -37,9 +37,13 @@ def test_an_error_surfaces_at_its_item() -> None:
         return n
 
     got: list[int] = []
-    with pytest.raises(ValueError, match="five"):
+
+    def consume() -> None:
         for n, _ in fan_out(work, range(10), 3):
             got.append(n)
+
+    with pytest.raises(ValueError, match="five"):
+        consume()
     assert got == [0, 1, 2, 3, 4]
 
 
