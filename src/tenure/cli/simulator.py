@@ -62,6 +62,8 @@ def serve(
         "--slow-every", help="Delay every Nth response.")] = 0,
     slow_seconds: Annotated[float, typer.Option(
         "--slow-seconds", help="Delay of a slow response.")] = 0.5,
+    latency: Annotated[float, typer.Option(
+        "--latency", help="Seconds added to every response (a remote vendor).")] = 0.0,
     truncate_every: Annotated[int, typer.Option(
         "--truncate-every", help="Cut every Nth successful JSON body in half.")] = 0,
     page_cap: Annotated[int, typer.Option(
@@ -98,7 +100,7 @@ def serve(
         fail_requests=frozenset(fail_request or ()), slow_every=slow_every,
         slow_seconds=slow_seconds, truncate_every=truncate_every, page_cap=page_cap,
         repeat_cursor=repeat_cursor, empty_page_with_more=empty_pages, random_rate=fault_rate,
-        random_seed=fault_seed, path_prefix=fault_path)
+        random_seed=fault_seed, path_prefix=fault_path, latency=latency)
     try:
         sim = build_simulator(scenario, seed=seed, as_of=_instant(as_of, "--as-of"),  # type: ignore[arg-type]
                               faults=faults, admin_key=admin_key or DEFAULT_ADMIN_KEY,
@@ -111,6 +113,8 @@ def serve(
     typer.echo(f"base_url:       {sim.base_url}")
     typer.echo(f"admin_key:      {sim.admin_key}")
     typer.echo(f"compliance_key: {sim.compliance_key}")
+    typer.echo(f"oauth_token:    {sim.oauth_token}  (Bearer + anthropic-beta: "
+               "oauth-2025-04-20: service accounts, federation)")
     if sim.openai is not None:
         typer.echo(f"openai_key:     {sim.openai_admin_key}")
         typer.echo(f"openai_org:     {sim.openai.org.get('name')}")
