@@ -106,6 +106,9 @@ def test_every_path_kind_with_tier_and_explanation(platform: App) -> None:
             updated_at=T0))
     run(platform, world())
     access = by_account(platform)
+    with platform.engine.connect() as conn:
+        counted = conn.execute(sa.select(schema.effective_access_runs.c.rows)).scalar_one()
+    assert counted == sum(len(rows) for rows in access.values())
     (via_group,) = [r for r in access["alice"] if r["path_kind"] is AccessPathKind.GROUP]
     assert via_group["tier"] is PrivilegeTier.ADMIN
     assert via_group["via_group_id"] == "rbac_group_pa"

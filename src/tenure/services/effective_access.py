@@ -184,10 +184,11 @@ def compute(conn: sa.Connection, *, source: str, tenant: str, run_id: str,
             sa.literal(now, schema.effective_access.c.computed_at.type))
         .where(*present(a), a.c.role != "", sa.not_(has_grant)))
 
-    written = 0
     for select in (grants_sel, seat_sel, direct_sel, group_sel):
-        result = conn.execute(EA.insert().from_select(columns, select))
-        written += max(result.rowcount or 0, 0)
+        conn.execute(EA.insert().from_select(columns, select))
+    # Counted, not summed from rowcount: drivers need not report it for INSERT … SELECT.
+    written = conn.execute(sa.select(sa.func.count()).select_from(EA)
+                           .where(EA.c.sync_run_id == run_id)).scalar_one()
     conn.execute(RUNS.insert().values(sync_run_id=run_id, source=source, tenant=tenant,
                                       computed_at=now, rows=written))
     _prune(conn, source)
