@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 from tenure.connectors.anthropic import federation, fetch, service_accounts
@@ -145,15 +146,30 @@ def streams(cfg: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncContext, org
     wanted = record_types(cfg)
     if not wanted:
         return
-    try:
-        cred = credential(cfg, ctx.env, org_id, http, clients)
-        cred.access_token()  # mint once up front: a refused exchange is one Gap per type
-    except (NoCredential, ExchangeRefused, RetriesExhausted) as exc:
-        reason = ("no OAuth org:admin credential" if isinstance(exc, NoCredential)
-                  else "OAuth credential refused")
-        for record_type in wanted:
-            yield Gap(record_type, reason, str(exc))
-        return
+    with ExitStack() as stack:
+        mine: list[HttpClient] = []
+        stack.callback(_close_all, mine)
+        try:
+            cred = credential(cfg, ctx.env, org_id, http, mine)
+            cred.access_token()  # mint once up front: a refused exchange is one Gap per type
+        except (NoCredential, ExchangeRefused, RetriesExhausted) as exc:
+            reason = ("no OAuth org:admin credential" if isinstance(exc, NoCredential)
+                      else "OAuth credential refused")
+            for record_type in wanted:
+                yield Gap(record_type, reason, str(exc))
+            return
+        finally:
+            clients.extend(mine)  # retry notes count the token endpoint's retries too
+        yield from _read(cfg, http, cred, org_id, clients)
+
+
+def _close_all(clients: list[HttpClient]) -> None:
+    for client in clients:
+        client.close()
+
+
+def _read(cfg: AnthropicConfig, http: fetch.HttpOptions, cred: OAuthCredential, org_id: str,
+          clients: list[HttpClient]) -> Iterator[SyncItem]:
     with _client(cfg, http, auth=cred, connections=cfg.fanout_concurrency) as client:
         clients.append(client)
         reader = OAuthReader(client, cfg.oauth_page_size)
