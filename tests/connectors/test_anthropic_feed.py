@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tenure.connectors.anthropic import feed
+from tenure.connectors.anthropic.feed_targets import targets
 from tenure.model import ActivityCategory, ActorKind, TargetRelation
 
 DATA = Path(__file__).parent.parent / "data" / "anthropic"
@@ -185,3 +186,13 @@ def test_identity_families_are_admin_events(activity_type: str) -> None:
 
 def test_federated_authentication_is_a_sign_in() -> None:
     assert _identity()["activity_09FedAuth0000000000"].category is ActivityCategory.LOGIN
+
+
+def test_a_federated_login_names_the_service_account_and_the_rule() -> None:
+    assert _targets("activity_09FedAuth0000000000") == [
+        (TargetRelation.SUBJECT, "service_account", "svac_01Deployer000000000000", None, None),
+        (TargetRelation.RESOURCE, "federation_rule", "fdrl_01Deploy000000000000", None, None)]
+    refused = {"status": {"outcome": "failure", "reason": "subject"},
+               "event_data": {"federation_rule_id": "fdrl_x",
+                              "requested_service_account_id": "svac_x"}}
+    assert targets("platform_federated_authentication", refused, None) == ()

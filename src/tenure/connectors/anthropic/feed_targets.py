@@ -136,6 +136,19 @@ def _sa_workspace_member(obj: JSON, actor_user: str | None) -> tuple[TargetRow, 
                  _row(_R, "workspace", first_text(obj, "workspace_id")))
 
 
+def _federated_authentication(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
+    """A successful workload login: the service account it became (subject) through which
+    rule (resource); a refused attempt became nobody, so it names no target."""
+    status = obj.get("status")
+    if isinstance(status, Mapping) and status.get("outcome") not in (None, "success"):
+        return ()
+    data = obj.get("event_data")
+    if not isinstance(data, Mapping):
+        return ()
+    return _keep(_row(_S, "service_account", first_text(data, "requested_service_account_id")),
+                 _row(_R, "federation_rule", first_text(data, "federation_rule_id")))
+
+
 def _field(target_type: str, *names: str) -> Callable[[JSON, str | None],
                                                        tuple[TargetRow, ...]]:
     def read(obj: JSON, actor_user: str | None) -> tuple[TargetRow, ...]:
@@ -170,6 +183,7 @@ _EXACT: dict[str, _Reader] = {
     "platform_workspace_member_added": _workspace_member,
     "platform_workspace_member_updated": _workspace_member,
     "platform_workspace_member_removed": _workspace_member,
+    "platform_federated_authentication": _federated_authentication,
 }
 
 _PREFIXES: tuple[tuple[str, _Reader], ...] = (
