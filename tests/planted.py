@@ -20,6 +20,7 @@ from tenure.model import RunStatus
 from tenure.services.context import App
 from tenure.services.sync import run_source
 from tenure.simulator import SimulatorServer, start_simulator
+from tests.agent_keys import agent_workspaces_toml
 from tests.conftest import FIXED_NOW
 
 
@@ -53,7 +54,8 @@ def planted_org(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPat
             '[[sources]]\nname = "claude"\ntype = "anthropic"\n'
             f'base_url = "{sim.base_url}"\napi_key_env = "SIM_ADMIN_KEY"\n'
             'compliance_api_key_env = "SIM_COMPLIANCE_KEY"\n'
-            'oauth_token_env = "SIM_OAUTH_TOKEN"\n', encoding="utf-8")
+            'oauth_token_env = "SIM_OAUTH_TOKEN"\n'
+            + agent_workspaces_toml(sim, monkeypatch.setenv), encoding="utf-8")
         settings = load_settings(config, env={})
         history = ((31, "hr.csv"), (30, "hr_after_move.csv")) if hr_history else (
             (0, "hr_after_move.csv"),)

@@ -20,6 +20,7 @@ from tenure.services.findings import run_checks
 from tenure.services.sync import run_source
 from tenure.simulator import start_simulator
 from tenure.store import schema
+from tests.agent_keys import agent_workspaces
 from tests.conftest import FIXED_NOW
 
 # The simulator plants nothing for these (it records no purposes): checked separately below.
@@ -46,7 +47,9 @@ def test_every_planted_problem_and_nothing_else(
                 {"name": "anthropic", "type": "anthropic", "base_url": sim.base_url,
                  "api_key_env": "SIM_ADMIN_KEY",
                  "compliance_api_key_env": "SIM_COMPLIANCE_KEY",
-                 "oauth_token_env": "SIM_OAUTH_TOKEN"},
+                 "oauth_token_env": "SIM_OAUTH_TOKEN",
+                 "agent_workspaces": [w.model_dump() for w in agent_workspaces(
+                     sim, monkeypatch.setenv)]},
             ]}, path=None, env={})
 
         def app_at(days_ago: int) -> App:

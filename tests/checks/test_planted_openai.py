@@ -21,6 +21,7 @@ from tenure.services.findings import run_checks
 from tenure.services.sync import run_source
 from tenure.simulator import start_simulator
 from tenure.store import schema
+from tests.agent_keys import agent_workspaces
 from tests.conftest import FIXED_NOW
 
 # privileged-without-purpose judges the admin tier by default (docs/effective-access.md).
@@ -50,7 +51,9 @@ def test_mixed_org_every_planted_problem_and_nothing_else(
                 {"name": "anthropic", "type": "anthropic", "base_url": sim.base_url,
                  "api_key_env": "SIM_ADMIN_KEY",
                  "compliance_api_key_env": "SIM_COMPLIANCE_KEY",
-                 "oauth_token_env": "SIM_OAUTH_TOKEN"},
+                 "oauth_token_env": "SIM_OAUTH_TOKEN",
+                 "agent_workspaces": [w.model_dump() for w in agent_workspaces(
+                     sim, monkeypatch.setenv)]},
                 {"name": "openai", "type": "openai", "base_url": sim.base_url,
                  "api_key_env": "SIM_OPENAI_KEY", "organization_id": "org-sim"},
             ]}, path=None, env={})

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from tenure.simulator import SimulatorServer
 from tenure.store import schema
 from tenure.store.db import normalize_url
+from tests.agent_keys import agent_workspaces, agent_workspaces_toml
 
 TENURE = str(Path(sys.executable).parent / "tenure")
 
@@ -31,6 +32,7 @@ def write_config(path: Path, sim: SimulatorServer, **options: Any) -> Path:
              f'base_url = "{sim.base_url}"', 'api_key_env = "SIM_ADMIN_KEY"']
     if sim.compliance_key:
         lines.append('compliance_api_key_env = "SIM_COMPLIANCE_KEY"')
+    lines.append(agent_workspaces_toml(sim, lambda _name, _key: None).rstrip("\n"))
     for key, value in options.items():
         if isinstance(value, bool):
             lines.append(f"{key} = {str(value).lower()}")
@@ -49,6 +51,7 @@ def sim_env(sim: SimulatorServer, database_url: str, config: Path) -> dict[str, 
                 "TENURE_CONFIG": str(config), "COLUMNS": "250", "NO_COLOR": "1"})
     if sim.compliance_key:
         env["SIM_COMPLIANCE_KEY"] = sim.compliance_key
+    agent_workspaces(sim, env.__setitem__)
     return env
 
 

@@ -30,6 +30,7 @@ from tenure.services.context import App
 from tenure.services.sync import run_source
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
 from tenure.store import schema
+from tests.agent_keys import agent_workspaces
 
 from .simhelpers import TENURE, history_days, sim_env, stored_activity_ids, write_config
 
@@ -53,7 +54,7 @@ def sim_app(database_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyP
         compliance_api_key_env="SIM_COMPLIANCE_KEY" if sim.compliance_key else None,
         backoff_initial_seconds=0.01, backoff_max_seconds=0.1,
         **{"lookback_days": history_days(sim), "oauth_token_env": "SIM_OAUTH_TOKEN",
-           **options})
+           "agent_workspaces": agent_workspaces(sim, monkeypatch.setenv), **options})
     # The real clock: the simulator serves "now" as its anchor plus real elapsed time.
     return App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
                clock=Clock(), actor="test")
@@ -79,8 +80,10 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
         assert result.complete_types == {"account", "invite", "workspace", "grant",
                                          "service_account", "federation_issuer",
                                          "federation_rule",
-                                         "credential"}
+                                         "credential", "agent", "agent_environment",
+                                         "agent_deployment", "vault", "vault_credential"}
         assert present(app, schema.accounts) == set(sim.state.users)
+        assert present(app, schema.agents) == set(sim.agents.agents)
         assert present(app, schema.credentials) == set(sim.state.keys)
         # include_default=true: the default workspace is a real, stored workspace
         assert present(app, schema.workspaces) == set(sim.state.workspaces) | {
@@ -199,7 +202,9 @@ def test_admin_role_cannot_be_assigned() -> None:
 
 
 @pytest.mark.parametrize(("scenario", "gaps"), [
-    ("enterprise", {"workspace", "credential", "usage"}),
+    # No workspaces, so no workspace credential for managed agents either: Gaps, not empties.
+    ("enterprise", {"workspace", "credential", "usage", "agent", "agent_environment",
+                    "agent_deployment", "vault", "vault_credential"}),
     ("no-compliance", {"activity"}),
 ])
 def test_features_an_org_lacks_are_gaps(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,

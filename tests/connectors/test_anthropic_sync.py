@@ -49,8 +49,10 @@ def app_for(database_url: str, base_url: str, now: datetime = FIXED_NOW,
         api_key_env="TEST_ANTHROPIC_ADMIN_KEY",
         compliance_api_key_env="TEST_ANTHROPIC_COMPLIANCE_KEY",
         backoff_initial_seconds=0.001, backoff_max_seconds=0.01,
-        # the recorded org has no OAuth plane: reading it is switched off, not a Gap
-        **{"service_accounts": False, "workload_identity": False, **options})
+        # the recorded org has no OAuth plane nor managed agents: reading them is switched
+        # off, not a Gap
+        **{"service_accounts": False, "workload_identity": False, "managed_agents": False,
+           **options})
     return make_app(database_url, Settings(sources=(config,)), now=now)
 
 

@@ -28,6 +28,7 @@ from tenure.connectors.base import Batch, Connector, StreamComplete, SyncContext
 from tenure.connectors.openai import OpenAIConfig, OpenAIConnector
 from tenure.model import RECORD_TYPES, Account, Activity, Gap
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
+from tests.agent_keys import agent_workspaces
 
 from .simhelpers import history_days
 
@@ -55,9 +56,16 @@ def _anthropic(sim: SimulatorServer, options: dict[str, Any]
         name="claude", type="anthropic", base_url=sim.base_url, api_key_env="SIM_ADMIN_KEY",
         compliance_api_key_env="SIM_COMPLIANCE_KEY", claude_code=False,
         oauth_token_env="SIM_OAUTH_TOKEN",
+        agent_workspaces=agent_workspaces(sim, lambda _name, _key: None),
         backoff_initial_seconds=0.01, backoff_max_seconds=0.05,
         **{"lookback_days": history_days(sim), **options})
     return config, AnthropicConnector(config)
+
+
+def _agent_env(sim: SimulatorServer) -> dict[str, str]:
+    env: dict[str, str] = {}
+    agent_workspaces(sim, env.__setitem__)
+    return env
 
 
 def _openai(sim: SimulatorServer, options: dict[str, Any]) -> tuple[SourceConfig, Connector]:
@@ -92,7 +100,7 @@ PLATFORMS = [
         name="anthropic", build=_anthropic,
         env=lambda s: {"SIM_ADMIN_KEY": s.admin_key,
                        "SIM_COMPLIANCE_KEY": s.compliance_key or "",
-                       "SIM_OAUTH_TOKEN": s.oauth_token},
+                       "SIM_OAUTH_TOKEN": s.oauth_token, **_agent_env(s)},
         accounts=lambda s: set(s.state.users),
         events=lambda s: set(s.state.feed.ids()),
         event_prefix="activity_", event_stream="activities", without_events="compliance",

@@ -24,6 +24,7 @@ from tenure.services.sync import run_source
 from tenure.services.web_users import Role
 from tenure.simulator import SimulatorServer, start_simulator
 from tenure.store import schema
+from tests.agent_keys import agent_workspaces
 from tests.web.conftest import ORIGIN, csrf_of
 
 pytestmark = pytest.mark.timeout(180)
@@ -58,6 +59,7 @@ def test_hostile_vendor_name_and_echoed_key(database_url: str, sim: SimulatorSer
     monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
     config = AnthropicConfig(name="claude", type="anthropic", base_url=sim.base_url,
                              api_key_env="SIM_ADMIN_KEY", lookback_days=1,
+                             agent_workspaces=agent_workspaces(sim, monkeypatch.setenv),
                              backoff_initial_seconds=0.01, backoff_max_seconds=0.1)
     app = App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
               clock=Clock(), actor="test")

@@ -16,15 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tenure.clock import Clock
 from tenure.config import load_settings
 from tenure.private_files import write_private
 from tenure.services.context import App
 
+if TYPE_CHECKING:
+    from tenure.simulator import SimulatorServer
+
 ADMIN_ENV = "TENURE_DEMO_ANTHROPIC_ADMIN_KEY"
 COMPLIANCE_ENV = "TENURE_DEMO_ANTHROPIC_COMPLIANCE_KEY"
 OAUTH_ENV = "TENURE_DEMO_ANTHROPIC_OAUTH_TOKEN"
+AGENT_ENV_PREFIX = "TENURE_DEMO_ANTHROPIC_WORKSPACE_KEY_"
 
 CONFIG = """\
 # Written by `tenure demo`: the demo organization served by the local simulator.
@@ -47,7 +52,7 @@ api_key_env = "{admin_env}"
 compliance_api_key_env = "{compliance_env}"
 oauth_token_env = "{oauth_env}"
 admin_key_id = "{admin_key_id}"
-"""
+{agent_workspaces}"""
 
 
 @dataclass
@@ -77,6 +82,17 @@ class DemoReport:
 
 
 Say = Callable[[str], None]
+
+
+def _agent_workspaces(sim: SimulatorServer) -> str:
+    """One managed-agents workspace entry per simulated workspace key (keys go in the
+    environment under the names written here, like the Admin key)."""
+    entries = []
+    for index, (workspace, key) in enumerate(sorted(sim.agents.workspace_keys().items())):
+        env = f"{AGENT_ENV_PREFIX}{index}"
+        os.environ[env] = key
+        entries.append(f'{{workspace_id = "{workspace}", api_key_env = "{env}"}}')
+    return f"agent_workspaces = [{', '.join(entries)}]\n" if entries else ""
 
 
 def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> DemoReport:
@@ -111,7 +127,9 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
         config.write_text(CONFIG.format(db=(directory / "tenure.db").resolve().as_posix(),
                                         base_url=sim.base_url, admin_env=ADMIN_ENV,
                                         compliance_env=COMPLIANCE_ENV, oauth_env=OAUTH_ENV,
-                                        admin_key_id=sim.admin_key_id), encoding="utf-8")
+                                        admin_key_id=sim.admin_key_id,
+                                        agent_workspaces=_agent_workspaces(sim)),
+                          encoding="utf-8")
         evidence.keygen(directory / "evidence.key")
         app = App(settings=load_settings(config), clock=Clock(), actor="demo")
         try:

@@ -36,6 +36,10 @@ class Call:
     page_cap: int = 0
     openai: Any = None
     """The OpenAI organization, for routes of the ``openai`` scope."""
+    agents: Any = None
+    """The managed-agent plane (``agents_state.AgentsState``), for the ``workspace`` scope."""
+    headers: Any = None
+    """The request headers (case-insensitive ``get``)."""
 
     def arg(self, name: str) -> str | None:
         """The last value of a query parameter."""

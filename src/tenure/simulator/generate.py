@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from tenure.simulator.agents_population import populate
 from tenure.simulator.anthropic_rbac_org import build_enterprise
 from tenure.simulator.eventdb import EventWriter
 from tenure.simulator.ids import b58
@@ -62,6 +63,9 @@ class Options:
     history_days: int = 120
     openai: bool = False
     """Also generate an OpenAI organization (``openai.json``) for the same people."""
+    agents: int = 6
+    """Managed agents (``managed_agents.json``) across the active workspaces, the planted
+    problems included (``agents_population.populate``); 0: none. Console orgs only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,7 @@ def generate(out: Path, options: Options) -> Summary:
     _write_hr(out / "hr_after_move.csv", org, anchor, moved=True)
     (out / "scenario.json").write_text(json.dumps(_document(org, anchor, options, directory),
                                                   indent=1) + "\n", encoding="utf-8")
+    _write_agents(out / "managed_agents.json", org, options)
     planted: list[dict[str, str]] = org.planted
     openai_file = out / "openai.json"
     if options.openai:
@@ -126,6 +131,18 @@ def generate(out: Path, options: Options) -> Summary:
     writer.close()
     return Summary(out, options.people, sum(1 for p in org.people if p.user_id), len(org.keys),
                    writer.seq, usage_rows, len(planted))
+
+
+def _write_agents(path: Path, org: Org, options: Options) -> None:
+    """The managed-agent plane; its planted problems stay in that file (``planted`` key)."""
+    if org.kind != "console" or options.agents <= 0:
+        path.unlink(missing_ok=True)
+        return
+    workspaces = [str(w["id"]) for w in org.workspaces if w["archived_at"] is None]
+    workspaces.append(org.default_workspace_id)
+    owners = [p.email for p in org.people if p.end_day is None][:20]
+    doc, _ = populate(workspaces, owners, seed=options.seed, agents=options.agents)
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
 
 
 def _directory(org: Org) -> list[dict[str, Any]]:

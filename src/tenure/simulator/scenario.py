@@ -116,6 +116,9 @@ class Scenario:
     """The OpenAI organization served next to this one (``openai.json``), if any."""
     nhi_sa: dict[str, Any] = field(default_factory=dict)
     """Service accounts and workload identity federation (``anthropic_nhi_sa``)."""
+    managed_agents: dict[str, Any] | None = None
+    """The managed-agent plane (``managed_agents.json``, or inline), if any
+    (``agents_state``)."""
 
     @property
     def kind(self) -> str:
@@ -160,6 +163,11 @@ def load(path: Path) -> Scenario:
     openai = file.parent / "openai.json"
     if path.is_dir() and openai.exists():
         scenario.openai = json.loads(openai.read_text(encoding="utf-8"))
+    agents_doc = file.parent / "managed_agents.json"
+    if path.is_dir() and agents_doc.exists():
+        scenario.managed_agents = json.loads(agents_doc.read_text(encoding="utf-8"))
+    elif isinstance(doc.get("managed_agents"), dict):
+        scenario.managed_agents = doc["managed_agents"]
     planted = file.parent / "planted.json"
     if path.is_dir() and planted.exists():
         scenario.planted = json.loads(planted.read_text(encoding="utf-8"))

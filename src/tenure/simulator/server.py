@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tenure.simulator import anthropic_nhi_token, anthropic_rbac
+from tenure.simulator.agents_state import AgentsState
+from tenure.simulator.anthropic_agents import ROUTES as AGENT_ROUTES
 from tenure.simulator.anthropic_api import ROUTES, Call, Route, check_feature
 from tenure.simulator.anthropic_nhi_sa import DEFAULT_OAUTH_TOKEN, plane
 from tenure.simulator.anthropic_nhi_sa_api import ROUTES as NHI_SA_ROUTES
@@ -70,7 +72,7 @@ class SimulatorServer:
                  host: str = "127.0.0.1", port: int = 0,
                  routes: Sequence[Route] = (ROUTES + NHI_SA_ROUTES + anthropic_rbac.ROUTES
                                             + OPENAI_ROUTES
-                                            + OPENAI_RBAC_ROUTES),
+                                            + OPENAI_RBAC_ROUTES + AGENT_ROUTES),
                  openai_admin_key: str = DEFAULT_OPENAI_ADMIN_KEY) -> None:
         self.scenario = scenario
         # Another platform (OpenAI) mounts its own route table next to Anthropic's.
@@ -89,6 +91,8 @@ class SimulatorServer:
             int.from_bytes(hashlib.sha256(openai_admin_key.encode()).digest()[:12], "big"), 16)
         self.openai = (OpenAIState(scenario.openai, self.as_of, self.openai_admin_key_id)
                        if scenario.openai is not None else None)
+        self.agents = AgentsState(scenario.managed_agents, self.state.elapsed)
+        self.agents.admin_key = admin_key
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)
         self._host, self._port = host, port
         self._httpd: ThreadingHTTPServer | None = None
@@ -199,7 +203,8 @@ class SimulatorServer:
                                "anthropic-version: header is required")
             check_feature(self.state, route)
             call = Call(self.state, method, query, params, self._body(req), actor,
-                        self.faults.config.page_cap, openai=self.openai)
+                        self.faults.config.page_cap, openai=self.openai, agents=self.agents,
+                        headers=req.headers)
             body = route.handler(call)
             self._pathology(query, body)
             return 200, body, headers
@@ -276,6 +281,8 @@ class SimulatorServer:
             raise ApiError(401, "authentication_error",
                            "Incorrect API key provided. You can find your API key at "
                            "https://platform.openai.com/account/api-keys.")
+        if route.scope == "workspace":
+            return None  # managed agents: the handler checks the workspace key
         if route.scope == "compliance":
             bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
             accepted = {self.compliance_key} if self.compliance_key else set()

@@ -48,6 +48,25 @@ class FederationConfig(BaseModel):
         return self
 
 
+class AgentWorkspace(BaseModel):
+    """One workspace whose managed agents Tenure reads, and the credential that reaches it.
+
+    Managed agents, environments, deployments and vaults are workspace-scoped
+    (vendor-apis-nhi.md §4): no org-wide credential lists them. ``api_key_env`` names the
+    environment variable holding a standard API key of that workspace (``sk-ant-api03-...``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workspace_id: str = Field(min_length=1)
+    api_key_env: str
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        return env_var_name(value)
+
+
 class AnthropicConfig(SourceConfig):
     """An Anthropic organization read through the Admin, Usage and Compliance APIs.
 
@@ -85,6 +104,16 @@ class AnthropicConfig(SourceConfig):
     """Read Enterprise Analytics users (a Gap when ``analytics_api_key_env`` is unset)."""
     analytics_days: int = Field(default=90, ge=1, le=366)
     """Window of the Analytics users read (``last_activity_date`` is the latest inside it)."""
+
+    # Managed agents (workspace-scoped; see AgentWorkspace).
+    managed_agents: bool = True
+    agent_workspaces: tuple[AgentWorkspace, ...] = ()
+    """The workspaces whose agents are read, each with its own credential. Every active
+    workspace of the org not listed here is a Gap for the agent record types."""
+    agent_run_window_days: int = Field(default=30, ge=1, le=365)
+    """How far back a deployment's runs are read for its last run and error."""
+    agent_run_page_size: int = Field(default=20, ge=1, le=1000)
+    agent_run_max_pages: int = Field(default=3, ge=1, le=100)
 
     # Paging and incremental reading.
     page_size: int = Field(default=1000, ge=1, le=1000)

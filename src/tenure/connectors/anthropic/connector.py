@@ -23,6 +23,7 @@ from typing import Any
 
 from tenure.connectors import pages
 from tenure.connectors.anthropic import (
+    agents_sync,
     claude_code_sync,
     enterprise_sync,
     feed_sync,
@@ -113,6 +114,10 @@ class AnthropicConnector:
                                        what="Claude Code analytics")
             # Service accounts and federation: an OAuth org:admin plane of its own.
             yield from nhi_sync.streams(cfg, self.http, ctx, org.org_id, self._clients)
+            if cfg.managed_agents:
+                yield from agents_sync.managed_agents(
+                    cfg, self.http, ctx,
+                    org.active_workspaces if org.workspaces_known else None, self._clients)
         if cfg.activities:
             yield from feed_sync.activities(cfg, self.http, ctx, self._clients)
         yield from self._retry_notes()
