@@ -96,6 +96,7 @@ def make(database_url: str, vendor: AgentVendor, monkeypatch: pytest.MonkeyPatch
             config = AnthropicConfig(
                 name="claude", type="anthropic", base_url=url, api_key_env="T_ADMIN",
                 activities=False, usage=False, claude_code=False, agent_workspaces=workspaces,
+                service_accounts=False, workload_identity=False,
                 backoff_initial_seconds=0.001, backoff_max_seconds=0.01)
             app = make_app(database_url, Settings(sources=(config,)))
             apps.append(app)
