@@ -22,6 +22,7 @@ from tenure.model import RunStatus
 from tenure.services.context import App
 from tenure.services.sync import run_source
 from tenure.simulator import SimulatorServer, start_simulator
+from tests.agent_keys import agent_workspaces
 from tests.connectors.nhi_plant import Planted, plant
 
 pytestmark = pytest.mark.timeout(180)
@@ -42,7 +43,8 @@ def make_app(database_url: str, sim: SimulatorServer, monkeypatch: pytest.Monkey
     config = AnthropicConfig(name="claude", type="anthropic", base_url=sim.base_url,
                              api_key_env="SIM_ADMIN_KEY", activities=False, usage=False,
                              claude_code=False,
-                             oauth_token_env="SIM_OAUTH_TOKEN" if oauth else None)
+                             oauth_token_env="SIM_OAUTH_TOKEN" if oauth else None,
+                             agent_workspaces=agent_workspaces(sim, monkeypatch.setenv))
     return App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
                clock=Clock(), actor="test")
 

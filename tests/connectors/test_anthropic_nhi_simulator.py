@@ -22,6 +22,7 @@ from tenure.services.context import App
 from tenure.services.sync import run_source
 from tenure.simulator import SimulatorServer, start_simulator
 from tenure.store import schema
+from tests.agent_keys import agent_workspaces
 
 from .nhi_plant import github_claims, jwt, plant
 
@@ -42,7 +43,10 @@ def sim_app(database_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyP
     config = AnthropicConfig(name="claude", type="anthropic", base_url=sim.base_url,
                              api_key_env="SIM_ADMIN_KEY", activities=False, usage=False,
                              claude_code=False, backoff_initial_seconds=0.01,
-                             backoff_max_seconds=0.1, **{"oauth_page_size": 2, **options})
+                             backoff_max_seconds=0.1,
+                             **{"oauth_page_size": 2,
+                                "agent_workspaces": agent_workspaces(sim, monkeypatch.setenv),
+                                **options})
     return App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
                clock=Clock(), actor="test")
 
