@@ -141,6 +141,10 @@ class ReviewsConfig(BaseModel):
 
     max_source_age_hours: int = Field(default=48, ge=1)
     """A campaign refuses (or warns with --allow-stale) when a source synced longer ago."""
+    idp_owners: dict[str, str] = Field(default_factory=dict)
+    """SCIM source name (or ``*``) → the email of whoever owns that identity provider: the
+    owner of a SCIM-managed platform group it pushes, when none is recorded in Tenure
+    (reviewer rule ``group-owner``; docs/reviews.md)."""
 
 
 class RevocationConfig(BaseModel):

@@ -20,10 +20,14 @@ ISSUE_CHECKS = {
     "privileged-without-purpose", "access-past-purpose", "mover-stale-access",
     "key-in-archived-workspace", "key-usage-spike",
     "nhi-without-sponsor", "nhi-sponsor-left", "service-account-dormant",
+    # issue 17: effective access
+    "privilege-via-group", "custom-role-privileged", "disabled-seat-still-granted",
+    "idp-group-drift",
 }
 RECORD_TYPES = {"person", "account", "credential", "workspace", "grant", "activity", "usage",
                 "service_account", "federation_issuer", "federation_rule", "agent",
-                "agent_environment", "agent_deployment", "vault", "vault_credential"}
+                "agent_environment", "agent_deployment", "vault", "vault_credential",
+                "group", "group_member", "role", "role_assignment"}
 
 
 def _checks() -> list[Check]:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
+from tenure.actions import access
 from tenure.actions.anthropic_nhi import AnthropicClients, OnPlane, nhi_action, plan_nhi
 from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction, providers
@@ -76,6 +77,14 @@ class AnthropicProvider:
                             {"invite_id": target.subject_id})
         if target.kind == "grant":
             return self._grant(target, state, policy, task_owner, task_due)
+        if target.kind == "group_member":
+            return access.plan_group_member(target, state, "Claude", vendor.RemoveGroupMember,
+                                            owner=task_owner, due=task_due)
+        if target.kind == "role_assignment":
+            return _manual("the Admin API has no call that unassigns an RBAC role (roles are "
+                           "bound to groups in claude.ai admin settings): remove the "
+                           f"assignment {target.subject_id} there, or remove the member from "
+                           "the group", task_owner, task_due)
         return _manual(f"no Admin API revocation for a {target.kind}: remove it in Console",
                        task_owner, task_due)
 
@@ -125,6 +134,8 @@ class AnthropicProvider:
         """Rebuild a connector action from a plan step."""
         builders: dict[str, Any] = {
             "anthropic.remove_org_user": lambda: vendor.RemoveOrgUser(str(args["user_id"])),
+            "anthropic.remove_group_member": lambda: vendor.RemoveGroupMember(
+                str(args["group_id"]), str(args["user_id"])),
             "anthropic.remove_workspace_member": lambda: vendor.RemoveWorkspaceMember(
                 str(args["workspace_id"]), str(args["user_id"])),
             "anthropic.set_workspace_role": lambda: vendor.SetWorkspaceRole(

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
+from tenure.actions import access
 from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction, providers
 from tenure.config import RevocationConfig, SourceConfig
@@ -43,6 +44,10 @@ def reduce_role(target: Target, scope: ScopeType, policy: RevocationConfig) -> s
     return target.target_role or policy.reduce_roles.get(f"openai.{scope}", default)
 
 
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _manual(why: str, owner: str, due: str) -> Planned:
     return Planned("manual", {}, None, ManualTask(owner=owner, due=due, why=why))
 
@@ -66,6 +71,12 @@ class OpenAIProvider:
         if target.kind == "invite":
             return _planned(vendor.DeleteInvite(target.subject_id),
                             {"invite_id": target.subject_id})
+        if target.kind == "group_member":
+            return access.plan_group_member(target, state, "OpenAI", vendor.RemoveGroupMember,
+                                            owner=task_owner, due=task_due)
+        if target.kind == "role_assignment":
+            return access.plan_openai_assignment(target, state, vendor, owner=task_owner,
+                                                 due=task_due)
         return _manual(f"no Admin API revocation for a {target.kind}: remove it in the "
                        "OpenAI dashboard", task_owner, task_due)
 
@@ -151,6 +162,14 @@ class OpenAIProvider:
                                                              str(args["role"])),
             "openai.set_project_role": lambda: vendor.SetProjectRole(
                 str(args["project_id"]), str(args["user_id"]), str(args["role"])),
+            "openai.remove_group_member": lambda: vendor.RemoveGroupMember(
+                str(args["group_id"]), str(args["user_id"])),
+            "openai.unassign_user_role": lambda: vendor.UnassignUserRole(
+                str(args["user_id"]), str(args["role_id"]), _opt(args.get("project_id"))),
+            "openai.unassign_group_role": lambda: vendor.UnassignGroupRole(
+                str(args["group_id"]), str(args["role_id"]), _opt(args.get("project_id"))),
+            "openai.remove_project_group": lambda: vendor.RemoveProjectGroup(
+                str(args["project_id"]), str(args["group_id"])),
         }
         if name not in builders:
             raise KeyError(f"unknown OpenAI action {name!r}")

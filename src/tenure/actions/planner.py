@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.actions import nhi_states
+from tenure.actions.access import access_states
 from tenure.actions.plan import ManualTask, Plan, Step, Target
 from tenure.actions.providers import load_builtin_providers
 from tenure.config import Settings
@@ -61,6 +62,7 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
                 "email": r["email"], "role": r["role"], "status": r["status"],
                 "removed": r["removed_at"] is not None}
     nhi_states.enrich(conn, out, keys)
+    out.update(access_states(conn, wanted))  # group members and role assignments
     return out
 
 
@@ -153,6 +155,8 @@ def targets_from_campaign(conn: sa.Connection, campaign_id: str) -> list[Target]
 
 REDUCING_CHECKS = frozenset({"privileged-without-purpose"})
 """Checks whose fix is a downgrade rather than removal."""
+GROUP_PATH_CHECKS = frozenset({"privilege-via-group"})
+"""Checks whose fix is the group membership named in the finding's evidence."""
 
 
 def targets_from_check(conn: sa.Connection, check_id: str, now: datetime) -> list[Target]:
@@ -160,12 +164,22 @@ def targets_from_check(conn: sa.Connection, check_id: str, now: datetime) -> lis
     f, m = schema.findings, schema.finding_mutes
     muted = sa.select(m.c.finding_id).where(m.c.expired_at.is_(None), m.c.until > now)
     rows = conn.execute(
-        sa.select(f.c.id, f.c.source, f.c.subject_type, f.c.subject_id, f.c.subject_email)
+        sa.select(f.c.id, f.c.source, f.c.subject_type, f.c.subject_id, f.c.subject_email,
+                  f.c.evidence)
         .where(f.c.check_id == check_id, f.c.status == "fail", f.c.id.not_in(muted))
         .order_by(f.c.subject_id)).all()
     operation = "reduce" if check_id in REDUCING_CHECKS else "revoke"
     tenants = dict(conn.execute(sa.select(schema.sync_runs.c.source, schema.sync_runs.c.tenant)
                                 .distinct()).all())
+    if check_id in GROUP_PATH_CHECKS:
+        # The fix is the group membership the access comes through, never the seat.
+        return [Target(source=r.source, tenant=tenants.get(r.source, r.source),
+                       kind="group_member", subject_id=f"{group_id}:{r.subject_id}",
+                       label=f"{r.subject_email or r.subject_id} in group {name}",
+                       operation="revoke", reason=f"finding {r.id} ({check_id})")
+                for r in rows
+                for group_id, name in zip((r.evidence or {}).get("group_ids", []),
+                                          (r.evidence or {}).get("groups", []), strict=False)]
     return [Target(source=r.source, tenant=tenants.get(r.source, r.source),
                    kind=r.subject_type, subject_id=r.subject_id,
                    label=r.subject_email or r.subject_id, operation=operation,

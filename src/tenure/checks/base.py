@@ -39,6 +39,8 @@ class SubjectType(StrEnum):
     AGENT = "agent"
     DEPLOYMENT = "deployment"
     VAULT_CREDENTIAL = "vault_credential"
+    ROLE = "role"  # a platform role (custom-role-privileged)
+    GROUP = "group"  # a platform group (idp-group-drift)
     SOURCE = "source"  # a manual finding: the source's data needed by the check is missing
     CHECK = "check"  # an error finding: the check itself could not run
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,9 @@ from tenure.checks.sql import (
     used,
 )
 from tenure.frameworks import iso27001, nist_csf, owasp_nhi, soc2
+from tenure.store import schema
+
+AN = schema.analytics_users
 
 _WINDOW = Param("window_days", 30, "Days without activity before access counts as unused.")
 
@@ -48,6 +52,31 @@ def _account_usage() -> sa.ColumnElement[bool]:
                    U.c.subject_id == A.c.external_id, used())
 
 
+def _analytics() -> sa.ColumnElement[bool]:
+    """The seat's Enterprise Analytics row (by platform user id)."""
+    return sa.and_(AN.c.source == A.c.source, AN.c.tenant == A.c.tenant,
+                   AN.c.user_id == A.c.external_id, AN.c.removed_at.is_(None))
+
+
+SIGNALS = {
+    "analytics": "Enterprise Analytics last_activity_date",
+    "activity": "activity feed and audit log",
+    "usage": "usage report",
+    "none": "no activity recorded for the seat",
+}
+"""What ``dormant-account`` says it judged by (evidence ``signal``)."""
+
+
+def _signal(row: sa.RowMapping) -> str:
+    # The Analytics date is the best signal where the vendor reports it: it covers chat-only
+    # seats the feed may not show; otherwise the feed, then usage.
+    if row["analytics_reported"]:
+        return SIGNALS["analytics"]
+    if row["last_activity_at"] is not None:
+        return SIGNALS["activity"]
+    return SIGNALS["usage"] if row["last_usage_day"] is not None else SIGNALS["none"]
+
+
 def _dormant_account(ctx: EvalContext) -> list[Hit]:
     window = ctx.params.int("window_days")
     cutoff = ctx.before(window)
@@ -56,24 +85,34 @@ def _dormant_account(ctx: EvalContext) -> list[Hit]:
         for by in ("account", "email"))
     last_event = _later(by_id, by_email)
     last_usage = sa.select(sa.func.max(U.c.day)).where(_account_usage()).scalar_subquery()
+    last_analytics = (sa.select(sa.func.max(AN.c.last_activity_date)).where(_analytics())
+                      .scalar_subquery())
+    reported = sa.exists().where(_analytics(), AN.c.last_activity_date.is_not(None))
     recent_event = sa.or_(
         *(sa.exists().where(_account_activity(by), AD.c.day >= cutoff.date(),
                             AD.c.last_at >= cutoff) for by in ("account", "email")))
     recent_usage = sa.exists().where(_account_usage(), U.c.day >= cutoff.date())
+    recent_analytics = sa.exists().where(_analytics(),
+                                         AN.c.last_activity_date >= cutoff.date())
     stmt = (
         sa.select(A.c.source, A.c.external_id.label("subject_id"),
                   A.c.email.label("subject_email"), P.c.email.label("person"), A.c.role,
                   last_event.label("last_activity_at"), last_usage.label("last_usage_day"),
+                  last_analytics.label("last_analytics_day"),
+                  reported.label("analytics_reported"),
                   account_created().label("account_created_at"),
                   sa.literal(window).label("window_days"))
         .join(P, P.c.email == A.c.person_email)
         .where(live_human_seat(), P.c.removed_at.is_(None),
                P.c.status == ACTIVE, account_created() <= cutoff,
-               sa.not_(recent_event), sa.not_(recent_usage))
+               sa.not_(recent_event), sa.not_(recent_usage), sa.not_(recent_analytics))
     )
-    return hits_from(ctx.conn.execute(stmt).mappings(), SubjectType.ACCOUNT,
-                     ("role", "last_activity_at", "last_usage_day", "account_created_at",
-                      "window_days"))
+    rows = ctx.conn.execute(stmt).mappings().all()
+    hits = hits_from(rows, SubjectType.ACCOUNT,
+                     ("role", "last_activity_at", "last_usage_day", "last_analytics_day",
+                      "account_created_at", "window_days"))
+    return [replace(h, evidence={**h.evidence, "signal": _signal(r)})
+            for h, r in zip(hits, rows, strict=True)]
 
 
 define(Check(
@@ -83,7 +122,10 @@ define(Check(
     subject_type=SubjectType.ACCOUNT,
     rationale="An unused seat is cost and attack surface with no business benefit; access "
               "should follow need (least privilege). Accounts younger than the window are "
-              "not judged, so new hires are not reported.",
+              "not judged, so new hires are not reported. Activity is the latest of the "
+              "feed/audit log, the usage report and, for Claude Enterprise seats, the "
+              "Analytics last_activity_date (the only signal for a chat-only seat without "
+              "the Compliance feed); the finding says which signal it used.",
     remediation="Confirm with the person or their manager; remove the seat if it is not "
                 "needed (it can be re-invited).",
     actions=("anthropic.remove_org_user", "openai.delete_user"),

@@ -24,6 +24,7 @@ def define(check: Check) -> Check:
 def load_builtin_checks() -> Registry[Check]:
     """Import the topic modules so their checks register (idempotent)."""
     from tenure.checks import (  # noqa: F401  (importing registers the checks)
+        access,
         admins,
         dormancy,
         keys,

@@ -64,7 +64,9 @@ def run(
 @purpose_app.command("add")
 def add(
     ctx: typer.Context,
-    subject: Annotated[str, typer.Argument(help="Account, key or grant id (user_…, apikey_…).")],
+    subject: Annotated[str, typer.Argument(
+        help="Account, key, grant, group, group membership or role assignment id (user_…, "
+             "apikey_…, group_…: a group's purpose owner is its owner for reviews).")],
     reason: Annotated[str, typer.Option("--reason", help="Why the access exists.")],
     owner: Annotated[str, typer.Option("--owner", help="Who answers for it (email).")],
     until: Annotated[str | None, typer.Option("--until", help="When it ends (ISO date).")]

@@ -59,6 +59,8 @@ class CampaignSpec:
     allow_self_review: bool = False
     allow_stale: bool = False
     max_source_age: timedelta = timedelta(hours=48)
+    idp_owners: tuple[tuple[str, str], ...] = ()
+    """SCIM source → its owner (``[reviews] idp_owners``): who owns a SCIM-managed group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ def build_population(conn: sa.Connection, spec: CampaignSpec, campaign_id: str,
                      now: datetime) -> Population:
     """Snapshot the population with recommendations and reviewers (nothing written)."""
     items = []
-    for snap in build_snapshots(conn, spec.scope, now):
+    for snap in build_snapshots(conn, spec.scope, now, idp_owners=dict(spec.idp_owners)):
         text = canonical_json(snap.as_dict())
         advice = recommend(snap, now)
         reviewer = resolve_reviewer(snap, spec.reviewer_rule, allow_self=spec.allow_self_review)

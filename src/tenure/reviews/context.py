@@ -95,6 +95,20 @@ class SponsorContext:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupContext:
+    """The group a membership or role assignment item is about, and who owns it."""
+
+    id: str
+    name: str
+    scim_managed: bool
+    idp: str | None
+    """The Tenure SCIM source that pushes a group of this name, when one does."""
+    owner_email: str | None
+    owner_basis: str
+    """Why this is the owner: recorded in Tenure, the IdP's owner, or none recorded."""
+
+
+@dataclass(frozen=True, slots=True)
 class ItemSnapshot:
     """Everything a reviewer is asked about for one item, frozen at campaign creation."""
 
@@ -124,6 +138,9 @@ class ItemSnapshot:
     secrets), one line each."""
     did: list[str] = field(default_factory=list)
     """Non-human identities: what it did (runs, requests, admin actions as itself)."""
+    group: GroupContext | None = None
+    """Group memberships and role assignments: the group and its owner (reviewer rule
+    ``group-owner``); ``reach`` then holds the effective-access paths in words."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (what is stored and hashed)."""

@@ -8,7 +8,7 @@ memory by key.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tenure.checks.plain import describe
 from tenure.model import RunStatus, ScopeType
+from tenure.reviews.access_items import access_items
 from tenure.reviews.context import (
     FindingRef,
     ItemSnapshot,
@@ -202,8 +203,12 @@ def _groups(conn: sa.Connection) -> dict[str, list[str]]:
     return {email: sorted(names) for email, names in out.items()}
 
 
-def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime) -> list[ItemSnapshot]:
-    """The campaign population with its usage context, filtered by the scope."""
+def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime, *,
+                    idp_owners: Mapping[str, str] | None = None) -> list[ItemSnapshot]:
+    """The campaign population with its usage context, filtered by the scope.
+
+    ``idp_owners``: SCIM source → the email that owns it (``[reviews] idp_owners``), the
+    owner of a SCIM-managed group when none is recorded in Tenure."""
     c30, c90, weeks_from = _as_of_cutoffs(now)
     subjects = _subjects(conn, scope)
     activity = _activity(conn, c30, c90)
@@ -237,6 +242,15 @@ def build_snapshots(conn: sa.Connection, scope: Scope, now: datetime) -> list[It
         if _in_scope(snap, scope, now):
             out.append(enrich(snap, nhi, key_owner))
     out += [snap for snap in own_items(conn, scope, nhi, findings, workspaces)
+            if _in_scope(snap, scope, now)]
+
+    def usage_of(source: str, account_id: str, email: str | None) -> UsageContext:
+        row = {"source": source, "external_id": account_id, "email": email}
+        return _usage_of(row, SubjectKind.ACCOUNT, activity, usage, known=source not in blind)
+
+    out += [snap for snap in access_items(conn, scope, people=people, findings=findings,
+                                          purposes=purposes, usage_of=usage_of,
+                                          idp_owners=idp_owners)
             if _in_scope(snap, scope, now)]
     out.sort(key=lambda s: (s.source, s.kind, s.label, s.subject_id))
     return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tenure.errors import TenureError
 from tenure.reviews.context import ItemSnapshot
 
-RULES = ("sponsor", "manager", "owner", "key-owner", "named")
+RULES = ("sponsor", "manager", "owner", "key-owner", "group-owner", "named")
 
 
 DEFAULT_STEPS = ("sponsor", "manager", "key-owner")
@@ -44,7 +44,7 @@ def parse_rule(text: str, fallback: str) -> ReviewerRule:
             named = value.lower()
         elif name not in RULES or value:
             raise ReviewerRuleError(f"unknown reviewer rule {raw!r} (known: sponsor, manager, "
-                                    "owner, key-owner, named:EMAIL)")
+                                    "owner, key-owner, group-owner, named:EMAIL)")
         steps.append(name)
     if "@" not in fallback:
         raise ReviewerRuleError("--fallback-reviewer must be an email address")
@@ -79,6 +79,10 @@ def resolve_reviewer(snap: ItemSnapshot, rule: ReviewerRule, *, allow_self: bool
                 candidate = snap.owner.person.email
             elif step == "owner" and snap.purpose is not None:
                 candidate = snap.purpose.owner_email
+        elif step == "group-owner":
+            # The group's owner (recorded in Tenure, else the IdP's owner for a SCIM group),
+            # as snapshotted with the item (reviews/access_items.py).
+            candidate = snap.group.owner_email if snap.group is not None else None
         elif step == "named":
             candidate = rule.named
         if candidate and (allow_self or candidate != me):

@@ -6,7 +6,8 @@ Terms (comma-separated, repeatable where it makes sense):
 
 - ``source:NAME``      only subjects from this platform source (repeatable; default all)
 - ``kind:KIND``        account | service_account | api_key | grant | agent | deployment |
-                       workload_identity (repeatable; default all)
+                       workload_identity | group_member | role_assignment (repeatable;
+                       default all)
 - ``privileged``       only privileged subjects (admin/owner/developer roles, admin grants,
                        admin keys)
 - ``with-finding``     only subjects with an open (failing) finding
@@ -36,6 +37,10 @@ class SubjectKind(StrEnum):
     DEPLOYMENT = "deployment"
     WORKLOAD_IDENTITY = "workload_identity"
     """A workload identity federation rule."""
+    GROUP_MEMBER = "group_member"
+    """A platform group membership (what the group grants, and its owner)."""
+    ROLE_ASSIGNMENT = "role_assignment"
+    """A custom/RBAC role held directly by a user or by a group."""
 
 
 NHI_KINDS = frozenset({SubjectKind.SERVICE_ACCOUNT, SubjectKind.AGENT, SubjectKind.DEPLOYMENT,

@@ -37,11 +37,14 @@ def add_purpose(app: App, subject: str, *, reason: str, owner: str,
     with app.engine.begin() as conn:
         kinds = {name: table for name, table in (
             ("account", schema.accounts), ("api_key", schema.credentials),
-            ("grant", schema.grants))}
+            ("grant", schema.grants), ("group", schema.groups),
+            ("group_member", schema.group_members),
+            ("role_assignment", schema.role_assignments))}
         kind = next((name for name, table in kinds.items() if conn.execute(
             sa.select(table.c.id).where(table.c.external_id == subject)).first()), None)
         if kind is None:
-            raise NotFound(f"no account, key or grant with id {subject!r} (sync first)")
+            raise NotFound(f"no account, key, grant, group, group membership or role "
+                           f"assignment with id {subject!r} (sync first)")
         if project is not None and conn.execute(sa.select(schema.workspaces.c.id).where(
                 schema.workspaces.c.external_id == project)).first() is None:
             raise NotFound(f"no workspace/project {project!r}")

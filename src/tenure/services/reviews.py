@@ -29,7 +29,8 @@ def with_freshness(app: App, spec: CampaignSpec) -> CampaignSpec:
     from dataclasses import replace
 
     return replace(spec, max_source_age=timedelta(
-        hours=app.settings.reviews.max_source_age_hours))
+        hours=app.settings.reviews.max_source_age_hours),
+        idp_owners=tuple(sorted(app.settings.reviews.idp_owners.items())))
 
 
 def preview(app: App, spec: CampaignSpec) -> Population:

@@ -20,6 +20,7 @@ from tenure.actions.runner import ApplyReport
 from tenure.errors import NotFound, TenureError
 from tenure.private_files import write_private
 from tenure.services import revocation
+from tenure.services.access_views import access_in_words
 from tenure.services.activity_views import IdentityChange, subject_changes
 from tenure.services.context import App
 from tenure.services.reviews import ItemRow
@@ -155,6 +156,8 @@ class Subject:
     """Input + output tokens per day (keys; empty for people and accounts)."""
     changes: list[IdentityChange] = field(default_factory=list)
     """Identity changes and vendor-staff access that affected this subject, newest first."""
+    access: list[dict[str, Any]] = field(default_factory=list)
+    """Effective access (accounts and people): each row's ``explanation`` in words."""
 
 
 SUBJECT_KINDS = ("person", "account", "api_key")
@@ -265,8 +268,12 @@ def subject(app: App, kind: str, source: str | None, subject_id: str, days: int 
         named.append(found.get("email") or "")
     emails = sorted({e.lower() for e in named if e})
     changes = subject_changes(app, principals=principals, emails=emails)
+    access: list[dict[str, Any]] = []
+    if kind != "api_key":
+        with app.engine.connect() as conn:
+            access = access_in_words(conn, principals)
     return Subject(kind, source, subject_id, _clean(found), entitlements, accounts, owner,
-                   purposes, findings, activity, decisions, tokens, changes)
+                   purposes, findings, activity, decisions, tokens, changes, access)
 
 
 def _plan_file(app: App, plan_id: str, folder: Path) -> Path:

@@ -12,6 +12,9 @@ custom-role-privileged          the custom org role "Key Custodian", which permi
                                 directly
 disabled-seat-still-granted     a banned seat that still holds a role assignment, a group
                                 membership and a project key (the account)
+idp-group-drift                 the SCIM-managed group Research-Team (the group): judged
+                                ``manual`` — the scenario pushes no SCIM groups to Tenure, so
+                                the IdP's copy is unknown (a test that pushes it finds the drift)
 ==============================  ==========================================================
 
 Also: the SCIM-managed group Research-Team (Okta) with the harmless custom role "Model
@@ -120,6 +123,18 @@ def build_rbac(b: _Builder, *, readers: list[str], banned: str, projects: dict[s
     for user in b.doc["users"]:
         if user["id"] == banned:
             user.update({"banned": True, "banned_at": -5 * DAY, "enabled": False})
+    email = b.emails
+    b.plant("privilege-via-group", r3, "account", email[r3],
+            "org Owner through the direct group Platform-Admins")
+    b.plant("custom-role-privileged", custodian, "role", email[r4],
+            "custom org role Key Custodian permits api.organization.admin_api_keys.write; "
+            "held by one reader directly")
+    b.plant("disabled-seat-still-granted", banned, "account", email[banned],
+            "banned 5 days ago; still holds the Model Tester role, the Data-Science group "
+            "and a Platform project key")
+    b.plant("idp-group-drift", research_team, "group", "",
+            "SCIM-managed (Okta) Research-Team: manual until the IdP pushes the same group "
+            "to Tenure's SCIM receiver; with the IdP's copy, r6 is on the platform only")
 
 
 def rbac_summary(doc: dict[str, Any]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tenure.connectors.anthropic.fetch import API_KEYS, INVITES, USERS, WORKSPACES
+from tenure.connectors.anthropic.rbac_actions import RemoveGroupMember
 from tenure.connectors.http import HttpClient
 from tenure.connectors.vendor_actions import (
     Action,
@@ -27,8 +28,8 @@ from tenure.connectors.vendor_actions import (
 )
 
 __all__ = ["Action", "ActionResult", "DeleteInvite", "DowngradeOrgRole", "Outcome",
-           "RemoveOrgUser", "RemoveWorkspaceMember", "SetKeyStatus", "SetWorkspaceRole",
-           "VendorCall"]
+           "RemoveGroupMember", "RemoveOrgUser", "RemoveWorkspaceMember", "SetKeyStatus",
+           "SetWorkspaceRole", "VendorCall"]
 
 ASSIGNABLE_ORG_ROLES = frozenset({"user", "developer", "billing", "claude_code_user", "managed"})
 """Roles the Update-user endpoint accepts (Console: user/developer/billing/claude_code_user;

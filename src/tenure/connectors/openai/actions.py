@@ -14,6 +14,12 @@ from dataclasses import dataclass
 
 from tenure.connectors.http import HttpClient
 from tenure.connectors.openai.fetch import ADMIN_KEYS, INVITES, PROJECTS, USERS
+from tenure.connectors.openai.rbac_actions import (
+    RemoveGroupMember,
+    RemoveProjectGroup,
+    UnassignGroupRole,
+    UnassignUserRole,
+)
 from tenure.connectors.vendor_actions import (
     ActionResult,
     Outcome,
@@ -24,8 +30,9 @@ from tenure.connectors.vendor_actions import (
 )
 
 __all__ = ["ActionResult", "DeleteAdminKey", "DeleteInvite", "DeleteProjectKey",
-           "DeleteProjectUser", "DeleteServiceAccount", "DeleteUser", "Outcome", "SetOrgRole",
-           "SetProjectRole", "VendorCall"]
+           "DeleteProjectUser", "DeleteServiceAccount", "DeleteUser", "Outcome",
+           "RemoveGroupMember", "RemoveProjectGroup", "SetOrgRole", "SetProjectRole",
+           "UnassignGroupRole", "UnassignUserRole", "VendorCall"]
 
 ORG_ROLES = frozenset({"owner", "reader"})
 """The legacy org role the Admin API sets (custom roles are role assignments)."""
