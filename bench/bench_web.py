@@ -39,7 +39,7 @@ from tenure.services import findings, reviews, web_users
 from tenure.services.context import App
 from tenure.services.web_demo import sign_in
 from tenure.services.web_users import Role
-from tenure.store.db import make_engine, migrate, normalize_url
+from tenure.store.db import make_engine, migrate, normalize_url, refresh_statistics
 
 RESULTS = Path(__file__).parent / "results" / "web.json"
 REVIEWER, ADMIN, PASSWORD = "reviewer@corp.example", "admin@corp.example", "bench-password-1"
@@ -114,6 +114,7 @@ def main() -> None:
         web_users.add_user(admin, REVIEWER, Role.REVIEWER, PASSWORD)
         reviewer_token = web_users.create_token(sign_in(app, REVIEWER, PASSWORD), REVIEWER)[1]
         admin_token = web_users.create_token(admin, ADMIN)[1]
+        refresh_statistics(engine)  # as every sync and import does (PostgreSQL's ANALYZE)
         if args.store is not None:
             built.write_text(json.dumps({"campaign": campaign_id, "items": n_items,
                                          "reviewer_token": reviewer_token,

@@ -161,13 +161,18 @@ def create_campaign(conn: sa.Connection, spec: CampaignSpec, *, now: datetime,
         population_query=population.query, population_size=len(population.items),
         population_hash=population.population_hash, created_at=created, created_by=actor))
     def row(i: PlannedItem) -> dict[str, Any]:
+        snapshot = json.loads(i.text)
+        person_email = (i.snapshot.person.email if i.snapshot.person else
+                        i.snapshot.owner.email if i.snapshot.owner else None)
         return {
             "id": i.id, "campaign_id": campaign_id, "kind": i.snapshot.kind,
             "source": i.snapshot.source, "tenant": i.snapshot.tenant,
             "subject_id": i.snapshot.subject_id, "label": i.snapshot.label[:512],
-            "person_email": (i.snapshot.person.email if i.snapshot.person else
-                             i.snapshot.owner.email if i.snapshot.owner else None),
-            "privileged": i.snapshot.privileged, "snapshot": json.loads(i.text),
+            "person_email": person_email,
+            # the queue's grouping: the person, else the account's email, else the item
+            "group_key": (person_email or snapshot.get("email") or i.id)[:512],
+            "findings": len(snapshot.get("findings") or ()),
+            "privileged": i.snapshot.privileged, "snapshot": snapshot,
             "snapshot_hash": i.snapshot_hash, "recommendation": str(i.advice.recommendation),
             "recommendation_reason": i.advice.reason, "risk": i.risk, "stage": 1,
             "reviewer": i.reviewer, "status": "pending",

@@ -92,11 +92,17 @@ def people(app: App, *, q: str | None = None, status: str | None = None,
             sa.select(A.c.person_email, sa.func.count())
             .where(A.c.removed_at.is_(None), A.c.person_email.in_(emails))
             .group_by(A.c.person_email))} if emails else {}
-        owner = sa.func.coalesce(C.c.owner_id, C.c.creator_id)
+        # The key's accountable account is its owner, else its creator: spelled as an OR of
+        # the two indexed columns (not COALESCE) so the page's 50 accounts drive index lookups;
+        # source and tenant are compared as `|| ''` so no planner scans every key of the
+        # source through the (source, tenant, id) key instead (SQLite without statistics did:
+        # 50 ms → 3 ms at 10,000 people).
+        answers = sa.or_(C.c.owner_id == A.c.external_id,
+                         sa.and_(C.c.owner_id.is_(None), C.c.creator_id == A.c.external_id))
         keys_of = {str(e): int(n) for e, n in conn.execute(
             sa.select(A.c.person_email, sa.func.count())
-            .select_from(C.join(A, sa.and_(A.c.source == C.c.source,
-                                           A.c.external_id == owner)))
+            .select_from(A.join(C, sa.and_(answers, C.c.source.concat("") == A.c.source,
+                                           C.c.tenant.concat("") == A.c.tenant)))
             .where(C.c.removed_at.is_(None), C.c.status == "active",
                    A.c.person_email.in_(emails))
             .group_by(A.c.person_email))} if emails else {}

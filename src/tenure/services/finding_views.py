@@ -73,6 +73,17 @@ def summarise(views: Sequence[FindingView]) -> Summary:
                    Counter(v.check for v in views).most_common())
 
 
+def page(app: App, filt: FindingFilter, limit: int, offset: int
+         ) -> tuple[list[FindingView], int, Summary]:
+    """One page of findings, the total and the counts by severity and check, all in SQL (a
+    page costs the same whatever the number of findings)."""
+    with app.engine.connect() as conn:
+        total, by_severity, by_check = findings.count_findings(conn, filt)
+        rows = findings.query_findings(conn, findings.catalogue(app), filt, now=app.now(),
+                                       limit=limit, offset=offset)
+    return rows, total, Summary(by_severity, by_check)
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One ledger entry about a finding."""
@@ -85,8 +96,8 @@ class HistoryEntry:
 
 def history(app: App, finding_id: str) -> tuple[Readable, list[HistoryEntry]]:
     """One finding and every ledger entry about it (opened, changed, muted, resolved)."""
-    everything = FindingFilter(statuses=(*findings.OPEN, "pass"))
-    found = [v for v in findings.list_findings(app, everything) if v.id == finding_id]
+    one = FindingFilter(statuses=(*findings.OPEN, "pass"), finding_id=finding_id)
+    found = findings.list_findings(app, one)
     if not found:
         raise NotFound(f"no finding {finding_id!r}")
     with app.engine.connect() as conn:

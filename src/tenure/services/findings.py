@@ -202,6 +202,7 @@ class FindingFilter:
     severity: Severity | None = None
     source: str | None = None
     statuses: tuple[str, ...] = OPEN
+    finding_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,31 +246,40 @@ class FindingView:
         }
 
 
-def _active_mute(now: datetime) -> Any:
-    return (sa.select(M.c.finding_id, M.c.until, M.c.reason,
-                      sa.func.row_number().over(partition_by=M.c.finding_id,
-                                                order_by=M.c.until.desc()).label("rn"))
-            .where(M.c.until > now).subquery("active_mute"))
+def _where(filt: FindingFilter) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = [F.c.status.in_(filt.statuses)]
+    if filt.check:
+        where.append(F.c.check_id == filt.check)
+    if filt.severity:
+        where.append(F.c.severity == str(filt.severity))
+    if filt.source:
+        where.append(F.c.source == filt.source)
+    if filt.finding_id:
+        where.append(F.c.id == filt.finding_id)
+    return where
+
+
+SEVERITY_RANK = sa.case({s.value: s.rank for s in Severity}, value=F.c.severity, else_=0)
+"""Most severe first, in SQL (so a page is picked by the database, not in Python)."""
 
 
 def query_findings(
-    conn: sa.Connection, checks: Sequence[Check], filt: FindingFilter, *, now: datetime
+    conn: sa.Connection, checks: Sequence[Check], filt: FindingFilter, *, now: datetime,
+    limit: int | None = None, offset: int = 0,
 ) -> list[FindingView]:
-    """Findings matching ``filt``, most severe first, with their mute state as of ``now``."""
+    """Findings matching ``filt``, most severe first (then check, source, subject), with their
+    mute state as of ``now``; ``limit``/``offset`` page in SQL."""
     by_id = {c.id: c for c in checks}
-    mute = _active_mute(now)
-    stmt = (sa.select(F, mute.c.until.label("muted_until"), mute.c.reason.label("mute_reason"))
-            .outerjoin(mute, sa.and_(mute.c.finding_id == F.c.id, mute.c.rn == 1))
-            .where(F.c.status.in_(filt.statuses)))
-    if filt.check:
-        stmt = stmt.where(F.c.check_id == filt.check)
-    if filt.severity:
-        stmt = stmt.where(F.c.severity == str(filt.severity))
-    if filt.source:
-        stmt = stmt.where(F.c.source == filt.source)
+    stmt = (sa.select(F).where(*_where(filt))
+            .order_by(SEVERITY_RANK.desc(), F.c.check_id, F.c.source, F.c.subject_id, F.c.id))
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    rows = list(conn.execute(stmt).mappings())
+    mutes = _mutes_of(conn, [r["id"] for r in rows], now)
     views = []
-    for row in conn.execute(stmt).mappings():
+    for row in rows:
         check = by_id.get(row["check_id"])
+        until, reason = mutes.get(row["id"], (None, None))
         views.append(FindingView(
             id=row["id"], check=row["check_id"], title=check.title if check else "",
             severity=row["severity"], status=row["status"], source=row["source"],
@@ -279,16 +289,46 @@ def query_findings(
             frameworks=[r.key for r in check.frameworks] if check else [],
             remediation=check.remediation if check else "",
             first_seen=row["first_seen"], last_seen=row["last_seen"],
-            resolved_at=row["resolved_at"], muted=row["muted_until"] is not None,
-            muted_until=row["muted_until"], mute_reason=row["mute_reason"]))
-    views.sort(key=lambda v: (-Severity(v.severity).rank, v.check, v.source, v.subject_id))
+            resolved_at=row["resolved_at"], muted=until is not None,
+            muted_until=until, mute_reason=reason))
     return views
 
 
-def list_findings(app: App, filt: FindingFilter = FindingFilter()) -> list[FindingView]:
+def _mutes_of(conn: sa.Connection, ids: Sequence[str], now: datetime
+              ) -> dict[str, tuple[datetime, str]]:
+    """The active mute (latest expiry) of each of ``ids``."""
+    out: dict[str, tuple[datetime, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in conn.execute(sa.select(M.c.finding_id, M.c.until, M.c.reason)
+                                .where(M.c.finding_id.in_(chunk), M.c.until > now)
+                                .order_by(M.c.finding_id, M.c.until)):
+            out[row.finding_id] = (row.until, row.reason)  # the latest expiry wins
+    return out
+
+
+def count_findings(conn: sa.Connection, filt: FindingFilter
+                   ) -> tuple[int, dict[str, int], list[tuple[str, int]]]:
+    """How many findings match ``filt``: in all, by severity and by check (most first)."""
+    rows = conn.execute(sa.select(F.c.severity, F.c.check_id, sa.func.count())
+                        .where(*_where(filt)).group_by(F.c.severity, F.c.check_id)).all()
+    by_severity: dict[str, int] = {}
+    by_check: dict[str, int] = {}
+    for severity, check_id, n in rows:
+        by_severity[severity] = by_severity.get(severity, 0) + int(n)
+        by_check[check_id] = by_check.get(check_id, 0) + int(n)
+    order = [s.value for s in Severity]
+    return (sum(by_severity.values()),
+            {s: by_severity[s] for s in order if by_severity.get(s)},
+            sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def list_findings(app: App, filt: FindingFilter = FindingFilter(), *, limit: int | None = None,
+                  offset: int = 0) -> list[FindingView]:
     """Stored findings matching ``filt`` (run `run_checks` first for fresh ones)."""
     with app.engine.connect() as conn:
-        return query_findings(conn, catalogue(app), filt, now=app.now())
+        return query_findings(conn, catalogue(app), filt, now=app.now(), limit=limit,
+                              offset=offset)
 
 
 @dataclass(frozen=True, slots=True)

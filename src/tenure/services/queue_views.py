@@ -129,24 +129,7 @@ class GroupedQueue:
         return self.total_groups
 
 
-def _has_finding(dialect: str) -> sa.ColumnElement[bool]:
-    if dialect == "postgresql":
-        return sa.literal_column(
-            "jsonb_array_length(review_items.snapshot->'findings')", sa.Integer) > 0
-    return sa.literal_column(
-        "json_array_length(review_items.snapshot, '$.findings')", sa.Integer) > 0
-
-
-def _group_key(dialect: str) -> sa.ColumnElement[str]:
-    """A person's email; else the account's email the item names (an unmatched account and
-    its grants stay together); else the item itself."""
-    email = (sa.literal_column("review_items.snapshot->>'email'", sa.String)
-             if dialect == "postgresql" else
-             sa.literal_column("json_extract(review_items.snapshot, '$.email')", sa.String))
-    return sa.func.coalesce(ITEMS.c.person_email, email, ITEMS.c.id)
-
-
-def _where(f: QueueFilters, reviewer: str | None, dialect: str) -> list[Any]:
+def _where(f: QueueFilters, reviewer: str | None) -> list[Any]:
     where: list[Any] = [CMP.c.status == "open", ITEMS.c.status == f.status]
     if reviewer is not None:
         where.append(ITEMS.c.reviewer == reviewer.strip().lower())
@@ -161,7 +144,7 @@ def _where(f: QueueFilters, reviewer: str | None, dialect: str) -> list[Any]:
     if f.privileged:
         where.append(ITEMS.c.privileged.is_(True))
     if f.has_finding:
-        where.append(_has_finding(dialect))
+        where.append(ITEMS.c.findings > 0)
     return where
 
 
@@ -177,8 +160,10 @@ def grouped_queue(app: App, reviewer: str | None, filters: QueueFilters, *, limi
     limit, offset = clamp(limit, offset)
     joined = ITEMS.join(CMP, CMP.c.id == ITEMS.c.campaign_id)
     with app.engine.connect() as conn:
-        key = _group_key(conn.dialect.name)
-        where = _where(filters, reviewer, conn.dialect.name)
+        # A person's email; else the account's email the item names (an unmatched account
+        # and its grants stay together); else the item itself: set when the item was made.
+        key = ITEMS.c.group_key
+        where = _where(filters, reviewer)
         groups = (sa.select(key.label("k"), sa.func.max(ITEMS.c.risk).label("risk"),
                             sa.func.min(ITEMS.c.label).label("label"),
                             sa.func.min(CMP.c.due_at).label("due"),
@@ -208,7 +193,7 @@ def grouped_queue(app: App, reviewer: str | None, filters: QueueFilters, *, limi
     by_key: dict[str, list[QueueItem]] = defaultdict(list)
     for r in rows:
         snap = r["snapshot"]
-        by_key[r["person_email"] or snap.get("email") or r["id"]].append(QueueItem(
+        by_key[r["group_key"]].append(QueueItem(
             _item(r), r["c_name"], r["c_due"],
             _when((snap.get("usage") or {}).get("last_activity_at")),
             list(snap.get("findings") or [])))

@@ -781,8 +781,13 @@ review_items = sa.Table(
     sa.Column("justification", sa.Text()),
     sa.Column("outcome", sa.String(16)),
     sa.Column("outcome_reason", sa.Text()),
+    # Pre-computed from the snapshot when the item is created (it never changes): the queue
+    # groups and filters on plain indexed columns, not on JSON.
+    sa.Column("group_key", sa.String(512)),
+    sa.Column("findings", sa.Integer(), nullable=False, server_default="0"),
     sa.Index(None, "campaign_id", "reviewer", "status"),
     sa.Index(None, "campaign_id", "status"),
+    sa.Index(None, "reviewer", "status", "group_key"),
 )
 
 review_decisions = sa.Table(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tenure.api.routers.common import Limit, ObjectId, Offset, page_json, plain
 from tenure.api.safejson import SafeJsonRoute
-from tenure.services import findings, reviews, web_views
+from tenure.services import finding_views, findings, reviews, web_views
 from tenure.web.auth import ADMIN_ONLY, READ_ALL, acting, require_api, tenure_app
 from tenure.web.pages.governance import finding_filter, parse_until
 
@@ -41,9 +41,11 @@ def list_findings(request: Request, limit: Limit = 50, offset: Offset = 0,
                   ) -> dict[str, Any]:
     """Findings matching the filters, most severe first."""
     require_api(request, READ_ALL)
-    rows = findings.list_findings(tenure_app(request),
-                                  finding_filter(check, severity, source, status))
-    page = web_views.paginate(rows, limit, offset)
+    limit, offset = web_views.clamp(limit, offset)
+    rows, total, _ = finding_views.page(tenure_app(request),
+                                        finding_filter(check, severity, source, status),
+                                        limit, offset)
+    page = web_views.Page(rows, total, limit, offset)
     return {**page_json(page), "items": [r.as_dict() for r in page.rows]}
 
 

@@ -42,12 +42,12 @@ def findings_page(request: Request, check: Annotated[str | None, Query(max_lengt
     counts by check and severity, when checks last ran, bulk mute."""
     principal = require_page(request, READ_ALL)
     app = tenure_app(request)
-    rows = findings.list_findings(app, finding_filter(check, severity, source, status))
-    page = web_views.paginate(rows, PAGE, offset)
-    page = web_views.Page(finding_views.readable(app, page.rows), page.total, page.limit,
-                          page.offset)
+    limit, offset = web_views.clamp(PAGE, offset)
+    rows, total, summary = finding_views.page(app, finding_filter(check, severity, source, status),
+                                              limit, offset)
+    page = web_views.Page(finding_views.readable(app, rows), total, limit, offset)
     return render(request, "findings.html", principal, page=page,
-                  summary=finding_views.summarise(rows), checks_run=dashboard.checks_last_run(app),
+                  summary=summary, checks_run=dashboard.checks_last_run(app),
                   filters={"check": check or "", "severity": severity or "",
                            "source": source or "", "status": status},
                   severities=[s.value for s in Severity], statuses=list(FINDING_STATUSES),
