@@ -112,6 +112,8 @@ PAGES: dict[tuple[str, str], tuple[Build, dict[str, Any]]] = {
     ("GET", "/plans/{plan_id}"): (lambda o: (f"/plans/{o.plan_id}", {}), READ_ALL),
     ("POST", "/plans/{plan_id}/approve"): (lambda o: (f"/plans/{o.plan_id}/approve",
                                                       {"data": {}}), ADMIN_WRITE),
+    ("POST", "/plans/{plan_id}/batches/{batch}/approve"): (
+        lambda o: (f"/plans/{o.plan_id}/batches/1/approve", {"data": {}}), ADMIN_WRITE),
     ("POST", "/plans/{plan_id}/apply"): (lambda o: (
         f"/plans/{o.plan_id}/apply", {"data": {"approve_hash": "0" * 64}}), ADMIN_WRITE),
     ("GET", "/sources"): (lambda o: ("/sources", {}), READ_ALL),
