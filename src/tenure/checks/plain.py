@@ -31,6 +31,15 @@ def _Key(ev: Mapping[str, Any]) -> str:
     return f"Key {_g(ev, 'key_name', 'unnamed')}"
 
 
+def _since(ev: Mapping[str, Any]) -> str:
+    return _g(ev, "last_analytics_day", "") or _g(ev, "last_activity_at", "ever")
+
+
+def _scim(ev: Mapping[str, Any]) -> str:
+    return " (SCIM-managed: the identity provider decides who is in it)" if ev.get(
+        "scim_managed") else ""
+
+
 SENTENCES: dict[str, _Sentence] = {
     "leaver-active-account": lambda ev: (
         f"Left the company on {_g(ev, 'end_date')} but still holds a {_g(ev, 'role')} seat."),
@@ -50,7 +59,21 @@ SENTENCES: dict[str, _Sentence] = {
         f"against a daily median of {_g(ev, 'baseline_median')} over "
         f"{_g(ev, 'baseline_days')} days."),
     "dormant-account": lambda ev: (
-        f"No activity since {_g(ev, 'last_activity_at', 'ever')} (role {_g(ev, 'role')})."),
+        f"No activity since {_since(ev)} (role {_g(ev, 'role')}; judged by "
+        f"{_g(ev, 'signal', 'activity')})."),
+    "privilege-via-group": lambda ev: f"{str(_g(ev, 'path')).capitalize()}{_scim(ev)}.",
+    "custom-role-privileged": lambda ev: (
+        f"Custom role {_g(ev, 'role')} is {_g(ev, 'tier')}-tier "
+        f"({', '.join(ev.get('granting_permissions') or []) or '?'}); held by "
+        f"{_g(ev, 'holder_count')}: {', '.join(ev.get('holders') or []) or 'nobody'}."),
+    "disabled-seat-still-granted": lambda ev: (
+        f"The seat is {_g(ev, 'status')} but still holds {_g(ev, 'role_assignments')} role "
+        f"assignment(s), {_g(ev, 'group_memberships')} group membership(s) and "
+        f"{_g(ev, 'active_keys')} active key(s)."),
+    "idp-group-drift": lambda ev: (
+        f"Group {_g(ev, 'group')}: on the platform only "
+        f"{', '.join(ev.get('on_platform_not_in_idp') or []) or 'nobody'}; in the identity "
+        f"provider only {', '.join(ev.get('in_idp_not_on_platform') or []) or 'nobody'}."),
     "dormant-key": lambda ev: (
         f"{_Key(ev)} has not been used since {_g(ev, 'last_usage_day', 'ever')}."),
     "never-used-key": lambda ev: (
