@@ -8,7 +8,8 @@ Keys have no delete: they are set ``inactive`` (reversible) and, when the policy
 ``archived`` as a second step of the same plan. What the API cannot do stays a manual task:
 Admin keys (Console only), inherited workspace roles (they end with the org role). Service
 accounts, their memberships and federation rules are planned by ``anthropic_nhi`` (OAuth
-plane).
+plane); managed agents, deployments and vault credentials by ``anthropic_agents`` (each
+workspace's own key).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from tenure.actions import access
-from tenure.actions.anthropic_nhi import AnthropicClients, OnPlane, nhi_action, plan_nhi
+from tenure.actions.anthropic_agents import AgentClients, agent_action, plan_agent_target
+from tenure.actions.anthropic_nhi import OnPlane, nhi_action, plan_nhi
 from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction, providers
 from tenure.config import RevocationConfig, SourceConfig
@@ -60,7 +62,8 @@ class AnthropicProvider:
         delete."""
         policy = policy or RevocationConfig()
         nhi = plan_nhi(target, state, source=source, task_owner=task_owner, task_due=task_due,
-                       policy=policy)
+                       policy=policy) or plan_agent_target(
+            target, state, source=source, task_owner=task_owner, task_due=task_due)
         if nhi is not None:
             return nhi
         if target.kind == "account":
@@ -146,7 +149,7 @@ class AnthropicProvider:
                 str(args["api_key_id"]), args["status"]),
             "anthropic.delete_invite": lambda: vendor.DeleteInvite(str(args["invite_id"])),
         }
-        nhi = nhi_action(name, args)
+        nhi = nhi_action(name, args) or agent_action(name, args)
         if nhi is not None:
             return nhi
         if name not in builders:
@@ -158,7 +161,7 @@ class AnthropicProvider:
                ) -> AbstractContextManager[Any]:
         """The source's clients: the Admin API one, and the OAuth one when a step needs it."""
         assert isinstance(config, AnthropicConfig)
-        return AnthropicClients(config, env)
+        return AgentClients(config, env)
 
 
 providers.add("anthropic", AnthropicProvider())

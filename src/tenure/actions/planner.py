@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tenure.actions import nhi_states
+from tenure.actions import agent_states, nhi_states
 from tenure.actions.access import access_states
 from tenure.actions.plan import ManualTask, Plan, Step, Target
 from tenure.actions.providers import load_builtin_providers
@@ -63,6 +63,7 @@ def current_states(conn: sa.Connection, keys: Iterable[StateKey]) -> dict[StateK
                 "removed": r["removed_at"] is not None}
     nhi_states.enrich(conn, out, keys)
     out.update(access_states(conn, wanted))  # group members and role assignments
+    agent_states.enrich(conn, out, keys)
     return out
 
 
