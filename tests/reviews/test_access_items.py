@@ -4,11 +4,15 @@ each shows its effective-access path in words and the member's usage; the review
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
-from tenure.reviews.campaigns import CampaignSpec, build_population
+from tenure.reviews.campaigns import CampaignSpec, NoResponse, build_population
+from tenure.reviews.decisions import Decision
 from tenure.reviews.reviewers import parse_rule
 from tenure.reviews.scope import SubjectKind, parse_scope
+from tenure.services import reviews, revocation
 from tenure.services.lifecycle import add_purpose
 from tests.actions.test_revoke_openai import OpenAIOrg
 from tests.actions.test_revoke_openai import org as oai_org  # noqa: F401 (the fixture)
@@ -51,3 +55,36 @@ def test_group_items_show_the_path_and_go_to_the_group_owner(
     custodian = next(i for i in roles if "Key Custodian" in i.snapshot.label)
     assert custodian.snapshot.reach == ["admin via role Key Custodian"]
     assert custodian.snapshot.privileged
+
+
+def test_a_revoked_group_item_removes_the_membership_through_the_plan(
+        oai_org: OpenAIOrg, tmp_path: Path) -> None:  # noqa: F811 (the fixture)
+    org = oai_org
+    assert org.sim.openai is not None
+    rbac = org.sim.openai.rbac
+    admins = next(g for g, v in rbac.groups.items() if v["name"] == "Platform-Admins")
+    (member,) = rbac.members[admins]
+    campaign_id, _ = reviews.create(org.app, CampaignSpec(
+        name="admin groups", scope=parse_scope("source:openai,kind:group_member"),
+        due_at=FIXED_NOW + timedelta(days=14),
+        reviewer_rule=parse_rule("named:lead@corp.io", "secops@corp.io"),
+        if_no_response=NoResponse.KEEP))
+    item = next(i for i in reviews.items(org.app, campaign_id)
+                if i.subject_id == f"{admins}:{member}")
+    reviews.decide(signed_in(org.app, "lead@corp.io", "reviewer"), [item.id],
+                   reviewer="lead@corp.io", decision=Decision.REVOKE,
+                   justification="not an admin any more")
+    closed = reviews.close(signed_in(org.app, "ciso@corp.io", "admin"), campaign_id,
+                           force=True)  # the others stay as they are (keep)
+    assert closed.stored_plan_id is not None, closed.plan_problem
+    document = json.loads(revocation.export_plan(org.app, closed.stored_plan_id))
+    (step,) = document["steps"]
+    assert step["call"]["path"] == f"/v1/organization/groups/{admins}/users/{member}"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    revocation.approve_plan(signed_in(org.app, "admin2@corp.io", "admin"), path)
+    report = revocation.apply(signed_in(org.app, "admin2@corp.io", "admin"), path,
+                              approve_hash=str(document["sha256"]))
+    assert report.count("failed") == 0
+    assert all(s.get("verified") for s in report.steps)
+    assert member not in rbac.members[admins]
