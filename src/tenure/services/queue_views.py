@@ -172,10 +172,17 @@ def grouped_queue(app: App, reviewer: str | None, filters: QueueFilters, *, limi
         order = {QueueSort.RISK: (groups.c.risk.desc(), groups.c.label, groups.c.k),
                  QueueSort.NAME: (groups.c.label, groups.c.k),
                  QueueSort.DUE: (groups.c.due, groups.c.risk.desc(), groups.c.k)}[filters.sort]
-        total_groups, total_items = conn.execute(
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(groups.c.n), 0))).one()
-        keys = list(conn.execute(sa.select(groups.c.k).order_by(*order).limit(limit)
-                                 .offset(offset)).scalars())
+        # One pass over the groups: the page's keys and, by window, the totals.
+        paged = conn.execute(
+            sa.select(groups.c.k, sa.func.count().over().label("groups"),
+                      sa.func.sum(groups.c.n).over().label("items"))
+            .order_by(*order).limit(limit).offset(offset)).all()
+        keys = [r.k for r in paged]
+        if paged:
+            total_groups, total_items = paged[0].groups, paged[0].items
+        else:  # past the last page: count alone
+            total_groups, total_items = conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(groups.c.n), 0))).one()
         rows = conn.execute(
             sa.select(ITEMS, CMP.c.name.label("c_name"), CMP.c.due_at.label("c_due"))
             .select_from(joined).where(*where, key.in_(keys))

@@ -787,7 +787,9 @@ review_items = sa.Table(
     sa.Column("findings", sa.Integer(), nullable=False, server_default="0"),
     sa.Index(None, "campaign_id", "reviewer", "status"),
     sa.Index(None, "campaign_id", "status"),
-    sa.Index(None, "reviewer", "status", "group_key"),
+    # covering: the queue groups one reviewer's items without reading their snapshots
+    sa.Index("ix_review_items_queue", "reviewer", "status", "group_key", "risk", "label",
+             "campaign_id"),
 )
 
 review_decisions = sa.Table(
