@@ -39,7 +39,7 @@ RESULTS = Path(__file__).parent / "results" / "nhi.json"
 FANOUT = (re.compile(r"^/v1/organizations/service_accounts/[^/]+/workspaces$"),
           re.compile(r"^/v1/organizations/federation_rules/[^/]+/workspaces$"),
           re.compile(r"^/v1/agents/[^/]+"), re.compile(r"^/v1/deployments/[^/]+"),
-          re.compile(r"^/v1/vaults/[^/]+/credentials"))
+          re.compile(r"^/v1/vaults/[^/]+/credentials"), re.compile(r"^/v1/deployment_runs$"))
 """Per-object reads the connector fans out (everything else is a list page or a serial
 Admin-key stream)."""
 
@@ -94,7 +94,7 @@ def plant_scale(sim: Any, service_accounts: int, rules: int, agents: int, seed: 
 def _plant_agents(sim: Any, agents: int, seed: int) -> int:
     """Managed agents, when the simulator serves them (issue 16, managed-agents slice)."""
     try:
-        from tenure.simulator import anthropic_agents  # type: ignore[attr-defined]
+        from tenure.simulator import anthropic_agents
     except ImportError:
         return 0
     planter = getattr(anthropic_agents, "plant_scale", None)
@@ -112,7 +112,8 @@ def _serve(args: argparse.Namespace, queue: Any, stop: Any) -> None:
         planted = plant_scale(sim, args.service_accounts, args.rules, args.agents, args.seed)
         sim.set_faults(FaultConfig(latency=args.latency))  # count from the sync's first call
         queue.put({"base_url": sim.base_url, "admin_key": sim.admin_key,
-                   "oauth_token": sim.oauth_token, "agents": planted})
+                   "oauth_token": sim.oauth_token, "agents": planted,
+                   "workspace_keys": sim.agents.workspace_keys()})
         stop.wait()
         paths = [r.path for r in sim.requests]
         queue.put({"requests": sim.faults.count,
@@ -149,6 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from tenure.clock import Clock
     from tenure.config import DatabaseConfig, Settings
     from tenure.connectors.anthropic import AnthropicConfig
+    from tenure.connectors.anthropic.config import AgentWorkspace
     from tenure.services.context import App
     from tenure.services.sync import run_source
 
@@ -162,12 +164,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             url = _store(args.database_url, Path(tmp))
             os.environ["BENCH_ADMIN_KEY"] = served["admin_key"]
             os.environ["BENCH_OAUTH_TOKEN"] = served["oauth_token"]
+            workspaces = []
+            for index, (workspace, key) in enumerate(sorted(served["workspace_keys"].items())):
+                os.environ[f"BENCH_WORKSPACE_KEY_{index}"] = key
+                workspaces.append(AgentWorkspace(workspace_id=workspace,
+                                                 api_key_env=f"BENCH_WORKSPACE_KEY_{index}"))
             config = AnthropicConfig(
                 name="claude", type="anthropic", base_url=served["base_url"],
                 api_key_env="BENCH_ADMIN_KEY",
                 oauth_token_env="BENCH_OAUTH_TOKEN",  # noqa: S106  (a variable name)
                 usage=False, claude_code=False, activities=False,
-                fanout_concurrency=args.concurrency)
+                fanout_concurrency=args.concurrency, agent_workspaces=tuple(workspaces))
             app = App(settings=Settings(sources=(config,), database=DatabaseConfig(url=url)),
                       clock=Clock(), actor="bench")
             started = time.perf_counter()

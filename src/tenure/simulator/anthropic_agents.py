@@ -483,3 +483,21 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", f"{_C}/archive", archive_credential),
     _route("POST", f"{_C}/mcp_oauth_validate", validate_credential),
 )
+
+
+def plant_scale(sim: Any, agents: int, seed: int = 0) -> int:
+    """Replace ``sim``'s managed-agent plane with the standard population at scale: ``agents``
+    agents (each with a deployment, a vault and a credential) spread over the org's active
+    workspaces and its default workspace, every workspace with its own key. Returns the number
+    of agents served (the NHI benchmark's knob)."""
+    from tenure.simulator.agents_population import populate
+
+    state = sim.state
+    spaces = [w.id for w in state.workspaces.values() if w.archived_at is None]
+    spaces.append(state.scenario.default_workspace_id)
+    owners = [u.email for u in state.users.values()][:20]
+    doc, _ = populate(spaces, owners, seed=seed, agents=agents)
+    plane = AgentsState(doc, state.elapsed, seed=f"agents:{seed}")
+    plane.admin_key = sim.agents.admin_key
+    sim.agents = plane
+    return len(plane.agents)
