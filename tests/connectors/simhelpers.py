@@ -29,7 +29,8 @@ def history_days(sim: SimulatorServer) -> int:
 def write_config(path: Path, sim: SimulatorServer, **options: Any) -> Path:
     """A tenure.toml with one anthropic source reading ``sim`` (keys from env var names)."""
     lines = ["[[sources]]", 'name = "claude"', 'type = "anthropic"',
-             f'base_url = "{sim.base_url}"', 'api_key_env = "SIM_ADMIN_KEY"']
+             f'base_url = "{sim.base_url}"', 'api_key_env = "SIM_ADMIN_KEY"',
+             'oauth_token_env = "SIM_OAUTH_TOKEN"']
     if sim.compliance_key:
         lines.append('compliance_api_key_env = "SIM_COMPLIANCE_KEY"')
     lines.append('oauth_token_env = "SIM_OAUTH_TOKEN"')
@@ -48,7 +49,8 @@ def write_config(path: Path, sim: SimulatorServer, **options: Any) -> Path:
 def sim_env(sim: SimulatorServer, database_url: str, config: Path) -> dict[str, str]:
     """Environment of a ``tenure`` subprocess: keys by name, the store, a wide terminal."""
     env = dict(os.environ)
-    env.update({"SIM_ADMIN_KEY": sim.admin_key, "TENURE_DATABASE_URL": database_url,
+    env.update({"SIM_ADMIN_KEY": sim.admin_key, "SIM_OAUTH_TOKEN": sim.oauth_token,
+                "TENURE_DATABASE_URL": database_url,
                 "TENURE_CONFIG": str(config), "COLUMNS": "250", "NO_COLOR": "1"})
     if sim.compliance_key:
         env["SIM_COMPLIANCE_KEY"] = sim.compliance_key
