@@ -75,6 +75,21 @@ def test_findings_json_shape(workdir: Path) -> None:
     assert len(out.splitlines()) == 2
 
 
+def test_findings_csv_evidence_is_json(workdir: Path) -> None:
+    """CSV exports carry structured evidence as JSON (a spreadsheet or a script can read it
+    back), never Python's repr."""
+    import csv
+    import io
+
+    code, out, _ = _tenure(workdir, "findings", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    leaver = next(r for r in rows if r["check"] == "leaver-active-account")
+    assert "{'" not in leaver["evidence"]
+    evidence = json.loads(leaver["evidence"])
+    assert evidence["end_date"] == day_ago(3).isoformat()
+
+
 def test_findings_ocsf_detection_finding(workdir: Path) -> None:
     code, out, _ = _tenure(workdir, "findings", "--check", "leaver-active-account", "-f", "ocsf")
     assert code == 0

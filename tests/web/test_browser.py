@@ -125,12 +125,17 @@ def test_admin_pages_in_the_browser(served: Org, server: str, page: Page) -> Non
     assert page.locator("#findings li.item .why").count() >= 1
     page.goto(f"{server}/findings/{served.finding_id}")
     assert page.locator("#finding-history tbody tr").count() >= 1
-    # 390 px: the dashboard and the findings page scroll only down.
+    # 390 px: the dashboard, the findings list, a finding page and every inventory page
+    # scroll only down.
     page.set_viewport_size({"width": 390, "height": 844})
     for path, name in (("/dashboard", "dashboard-390"), ("/findings", "findings-390"),
-                       ("/keys", "keys-390")):
+                       (f"/findings/{served.finding_id}", "finding-390"),
+                       ("/people", "people-390"), ("/accounts", "accounts-390"),
+                       ("/keys", "keys-390"), ("/workspaces", "workspaces-390"),
+                       ("/activity", "activity-390"), (f"/plans/{served.plan_id}", "plan-390")):
         page.goto(server + path)
         assert horizontal_overflow(page) == 0, path
+        problems += violations(page)
         screenshot(page, f"web/{name}.png")
     page.set_viewport_size({"width": 1280, "height": 900})
     # Approve the plan as a second person (the planner was planner@corp.io).

@@ -136,6 +136,7 @@ def test_reviewer_flow(campaign: tuple[PlantedOrg, str, str], page: Page) -> Non
     # The keyboard on an item page: r chooses revoke, Enter records, the next item opens.
     page.goto(f"{base}/items/{spike.id}")
     assert "k" in page.inner_text("#key-hint")
+    assert page.inner_text('label:has(#decide-dont_know)').strip() == "Don't know"
     page.keyboard.press("r")
     assert page.is_checked("#decide-revoke")
     page.fill("#justification", "spike unexplained by the team")

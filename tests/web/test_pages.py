@@ -63,6 +63,42 @@ def test_findings_filters_and_mute(served: Org) -> None:
         assert muted[0]["mute_reason"] == "accepted until migration"
 
 
+def test_bulk_mute_with_one_reason_and_expiry(served: Org) -> None:
+    """The findings page's bulk mute: the selected findings get the same reason and expiry,
+    each ledgered; a missing reason, a past date or an unknown id mutes nothing."""
+    with TestClient(served.api) as client:
+        token = sign_in(client, ADMIN)
+        listed = client.get("/api/findings?limit=200").json()["items"]
+        chosen = [f["id"] for f in listed if not f["muted"]][:3]
+        assert len(chosen) == 3
+
+        def mute(ids: list[str], reason: str, until: str) -> int:
+            response = client.post("/findings/mute", headers=H, follow_redirects=False,
+                                   data={"csrf_token": token, "finding_id": ids,
+                                         "reason": reason, "until": until})
+            return response.status_code
+
+        def muted() -> dict[str, dict[str, object]]:
+            return {f["id"]: f for f in client.get("/api/findings?limit=200").json()["items"]
+                    if f["muted"]}
+
+        assert mute(chosen, "accepted", "2020-01-01") == 400
+        assert mute([*chosen[:2], "fnd_nope"], "accepted", "2026-12-31") == 404
+        assert muted().keys().isdisjoint(chosen)
+        assert mute(chosen, "", "2026-12-31") >= 400
+        assert muted().keys().isdisjoint(chosen)
+        assert mute(chosen, "pilot ends with the migration", "2026-12-31") == 303
+        after = muted()
+        assert set(chosen) <= set(after)
+        assert {after[i]["mute_reason"] for i in chosen} == {"pilot ends with the migration"}
+        assert {str(after[i]["muted_until"])[:10] for i in chosen} == {"2026-12-31"}
+        with served.app.engine.connect() as conn:
+            entries = conn.execute(sa.select(schema.ledger_entries.c.subject).where(
+                schema.ledger_entries.c.kind == "finding.muted")).scalars().all()
+        assert set(chosen) <= set(entries)
+        assert "Muted 3 finding(s) until 2026-12-31" in client.get("/findings").text
+
+
 def test_campaign_progress_and_close(served: Org) -> None:
     with TestClient(served.api) as client:
         token = sign_in(client, ADMIN)

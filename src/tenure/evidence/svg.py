@@ -5,6 +5,7 @@ Every label is XML-escaped here; the template marks the result safe.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -12,15 +13,17 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 _BAR = "#2f6fab"
 
 
-def nice_max(value: float) -> float:
-    """The round axis maximum (1, 2 or 5 times a power of ten) at or above ``value``."""
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+def nice_ticks(value: float, *, at_least: float = 1.0, count: int = 4) -> list[float]:
+    """Even axis ticks from 0 to a round top at or above ``value``: about ``count`` steps of
+    1, 2 or 5 times a power of ten (0/10/20/30/40, never 0/12.5/25/37.5/50)."""
+    value = max(value, at_least)
+    raw = value / count
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if raw <= m * magnitude)
+    if at_least >= count and step < 1:
+        step = 1.0
+    steps = max(1, math.ceil(value / step - 1e-9))
+    return [round(step * i, 10) for i in range(steps + 1)]
 
 
 def column_chart(points: Sequence[tuple[str, float]], *, title: str, width: int = 720,
@@ -28,13 +31,13 @@ def column_chart(points: Sequence[tuple[str, float]], *, title: str, width: int 
     """Vertical columns, one per point (e.g. events per day), with a y axis and sparse labels."""
     left, right, top, bottom = 48, 12, 24, 36
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_max(max((v for _, v in points), default=0.0))
+    ticks = nice_ticks(max((v for _, v in points), default=0.0), at_least=4.0)
+    top_value = ticks[-1]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>',
              f'<text x="{left}" y="14" {_FONT} font-weight="bold">{escape(title)}</text>']
-    for i in range(5):
-        value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+    for value in ticks:
+        y = top + plot_h - plot_h * value / top_value
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                      'stroke="#ddd"/>')
         parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>'

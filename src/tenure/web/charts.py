@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from tenure.evidence.svg import nice_max
+from tenure.evidence.svg import nice_ticks
 from tenure.web.humane import compact
 
 _FONT = 'font-family="system-ui, sans-serif" font-size="11" fill="#1b1f24"'
@@ -30,7 +30,9 @@ def stacked_columns(labels: Sequence[str], series: Mapping[str, Sequence[float]]
     left, right, top, bottom = 44, 8, 40, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
-    top_value = max(nice_max(max(totals, default=0.0)), 4.0)  # whole numbers on the axis
+    # even steps (0/10/20/30), whole numbers however small the figures
+    ticks = nice_ticks(max(totals, default=0.0), at_least=4.0)
+    top_value = ticks[-1]
     key = "c" + hashlib.sha1(title.encode(), usedforsecurity=False).hexdigest()[:8]
     described = "; ".join(f"{name}: {compact(sum(values))}" for name, values in series.items())
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
@@ -45,12 +47,12 @@ def stacked_columns(labels: Sequence[str], series: Mapping[str, Sequence[float]]
                      f'fill="{colour(name, index)}"/>')
         parts.append(f'<text x="{x + 14:.0f}" y="30" {_FONT}>{escape(name)}</text>')
         x += 22 + 7 * len(name)
-    for i in range(5):
-        y = top + plot_h - plot_h * i / 4
+    for tick in ticks:
+        y = top + plot_h - plot_h * tick / top_value
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                      'stroke="#d6dbe1"/>')
         parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {_FONT}>'
-                     f"{compact(top_value * i / 4)}</text>")
+                     f"{compact(tick)}</text>")
     if not any(totals):
         parts.append(f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" '
                      f'text-anchor="middle" {_FONT}>no activity in these weeks</text>')

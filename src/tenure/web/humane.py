@@ -79,3 +79,13 @@ def compact(value: Any) -> str:
             text = f"{n / size:.1f}".rstrip("0").rstrip(".")
             return f"{text}{suffix}"
     return f"{n:,.0f}"
+
+
+DECISION_LABELS = {"keep": "Keep", "revoke": "Revoke", "reduce": "Reduce",
+                   "dont_know": "Don't know"}
+
+
+def decision_label(value: object) -> str:
+    """A review decision as a reviewer reads it ("Don't know", not "dont know")."""
+    text = str(value or "")
+    return DECISION_LABELS.get(text, text.replace("_", " "))

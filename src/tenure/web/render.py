@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tenure.web import csrf
 from tenure.web.auth import Principal
-from tenure.web.humane import ago, compact, recorded_ago
+from tenure.web.humane import ago, compact, decision_label, recorded_ago
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -34,6 +34,7 @@ def environment() -> Environment:
     env.filters["ago"] = ago
     env.filters["recorded_ago"] = recorded_ago
     env.filters["compact"] = compact
+    env.filters["decision"] = decision_label
     return env
 
 
