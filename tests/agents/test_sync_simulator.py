@@ -6,16 +6,23 @@ checks."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from tenure.actions.plan import Target
+from tenure.actions.planner import build_plan
+from tenure.actions.runner import Guards, apply_plan
 from tenure.checks.registry import load_builtin_checks
 from tenure.clock import Clock
 from tenure.config import DatabaseConfig, Settings
 from tenure.connectors.anthropic import AnthropicConfig
+from tenure.connectors.anthropic.config import AgentWorkspace, FederationConfig
 from tenure.model import RunStatus
 from tenure.services.context import App
 from tenure.services.findings import run_checks
@@ -23,8 +30,11 @@ from tenure.services.sync import run_source
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
 from tenure.store import schema
 from tests.agent_keys import agent_workspaces
+from tests.connectors.nhi_plant import github_claims, jwt, plant
 
 pytestmark = pytest.mark.timeout(240)
+GUARDS = Guards(max_actions=50, max_percent=100.0, max_plan_age=timedelta(hours=1),
+                require_approval=False)
 AGENT_TYPES = {"agent", "agent_environment", "agent_deployment", "vault", "vault_credential"}
 
 
@@ -148,5 +158,60 @@ def test_planted_agent_problems_are_found_by_their_checks(
         for check in {p["check"] for p in planted}:
             found = {s for c, s in failing if c == check}
             assert found == {p["subject_id"] for p in planted if p["check"] == check}, check
+    finally:
+        app.close()
+
+
+def test_a_workspace_read_with_a_federated_workspace_token(
+        database_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    got = plant(sim)  # rule main_rule mints workspace:developer in got.ws for got.ci
+    token_file = tmp_path / "oidc-token"
+    token_file.write_text(jwt(github_claims(sim)))
+    fed = FederationConfig(rule_id=got.main_rule, service_account_id=got.ci,
+                           identity_token_file=str(token_file))
+    keyed = [w for w in agent_workspaces(sim, monkeypatch.setenv) if w.workspace_id != got.ws]
+    workspaces = (*keyed, AgentWorkspace(workspace_id=got.ws, federation=fed))
+    monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
+    monkeypatch.setenv("SIM_OAUTH_TOKEN", sim.oauth_token)
+    config = AnthropicConfig(name="claude", type="anthropic", base_url=sim.base_url,
+                             api_key_env="SIM_ADMIN_KEY", activities=False, usage=False,
+                             claude_code=False, oauth_token_env="SIM_OAUTH_TOKEN",
+                             agent_workspaces=workspaces)
+    app = App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
+              clock=Clock(), actor="test")
+    try:
+        result = run_source(app, "claude")
+        assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
+        theirs = {a.id for a in sim.agents.agents.values() if a.workspace_id == got.ws}
+        assert theirs
+        assert theirs <= set(present(app, schema.agents))
+        exchanges = [e for e in got.plane.exchanges if e["outcome"] == "success"]
+        assert len(exchanges) == 1  # one token served every read of that workspace
+        # Containment in that workspace goes through a federated token too.
+        dep = next(d for d in sim.agents.deployments.values() if d.workspace_id == got.ws)
+        target = Target(source="claude", tenant="t", kind="deployment", subject_id=dep.id,
+                        label=dep.name, operation="reduce", reason="test")
+        with app.engine.begin() as conn:
+            built, _ = build_plan(conn, app.settings, [target], origin="test",
+                                  created_by="admin@example.com", now=app.wall(),
+                                  task_owner="security@example.com")
+        assert [s.action for s in built.steps] == ["anthropic.pause_deployment"]
+        report = apply_plan(app.engine, app.settings, built, claimed_hash=built.sha256,
+                            approve_hash=built.sha256, guards=GUARDS, actor="test",
+                            now=app.wall(), env=dict(os.environ))
+        assert [(s["status"], s["verified"]) for s in report.steps] == [("applied", True)]
+        assert dep.status == "paused"
+    finally:
+        app.close()
+    # A token the rule cannot mint (a subject it does not match) is a Gap for that workspace.
+    token_file.write_text(jwt(github_claims(sim, sub="repo:evil/api:main")))
+    app = App(settings=Settings(sources=(config,), database=DatabaseConfig(url=database_url)),
+              clock=Clock(), actor="test")
+    try:
+        result = run_source(app, "claude")
+        gaps = [g for g in result.gaps if g.record_type in AGENT_TYPES]
+        assert {g.record_type for g in gaps} == AGENT_TYPES
+        assert any("invalid_grant" in g.detail and got.ws in g.detail for g in gaps)
     finally:
         app.close()

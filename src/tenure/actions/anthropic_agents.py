@@ -7,9 +7,10 @@
   reduce → pause each of its live deployments.
 - **Vault credential**: archive it (revoke and reduce alike).
 
-Every call is made with the API key of the object's workspace (``agent_workspaces``); where
-the source has none for that workspace, the step is a manual task for the object's sponsor
-(else the configured task owner) naming the Console page.
+Every call is made with the credential of the object's workspace (``agent_workspaces``: its
+API key, or a token federation mints for that workspace); where the source has none for it,
+the step is a manual task for the object's sponsor (else the configured task owner) naming
+the Console page.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from tenure.actions.plan import Call, ManualTask, Target
 from tenure.actions.providers import Planned, VendorAction
 from tenure.config import SourceConfig
 from tenure.connectors.anthropic import agent_actions as vendor
-from tenure.connectors.anthropic.agents_fetch import workspace_client
+from tenure.connectors.anthropic.agents_fetch import NoWorkspaceCredential, client_for
 from tenure.connectors.anthropic.config import AnthropicConfig
-from tenure.connectors.anthropic.fetch import HttpOptions
+from tenure.connectors.anthropic.fetch import AdminReader, HttpOptions
 from tenure.connectors.http import HttpClient
 from tenure.errors import TenureError
 from tenure.model import NhiKind
@@ -47,12 +48,22 @@ class AgentClients(AnthropicClients):
         if workspace_id not in self._workspaces:
             entry = next((w for w in self.config.agent_workspaces
                           if w.workspace_id == workspace_id), None)
-            key = self.env.get(entry.api_key_env, "") if entry is not None else ""
-            if not key:
-                raise TenureError(f"source {self.config.name}: no API key is configured for "
-                                  f"workspace {workspace_id} (agent_workspaces)")
-            client = workspace_client(self.config, key, HttpOptions())
-            self._stack.callback(client.close)
+            if entry is None:
+                raise TenureError(f"source {self.config.name}: no credential is configured "
+                                  f"for workspace {workspace_id} (agent_workspaces)")
+            org_id = ""
+            if entry.federation is not None and entry.federation.organization_id is None:
+                org_id = str(AdminReader(self.admin, 1, 1).organization()["id"])
+            opened: list[HttpClient] = []
+            try:
+                client = client_for(self.config, entry, self.env, HttpOptions(),
+                                    organization_id=org_id, opened=opened)
+            except NoWorkspaceCredential as exc:
+                raise TenureError(f"source {self.config.name}, workspace {workspace_id}: "
+                                  f"{exc}") from None
+            finally:
+                for one in opened:
+                    self._stack.callback(one.close)
             self._workspaces[workspace_id] = client
         return self._workspaces[workspace_id]
 
@@ -104,8 +115,8 @@ def _manual(what: str, page: str, state: Mapping[str, Any], source: SourceConfig
     name = source.name if source is not None else "this source"
     sponsor = state.get("sponsor")
     who = f" Accountable: {sponsor}." if sponsor else " No sponsor is recorded for it."
-    why = (f"{what} in {CONSOLE_AGENTS} → {page} (workspace {ws}): Tenure has no API key for "
-           f"that workspace in {name} (agent_workspaces), so it cannot do this through the "
+    why = (f"{what} in {CONSOLE_AGENTS} → {page} (workspace {ws}): Tenure has no credential "
+           f"for that workspace in {name} (agent_workspaces), so it cannot do this through the "
            f"API.{who}")
     return Planned("manual", {}, None, ManualTask(owner=str(sponsor or owner), due=due,
                                                   why=why))

@@ -5,8 +5,10 @@ Rules of the contract the handlers enforce:
 - every call needs ``anthropic-beta`` to include ``managed-agents-2026-04-01`` (400 without
   it; 400 too when ``agent-memory-2026-07-22`` is sent with it);
 - the credential is a workspace API key, bound to one workspace: it lists and reaches only that
-  workspace's objects (another workspace's id is 404); the Admin key is refused (403), any
-  other key is 401;
+  workspace's objects (another workspace's id is 404); or a federated token whose rule mints
+  ``workspace:developer``, bound to the workspace of its exchange (with
+  ``oauth-2025-04-20``); the Admin key and an ``org:admin`` token are refused (403), any other
+  key is 401;
 - pagination family B: ``limit`` + ``page`` in, ``data`` + ``next_page`` out (``has_more`` is
   sent too, harmless); a cursor the server did not issue is 400;
 - no object carries an owner or creator field.
@@ -35,6 +37,7 @@ from tenure.simulator.state import ApiError, invalid
 
 T = TypeVar("T")
 BETA = "managed-agents-2026-04-01"
+OAUTH_BETA = "oauth-2025-04-20"
 MEMORY_BETA = "agent-memory-2026-07-22"
 SCOPE = "workspace"
 _PAGE = re.compile(r"^page_([1-9][0-9]*)$")
@@ -59,23 +62,56 @@ class _Scoped:
 ScopedHandler = Callable[[_Scoped], dict[str, Any]]
 
 
+def _token_workspace(call: Call, auth: str) -> str:
+    """The workspace a federated ``workspace:developer`` token is bound to, or the refusal."""
+    from tenure.simulator.anthropic_nhi_sa import plane
+
+    if OAUTH_BETA not in _betas(call):
+        raise ApiError(401, "authentication_error",
+                       f"OAuth authentication requires anthropic-beta: {OAUTH_BETA}")
+    sa_plane = plane(call.state)
+    token = sa_plane.tokens.get(auth[7:].strip())
+    if token is None or (token.expires_at is not None
+                         and token.expires_at <= call.state.elapsed()):
+        raise ApiError(401, "authentication_error", "invalid or expired OAuth token")
+    if "workspace:developer" not in token.scope.split() or token.workspace_id is None:
+        raise ApiError(403, "permission_error", "managed agents need a workspace:developer "
+                       "token bound to a workspace")
+    return token.workspace_id
+
+
+def _betas(call: Call) -> set[str]:
+    raw = call.headers.get("anthropic-beta") if call.headers is not None else None
+    return {b.strip() for b in (raw or "").split(",") if b.strip()}
+
+
 def authenticate(call: Call) -> _Scoped:
-    """The key's workspace, or the vendor's refusal (401/403, then 400 for the beta)."""
+    """The key's (or federated token's) workspace, or the vendor's refusal (401/403, then 400
+    for the beta)."""
     agents: AgentsState | None = call.agents
     headers = call.headers
     key = headers.get("x-api-key") if headers is not None else None
+    auth = (headers.get("authorization") or "") if headers is not None else ""
+    if agents is not None and key is None and auth.lower().startswith("bearer "):
+        workspace = _token_workspace(call, auth)
+        _require_beta(call)
+        return _Scoped(call, agents, workspace)
     if agents is None or key is None or key not in agents.keys:
         if agents is not None and key is not None and key == agents.admin_key:
             raise ApiError(403, "permission_error",
                            "Admin API keys cannot access this resource; use an API key of the "
                            "workspace.")
         raise ApiError(401, "authentication_error", "invalid x-api-key")
-    betas = {b.strip() for b in (headers.get("anthropic-beta") or "").split(",") if b.strip()}
+    _require_beta(call)
+    return _Scoped(call, agents, agents.keys[key])
+
+
+def _require_beta(call: Call) -> None:
+    betas = _betas(call)
     if BETA not in betas:
         raise invalid(f"anthropic-beta: this endpoint requires the {BETA} beta header")
     if MEMORY_BETA in betas:
         raise invalid(f"anthropic-beta: {MEMORY_BETA} cannot be combined with {BETA}")
-    return _Scoped(call, agents, agents.keys[key])
 
 
 def _scoped(handler: ScopedHandler) -> Callable[[Call], dict[str, Any]]:

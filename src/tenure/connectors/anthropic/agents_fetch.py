@@ -9,16 +9,18 @@ a third party.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from tenure.connectors.anthropic.config import ANTHROPIC_VERSION, AnthropicConfig
+from tenure.connectors.anthropic.config import ANTHROPIC_VERSION, AgentWorkspace, AnthropicConfig
 from tenure.connectors.anthropic.fetch import HttpOptions
+from tenure.connectors.anthropic.oauth import OAuthCredential, assertion_reader
 from tenure.connectors.anthropic.vaults import WRITE_ONLY_FIELDS
 from tenure.connectors.base import RawPage
 from tenure.connectors.http import HttpClient, Page, Params, page_cursor_pages
-from tenure.redact import REDACTED
+from tenure.redact import REDACTED, remember_secret
 
 MANAGED_AGENTS_BETA = "managed-agents-2026-04-01"
 AGENTS = "/v1/agents"
@@ -53,6 +55,61 @@ def workspace_client(config: AnthropicConfig, key: str, options: HttpOptions,
     return HttpClient(config.base_url, headers=headers, secrets=[key],
                       timeout=config.timeout_seconds, policy=config.retry_policy(),
                       transport=options.transport, **kwargs)
+
+
+class NoWorkspaceCredential(Exception):
+    """The workspace's credential is not available (its variable is unset)."""
+
+
+def _plain_headers() -> dict[str, str]:
+    return {"anthropic-version": ANTHROPIC_VERSION, "accept": "application/json",
+            "user-agent": "tenure-connector"}
+
+
+def _clock_kwargs(options: HttpOptions) -> dict[str, Any]:
+    return {name: getattr(options, name) for name in ("sleep", "monotonic", "wall_clock")
+            if getattr(options, name) is not None}
+
+
+def client_for(config: AnthropicConfig, workspace: AgentWorkspace, env: Mapping[str, str],
+               options: HttpOptions, *, organization_id: str,
+               opened: list[HttpClient]) -> HttpClient:
+    """The client of one workspace's managed agents: its API key, or a token minted for that
+    workspace through workload identity federation (re-exchanged before it expires; every
+    call then sends ``anthropic-beta: oauth-2025-04-20,managed-agents-2026-04-01``).
+
+    Every client opened (the token endpoint's too) is appended to ``opened``. Raises
+    :class:`NoWorkspaceCredential` when the key's variable is unset."""
+    if workspace.api_key_env is not None:
+        key = env.get(workspace.api_key_env, "")
+        if not key:
+            raise NoWorkspaceCredential(f"environment variable {workspace.api_key_env} is not "
+                                        "set or empty")
+        remember_secret(key)
+        client = workspace_client(config, key, options)
+        opened.append(client)
+        return client
+    assert workspace.federation is not None
+    fed = workspace.federation.model_copy(update={"workspace_id": workspace.workspace_id})
+    exchange = HttpClient(config.base_url, headers=_plain_headers(),
+                          timeout=config.timeout_seconds, policy=config.retry_policy(),
+                          transport=options.transport, max_connections=1,
+                          **_clock_kwargs(options))
+    opened.append(exchange)
+    cred = OAuthCredential(federation=fed, assertion=assertion_reader(config, fed, env),
+                           exchange=exchange, organization_id=organization_id,
+                           monotonic=options.monotonic or time.monotonic)
+
+    def headers() -> Mapping[str, str]:
+        sent = dict(cred.headers())
+        sent["anthropic-beta"] = merge_betas(sent.get("anthropic-beta"), MANAGED_AGENTS_BETA)
+        return sent
+
+    client = HttpClient(config.base_url, headers=_plain_headers(),
+                        timeout=config.timeout_seconds, policy=config.retry_policy(),
+                        transport=options.transport, auth=headers, **_clock_kwargs(options))
+    opened.append(client)
+    return client
 
 
 def _without_write_only(value: Any) -> Any:

@@ -23,14 +23,19 @@ from typing import Any
 from tenure.connectors import pages
 from tenure.connectors.anthropic import agents, deployments, vaults
 from tenure.connectors.anthropic.agent_shapes import Notes
-from tenure.connectors.anthropic.agents_fetch import WorkspaceReader, raw_page, workspace_client
+from tenure.connectors.anthropic.agents_fetch import (
+    NoWorkspaceCredential,
+    WorkspaceReader,
+    client_for,
+    raw_page,
+)
 from tenure.connectors.anthropic.config import AnthropicConfig
 from tenure.connectors.anthropic.fetch import HttpOptions
+from tenure.connectors.anthropic.oauth import ExchangeRefused, NoCredential
 from tenure.connectors.base import Batch, Note, StreamComplete, SyncContext, SyncItem
 from tenure.connectors.fanout import fan_out
 from tenure.connectors.http import ApiError, HttpClient, Page, RetriesExhausted
 from tenure.model import Gap
-from tenure.redact import remember_secret
 
 AGENT_TYPES = ("agent", "agent_environment", "agent_deployment", "vault", "vault_credential")
 GAP_STATUSES = frozenset({401, 403, 404})
@@ -68,6 +73,8 @@ def _collect(reader: WorkspaceReader, kind: str, read: Callable[[], Iterator[Pag
         listing.reason, listing.detail = f"{exc.error_type} (HTTP {exc.status})", str(exc)
     except RetriesExhausted as exc:
         listing.reason, listing.detail = "unavailable after retries", str(exc)
+    except (ExchangeRefused, NoCredential) as exc:
+        listing.reason, listing.detail = "workload identity exchange failed", str(exc)
     return listing
 
 
@@ -116,12 +123,13 @@ class _Run:
 
 
 def managed_agents(config: AnthropicConfig, http: HttpOptions, ctx: SyncContext,
-                   workspaces: Sequence[str] | None, clients: list[HttpClient]
-                   ) -> Iterator[SyncItem]:
+                   workspaces: Sequence[str] | None, clients: list[HttpClient], *,
+                   organization_id: str = "") -> Iterator[SyncItem]:
     """The agent record types of every configured workspace (see the module docstring).
 
     ``workspaces``: the org's active workspaces, or None when they could not be listed.
-    Every client built is appended to ``clients`` (for the run's retry notes)."""
+    ``organization_id`` is sent with federated token exchanges. Every client built is appended
+    to ``clients`` (for the run's retry notes)."""
     run = _Run(config, ctx)
     configured = {w.workspace_id: w for w in config.agent_workspaces}
     if not configured:
@@ -140,22 +148,22 @@ def managed_agents(config: AnthropicConfig, http: HttpOptions, ctx: SyncContext,
                                f"no credential is configured for {len(missing)} workspace(s) "
                                f"(agent_workspaces): {', '.join(missing[:20])}")
     readers: list[WorkspaceReader] = []
+    opened: list[HttpClient] = []
     for ws in configured.values():
-        key = ctx.env.get(ws.api_key_env, "")
-        if not key:
+        try:
+            client = client_for(config, ws, ctx.env, http, organization_id=organization_id,
+                                opened=opened)
+        except NoWorkspaceCredential as exc:
             yield from run.gap(AGENT_TYPES, "workspace credential not set",
-                               f"workspace {ws.workspace_id}: environment variable "
-                               f"{ws.api_key_env} is not set or empty")
+                               f"workspace {ws.workspace_id}: {exc}")
             continue
-        remember_secret(key)
-        client = workspace_client(config, key, http)
-        clients.append(client)
         readers.append(WorkspaceReader(ws.workspace_id, client))
+    clients.extend(opened)
     try:
         yield from _read(run, readers)
     finally:
-        for reader in readers:
-            reader.client.close()
+        for client in opened:
+            client.close()
     if run.notes:
         yield Note("managed_agent_unknown_shapes", run.notes[:MAX_LISTED_NOTES])
         yield Note("managed_agent_unknown_shape_count", len(run.notes))

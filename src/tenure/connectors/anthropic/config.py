@@ -52,19 +52,29 @@ class AgentWorkspace(BaseModel):
     """One workspace whose managed agents Tenure reads, and the credential that reaches it.
 
     Managed agents, environments, deployments and vaults are workspace-scoped
-    (vendor-apis-nhi.md §4): no org-wide credential lists them. ``api_key_env`` names the
-    environment variable holding a standard API key of that workspace (``sk-ant-api03-...``).
+    (vendor-apis-nhi.md §4): no org-wide credential lists them. Give exactly one of
+    ``api_key_env`` (the environment variable holding a standard API key of that workspace,
+    ``sk-ant-api03-...``) or ``federation`` (a rule minting ``workspace:developer``: Tenure
+    exchanges its workload token for a token bound to this workspace; the workspace id is sent
+    with the exchange).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     workspace_id: str = Field(min_length=1)
-    api_key_env: str
+    api_key_env: str | None = None
+    federation: FederationConfig | None = None
 
     @field_validator("api_key_env")
     @classmethod
-    def _env_name(cls, value: str) -> str:
-        return env_var_name(value)
+    def _env_name(cls, value: str | None) -> str | None:
+        return env_var_name(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> AgentWorkspace:
+        if (self.api_key_env is None) == (self.federation is None):
+            raise ValueError("give exactly one of api_key_env and federation")
+        return self
 
 
 class AnthropicConfig(SourceConfig):

@@ -117,7 +117,8 @@ class AnthropicConnector:
             if cfg.managed_agents:
                 yield from agents_sync.managed_agents(
                     cfg, self.http, ctx,
-                    org.active_workspaces if org.workspaces_known else None, self._clients)
+                    org.active_workspaces if org.workspaces_known else None, self._clients,
+                    organization_id=org.org_id)
         if cfg.activities:
             yield from feed_sync.activities(cfg, self.http, ctx, self._clients)
         yield from self._retry_notes()
