@@ -99,6 +99,26 @@ def test_bulk_mute_with_one_reason_and_expiry(served: Org) -> None:
         assert "Muted 3 finding(s) until 2026-12-31" in client.get("/findings").text
 
 
+def test_item_page_shows_the_sponsor_only_when_one_is_recorded(served: Org) -> None:
+    """The sponsor of a non-human identity (issue 16's accountability table) appears on its
+    review item, with why; an item with no accountability row shows no sponsor section."""
+    item = next(i for i in reviews.items(served.app, served.campaign_id)
+                if i.id == served.own_item)
+    with TestClient(served.api) as client:
+        sign_in(client, REVIEWER)
+        assert 'id="item-sponsor"' not in client.get(f"/items/{item.id}").text
+        with served.app.engine.begin() as conn:
+            conn.execute(schema.nhi_accountability.insert().values(
+                source=item.source, subject_type=item.kind, subject_id=item.subject_id,
+                tenant="t", name=item.label, live=True, sponsor_email=REVIEWER,
+                basis="explicit", reason="set by the platform team", provisional=False,
+                refreshed_at=served.app.wall()))
+        page = client.get(f"/items/{item.id}").text
+        assert 'id="item-sponsor"' in page
+        assert REVIEWER in page.split('id="item-sponsor"')[1]
+        assert "explicit: set by the platform team" in page
+
+
 def test_campaign_progress_and_close(served: Org) -> None:
     with TestClient(served.api) as client:
         token = sign_in(client, ADMIN)

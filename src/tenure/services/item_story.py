@@ -65,6 +65,8 @@ class ItemStory:
     due_at: datetime
     as_of: datetime
     campaign_open: bool
+    sponsor: dict[str, Any] | None = None
+    """The non-human identity's accountable human now (``nhi_accountability``), if any."""
 
 
 def _weeks(as_of: datetime) -> tuple[date, list[date]]:
@@ -107,6 +109,14 @@ def item_story(app: App, item: ItemRow) -> ItemStory:
         snap_findings = list(item.snapshot.get("findings") or [])
         current = dict(conn.execute(sa.select(f.c.id, f.c.status).where(
             f.c.id.in_([x["id"] for x in snap_findings]))).all()) if snap_findings else {}
+        na = schema.nhi_accountability
+        sponsor = conn.execute(sa.select(na.c.sponsor_email, na.c.basis, na.c.reason,
+                                         na.c.provisional, P.c.name, P.c.status)
+                               .outerjoin(P, sa.and_(P.c.email == na.c.sponsor_email,
+                                                     P.c.removed_at.is_(None)))
+                               .where(na.c.source == item.source,
+                                      na.c.subject_id == item.subject_id)
+                               .limit(1)).mappings().first()
         person = item.snapshot.get("person") or (item.snapshot.get("owner") or {}).get("person")
         manager_name = None
         if person and person.get("manager_email"):
@@ -122,7 +132,8 @@ def item_story(app: App, item: ItemRow) -> ItemStory:
         admin_actions=actions, findings=snap_findings,
         current_findings={str(k): str(v) for k, v in current.items()},
         campaign_name=campaign.name, due_at=campaign.due_at, as_of=as_of,
-        campaign_open=campaign.status == "open")
+        campaign_open=campaign.status == "open",
+        sponsor=dict(sponsor) if sponsor is not None else None)
 
 
 def _principals_of(conn: sa.Connection, item: ItemRow) -> tuple[list[tuple[str, str]],
