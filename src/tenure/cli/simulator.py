@@ -115,6 +115,9 @@ def serve(
     typer.echo(f"compliance_key: {sim.compliance_key}")
     typer.echo(f"oauth_token:    {sim.oauth_token}  (Bearer + anthropic-beta: "
                "oauth-2025-04-20: service accounts, federation)")
+    for workspace, key in sorted(sim.agents.workspace_keys().items()):
+        typer.echo(f"workspace_key:  {key}  ({workspace}: managed agents, x-api-key + "
+                   "anthropic-beta: managed-agents-2026-04-01)")
     if sim.openai is not None:
         typer.echo(f"openai_key:     {sim.openai_admin_key}")
         typer.echo(f"openai_org:     {sim.openai.org.get('name')}")
@@ -152,6 +155,9 @@ def generate_cmd(
     openai: Annotated[bool, typer.Option(
         "--openai", help="Also generate an OpenAI organization (openai.json) for the same "
         "people, with its own planted problems.")] = False,
+    agents: Annotated[int, typer.Option(
+        "--agents", help="Managed agents across the workspaces, planted problems included "
+        "(managed_agents.json; console orgs; 0: none).")] = 6,
 ) -> None:
     """Generate a deterministic synthetic organization with planted governance problems."""
     from tenure.simulator import Options, generate
@@ -163,7 +169,7 @@ def generate_cmd(
         summary = generate(out, Options(
             people=people, events=events, seed=seed, kind=kind,
             anchor=_instant(as_of, "--as-of"), compliance=not no_compliance,  # type: ignore[arg-type]
-            history_days=history_days, openai=openai))
+            history_days=history_days, openai=openai, agents=max(0, agents)))
     except ValueError as exc:
         raise TenureError(str(exc)) from None
     seconds = time.perf_counter() - started
