@@ -115,12 +115,15 @@ define(Check(
 def _custom_role_privileged(ctx: EvalContext) -> list[Hit]:
     tiers = [str(t) for t in tiers_at_least(PrivilegeTier(ctx.params.words("tier")[0]))]
     cur = effective_access.current_access()
+    privileged = (R.c.removed_at.is_(None), R.c.predefined.is_(False), R.c.tier.in_(tiers))
     holders = (sa.select(cur.c.source, cur.c.tenant, cur.c.entitlement, cur.c.account_id,
                          A.c.email)
                .select_from(cur.join(A, sa.and_(A.c.source == cur.c.source,
                                                 A.c.tenant == cur.c.tenant,
                                                 A.c.external_id == cur.c.account_id,
                                                 A.c.removed_at.is_(None))))
+               # only the holders of the roles judged, not every row of effective access
+               .where(cur.c.entitlement.in_(sa.select(R.c.external_id).where(*privileged)))
                .distinct().subquery("holders"))
     stmt = (
         sa.select(R.c.source, R.c.external_id, R.c.name, R.c.tier, R.c.scope_type,
@@ -128,7 +131,7 @@ def _custom_role_privileged(ctx: EvalContext) -> list[Hit]:
         .select_from(R.outerjoin(holders, sa.and_(
             holders.c.source == R.c.source, holders.c.tenant == R.c.tenant,
             holders.c.entitlement == R.c.external_id)))
-        .where(R.c.removed_at.is_(None), R.c.predefined.is_(False), R.c.tier.in_(tiers))
+        .where(*privileged)
         .order_by(R.c.source, R.c.external_id, holders.c.account_id))
     hits = []
     for (source, role_id), rows in _grouped(ctx.conn.execute(stmt).mappings(),
