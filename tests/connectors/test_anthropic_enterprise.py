@@ -127,3 +127,17 @@ def test_tenure_access_shows_the_path(tmp_path: Path, database_url: str,
         assert "via group Helpdesk" in table.stdout
         missing = runner.invoke(cli_app, [*base, "access", "user_nobody"])
         assert missing.exit_code == 2
+        # The web account page shows the same path, in names.
+        from fastapi.testclient import TestClient
+
+        from tenure.api import create_app
+        from tests.conftest import add_web_users
+        from tests.web.conftest import PASSWORD, sign_in
+
+        add_web_users(org.app, [("auditor@northwind.example", "auditor")], PASSWORD)
+        with TestClient(create_app(org.app), base_url="http://testserver") as client:
+            sign_in(client, "auditor@northwind.example")
+            page = client.get("/subjects/account",
+                              params={"source": "claude", "id": str(plant["subject_id"])})
+        assert page.status_code == 200, page.text
+        assert "admin via group Helpdesk → role Helpdesk Plus" in page.text
