@@ -5,6 +5,7 @@ Tenure's real SCIM receiver. Shared by the issue-17 tests (effective access, che
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def config_text(sim: SimulatorServer, database_url: str, *, analytics: bool = Tr
                 compliance: bool = True, idp: str = "okta", analytics_key: bool = True) -> str:
     """tenure.toml for the Enterprise source (and the IdP's SCIM source)."""
     lines = [f'[database]\nurl = "{database_url}"',
+             '[[sources]]\nname = "hr"\ntype = "hr-csv"\npath = "hr.csv"',
              f'[[sources]]\nname = "{idp}"\ntype = "scim"',
              '[[sources]]\nname = "claude"\ntype = "anthropic"',
              f'base_url = "{sim.base_url}"', 'api_key_env = "SIM_ADMIN_KEY"',
@@ -99,6 +101,8 @@ def enterprise_org(tmp_path: Path, database_url: str, monkeypatch: pytest.Monkey
         settings = load_settings(config, env={})
         app = App(settings=settings, clock=Clock(as_of), actor="test")
         assert sim.scenario.path is not None
+        shutil.copy(sim.scenario.path / "hr_after_move.csv", tmp_path / "hr.csv")
+        assert run_source(app, "hr").error is None
         if idp_push:
             push_idp(app, json.loads((sim.scenario.path / "idp_push.json").read_text()))
         result = run_source(app, "claude")

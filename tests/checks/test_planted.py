@@ -31,6 +31,10 @@ ADMIN_TIER_ROLES = tuple(r for r in LEGACY_ROLE_PERMISSIONS
 UNPLANTED = {"privileged-without-purpose", "access-past-purpose"}
 # The non-human identity checks: their plants come with the NHI simulator state (issue 16).
 NHI_PENDING = {"nhi-without-sponsor", "nhi-sponsor-left", "service-account-dormant"}
+# Groups and custom roles exist in Claude Enterprise only: planted in the Enterprise org
+# (test_planted_enterprise.py); a Console org has none, so they must find nothing here.
+ENTERPRISE_ONLY = {"privilege-via-group", "custom-role-privileged",
+                   "disabled-seat-still-granted", "idp-group-drift"}
 
 
 def test_every_planted_problem_and_nothing_else(
@@ -87,7 +91,8 @@ def test_every_planted_problem_and_nothing_else(
                 subject = subject.split("@")[0]
             found[outcome.check.id].add(subject)
     assert set(planted) == ({c.check.id for c in summary.outcomes} - UNPLANTED - NHI_PENDING
-                            - unjudged)
+                            - unjudged - ENTERPRISE_ONLY)
+    assert all(found[check_id] == set() for check_id in ENTERPRISE_ONLY)
     for check_id, subjects in sorted(planted.items()):
         assert found[check_id] == subjects, check_id
     assert found["access-past-purpose"] == set()

@@ -23,6 +23,7 @@ from tenure.checks.base import (
     Param,
     Severity,
     SubjectType,
+    jsonable,
 )
 from tenure.checks.registry import define
 from tenure.checks.sql import ACTIVE, A, C, active_key
@@ -197,13 +198,39 @@ def _disabled_seat(ctx: EvalContext) -> list[Hit]:
                   groups.label("group_memberships"), keys.label("active_keys"))
         .where(A.c.removed_at.is_(None), A.c.status != ACTIVE,
                sa.or_(roles > 0, groups > 0, keys > 0)))
-    return [Hit(source=r["source"], subject_type=SubjectType.ACCOUNT,
+    hits = [Hit(source=r["source"], subject_type=SubjectType.ACCOUNT,
                 subject_id=r["subject_id"], subject_email=r["subject_email"],
                 person=r["person"],
                 evidence={"status": r["status"], "role": r["role"],
                           "role_assignments": int(r["role_assignments"]),
                           "group_memberships": int(r["group_memberships"]),
                           "active_keys": int(r["active_keys"])})
+            for r in ctx.conn.execute(stmt).mappings()]
+    return hits + _gone_but_grouped(ctx)
+
+
+def _gone_but_grouped(ctx: EvalContext) -> list[Hit]:
+    """Seats no longer in the organization that a group still lists (Anthropic removes a
+    seat from the member list at once but keeps its RBAC group memberships, so re-adding the
+    person restores them): the membership outlived the seat."""
+    seat = sa.and_(A.c.source == GM.c.source, A.c.tenant == GM.c.tenant,
+                   A.c.external_id == GM.c.account_id)
+    present = sa.exists().where(seat, A.c.removed_at.is_(None))
+    listed = sa.exists().where(A.c.source == GM.c.source, A.c.tenant == GM.c.tenant,
+                               A.c.removed_at.is_(None))
+    gone = sa.select(sa.func.max(A.c.removed_at)).where(seat).scalar_subquery()
+    stmt = (sa.select(GM.c.source, GM.c.account_id, sa.func.max(GM.c.email).label("email"),
+                      sa.func.count().label("groups"), sa.func.max(gone).label("removed_at"))
+            .where(GM.c.removed_at.is_(None), listed, ~present)
+            .group_by(GM.c.source, GM.c.account_id)
+            .order_by(GM.c.source, GM.c.account_id))
+    return [Hit(source=r["source"], subject_type=SubjectType.ACCOUNT,
+                subject_id=r["account_id"], subject_email=r["email"],
+                person=str(r["email"]).lower() if r["email"] else None,
+                evidence={"status": "removed from the organization",
+                          "removed_at": jsonable(r["removed_at"]),
+                          "role_assignments": 0, "group_memberships": int(r["groups"]),
+                          "active_keys": 0})
             for r in ctx.conn.execute(stmt).mappings()]
 
 
@@ -221,7 +248,10 @@ define(Check(
              "openai.delete_key", "anthropic.remove_group_member"),
     frameworks=(owasp_nhi("NHI1"), nist_csf("PR.AA-05"), soc2("CC6.2"), soc2("CC6.3"),
                 iso27001("A.5.18")),
-    needs=("account", "credential", "group_member", "role_assignment"),
+    # Keys are counted where the source lists them; an org without API keys (Claude
+    # Enterprise answers 404) still has its roles and groups judged.
+    needs=("account", "group_member", "role_assignment"),
+    reads=("credential",),
     evaluate=_disabled_seat,
 ))
 

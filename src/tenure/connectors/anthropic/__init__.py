@@ -13,9 +13,11 @@ source_types.add("anthropic", SourceType(
     name="anthropic", config_model=AnthropicConfig, factory=AnthropicConnector,
     record_types=("account", "invite", "workspace", "grant", "credential", "usage", "activity",
                   "service_account", "federation_issuer", "federation_rule", "agent",
-                  "agent_environment", "agent_deployment", "vault", "vault_credential"),
+                  "agent_environment", "agent_deployment", "vault", "vault_credential", "role",
+                  "group", "group_member", "role_assignment", "analytics_user"),
     description="Anthropic organization: seats and roles, invites, workspaces and members, "
     "API keys, per-key usage, Claude Code analytics, Compliance activity feed; service "
     "accounts and workload identity federation with an OAuth org:admin token; managed agents, "
-    "environments, deployments, vaults and credentials with each workspace's API key",
+    "environments, deployments, vaults and credentials with each workspace's API key; Claude "
+    "Enterprise RBAC roles, groups and members, the Compliance directory and Analytics users",
 ))
