@@ -33,7 +33,6 @@ def write_config(path: Path, sim: SimulatorServer, **options: Any) -> Path:
              'oauth_token_env = "SIM_OAUTH_TOKEN"']
     if sim.compliance_key:
         lines.append('compliance_api_key_env = "SIM_COMPLIANCE_KEY"')
-    lines.append('oauth_token_env = "SIM_OAUTH_TOKEN"')
     lines.append(agent_workspaces_toml(sim, lambda _name, _key: None).rstrip("\n"))
     for key, value in options.items():
         if isinstance(value, bool):
@@ -54,7 +53,6 @@ def sim_env(sim: SimulatorServer, database_url: str, config: Path) -> dict[str, 
                 "TENURE_CONFIG": str(config), "COLUMNS": "250", "NO_COLOR": "1"})
     if sim.compliance_key:
         env["SIM_COMPLIANCE_KEY"] = sim.compliance_key
-    env["SIM_OAUTH_TOKEN"] = sim.oauth_token
     agent_workspaces(sim, env.__setitem__)
     return env
 
