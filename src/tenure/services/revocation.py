@@ -185,6 +185,8 @@ class StepStatus:
     status: str
     detail: str
     verified: bool | None
+    label: str = ""
+    """The target by name (an email, a key's name), as planned."""
 
 
 def plan_status(app: App, plan_id: str) -> tuple[dict[str, Any], list[StepStatus]]:
@@ -197,8 +199,11 @@ def plan_status(app: App, plan_id: str) -> tuple[dict[str, Any], list[StepStatus
                              .order_by(J.c.step_index)).mappings().all()
     info = {k: row[k] for k in ("id", "sha256", "origin", "status", "created_at", "created_by",
                                 "approved_by", "approved_at", "applied_at", "applied_by")}
+    labels = {int(step["index"]): str(step["target"].get("label") or "")
+              for step in (row["document"] or {}).get("steps", [])}
     return info, [StepStatus(s["step_index"], s["source"], s["kind"], s["subject_id"],
-                             s["action"], s["status"], s["detail"], s["verified"])
+                             s["action"], s["status"], s["detail"], s["verified"],
+                             labels.get(int(s["step_index"]), ""))
                   for s in steps]
 
 
