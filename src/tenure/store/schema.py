@@ -787,9 +787,10 @@ review_items = sa.Table(
     sa.Column("findings", sa.Integer(), nullable=False, server_default="0"),
     sa.Index(None, "campaign_id", "reviewer", "status"),
     sa.Index(None, "campaign_id", "status"),
-    # covering: the queue groups one reviewer's items without reading their snapshots
-    sa.Index("ix_review_items_queue", "reviewer", "status", "group_key", "risk", "label",
-             "campaign_id"),
+    # covering: the queue groups one reviewer's items and lists their campaigns and sources
+    # without reading their snapshots
+    sa.Index("ix_review_items_queue_by_source", "reviewer", "status", "group_key", "risk",
+             "label", "campaign_id", "source"),
 )
 
 review_decisions = sa.Table(
