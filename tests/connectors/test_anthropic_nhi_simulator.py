@@ -5,6 +5,7 @@ shares no code with the connector."""
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,16 @@ def test_service_accounts_and_federation_land(database_url: str, sim: SimulatorS
         key = rows(app, schema.credentials, schema.credentials.c.external_id == got.sa_key)[0]
         assert key["owner_type"] is OwnerKind.SERVICE_ACCOUNT
         assert key["owner_id"] == got.ci  # linked to the service account: never an orphan
-        # the OAuth plane never saw the Admin key, the Admin plane never the bearer token
+        # the per-account listings are kept raw, several to a transaction
+        with app.engine.connect() as conn:
+            bodies = [json.loads(zlib.decompress(b)) for b in conn.execute(
+                sa.select(schema.raw_pages.c.body).where(
+                    schema.raw_pages.c.stream == "service_account_workspaces")).scalars()]
+        assert len(bodies) == 1
+        assert {d["locator"].split("?")[0] for d in bodies[0]} == {
+            f"/v1/organizations/service_accounts/{s}/workspaces"
+            for s in (got.ci, got.admin, got.idle)}
+        assert all(isinstance(d["body"]["data"], list) for d in bodies[0])
         paths = {r.path for r in sim.requests}
         assert f"/v1/organizations/service_accounts/{got.old}/workspaces" not in paths
     finally:

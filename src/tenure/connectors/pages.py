@@ -7,6 +7,7 @@ error into ``MalformedResponse``, and the retry ``Note``s of a sync.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -20,6 +21,19 @@ def raw_page(client: HttpClient, page: Page) -> RawPage:
     """The page body as received, with the client's secrets scrubbed."""
     text = page.response.body.decode("utf-8", "replace")
     return RawPage(page.response.locator, client.scrub(text).encode())
+
+
+def combined_raw(client: HttpClient, pages: Sequence[Page], what: str,
+                 keep: Callable[[HttpClient, Page], RawPage] | None = None) -> RawPage:
+    """Several small pages of a fan-out as one raw document (a JSON array of
+    ``{"locator", "body"}``), so a thousand one-page listings commit in a few transactions
+    while every page is still kept and hashed. ``keep`` makes each page's kept form (default
+    :func:`raw_page`: as received, secrets scrubbed; a resource that strips fields passes its
+    own)."""
+    keep = keep or raw_page
+    parts = [b'{"locator":' + json.dumps(r.locator).encode() + b',"body":' + r.body + b"}"
+             for r in (keep(client, page) for page in pages)]
+    return RawPage(f"{what} ({len(pages)} pages)", b"[" + b",".join(parts) + b"]")
 
 
 def transform_page(page: Page, fn: Callable[..., T], *args: Any) -> list[T]:

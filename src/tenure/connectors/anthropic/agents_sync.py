@@ -172,6 +172,15 @@ def managed_agents(config: AnthropicConfig, http: HttpOptions, ctx: SyncContext,
             yield StreamComplete(record_type)
 
 
+FANOUT_BATCH_PAGES = 50
+
+
+def _grouped(reader: WorkspaceReader, stream: str, records: list[Any], held: list[Page]
+             ) -> Batch:
+    return Batch(stream, records, raw=pages.combined_raw(reader.client, held, f"GET {stream}",
+                                                         raw_page))
+
+
 def _read(run: _Run, readers: list[WorkspaceReader]) -> Iterator[SyncItem]:
     cfg = run.config
     since = run.now - timedelta(days=cfg.agent_run_window_days)
@@ -206,14 +215,26 @@ def _read(run: _Run, readers: list[WorkspaceReader]) -> Iterator[SyncItem]:
             else:
                 yield from run.batches(listing, stream, record_type, fn, ws, run.notes)
         newest: dict[str, deployments.RunSummary | None] = {}
+        # The per-vault and per-deployment listings are one page each, hundreds of them:
+        # they commit FANOUT_BATCH_PAGES to a transaction, every page kept in one raw document.
+        credentials: list[Any] = []
+        held_credentials: list[Page] = []
+        held_runs: list[Page] = []
         for listing in second:
             if listing.reader is not r:
                 continue
             if listing.kind == "credentials":
                 yield from run.listing_gap(listing)
-                yield from run.batches(listing, "vault_credentials", "vault_credential",
-                                       vaults.credential, listing.subject, ws, run.now,
-                                       run.notes)
+                for page in listing.pages:
+                    records, bad = pages.quarantine_page(
+                        page, vaults.credential, listing.subject, ws, run.now, run.notes,
+                        record_types=("vault_credential",))
+                    credentials += records
+                    held_credentials.append(page)
+                    yield from bad
+                if len(held_credentials) >= FANOUT_BATCH_PAGES:
+                    yield _grouped(r, "vault_credentials", credentials, held_credentials)
+                    credentials, held_credentials = [], []
                 continue
             if listing.reason is not None:
                 unreadable_runs.append(f"{listing.subject}: {listing.reason}")
@@ -221,8 +242,14 @@ def _read(run: _Run, readers: list[WorkspaceReader]) -> Iterator[SyncItem]:
                 truncated_runs.append(listing.subject)
             newest[listing.subject] = deployments.newest_run(
                 item for page in listing.pages for item in page.items)
-            for page in listing.pages:
-                yield Batch("deployment_runs", [], raw=raw_page(r.client, page))
+            held_runs += listing.pages
+            if len(held_runs) >= FANOUT_BATCH_PAGES:
+                yield _grouped(r, "deployment_runs", [], held_runs)
+                held_runs = []
+        if held_credentials:
+            yield _grouped(r, "vault_credentials", credentials, held_credentials)
+        if held_runs:
+            yield _grouped(r, "deployment_runs", [], held_runs)
         listing = lists[(ws, "deployments")]
         yield from run.listing_gap(listing)
         yield from run.batches(listing, "agent_deployments", "agent_deployment",

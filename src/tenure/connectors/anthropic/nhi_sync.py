@@ -35,7 +35,7 @@ from tenure.connectors.http import (
     RetriesExhausted,
     page_cursor_pages,
 )
-from tenure.connectors.pages import quarantine_page, raw_page
+from tenure.connectors.pages import combined_raw, quarantine_page, raw_page
 from tenure.model import SERVICE_ACCOUNT_TYPE, FederationRule, Gap
 
 SERVICE_ACCOUNTS = "/v1/organizations/service_accounts"
@@ -45,6 +45,8 @@ ISSUER_TYPE = "federation_issuer"
 RULE_TYPE = "federation_rule"
 GAP_STATUSES = frozenset({401, 403, 404})
 VANISHED_CURSOR_RESTARTS = 3
+FANOUT_BATCH_PAGES = 50
+"""Fan-out pages committed per transaction (one raw document holds them all)."""
 
 NO_CREDENTIAL = ("service accounts and workload identity federation are read only with an "
                  "OAuth token that has org:admin (the Admin API key is not accepted): set "
@@ -211,14 +213,26 @@ def _service_accounts(reader: OAuthReader, org_id: str, concurrency: int
                 live.append(account.external_id)  # an archived one lists no workspace
         yield Batch("service_accounts", records, raw=raw_page(reader.client, page))
         yield from bad
+    grants: list[Record] = []
+    held: list[Page] = []
     for sa_id, pages in fan_out(reader.service_account_workspaces, live, concurrency):
         for page in pages:
-            grants, bad = quarantine_page(page, service_accounts.membership_grant, sa_id,
-                                          record_types=(SERVICE_ACCOUNT_TYPE,))
-            yield Batch("service_account_workspaces", grants,
-                        raw=raw_page(reader.client, page))
+            read_grants, bad = quarantine_page(page, service_accounts.membership_grant, sa_id,
+                                               record_types=(SERVICE_ACCOUNT_TYPE,))
+            grants += read_grants
+            held.append(page)
             yield from bad
+        if len(held) >= FANOUT_BATCH_PAGES:
+            yield _fanout_batch(reader.client, "service_account_workspaces", grants, held)
+            grants, held = [], []
+    if held:
+        yield _fanout_batch(reader.client, "service_account_workspaces", grants, held)
     yield StreamComplete(SERVICE_ACCOUNT_TYPE)
+
+
+def _fanout_batch(client: HttpClient, stream: str, records: list[Record], pages: list[Page]
+                  ) -> Batch:
+    return Batch(stream, records, raw=combined_raw(client, pages, f"GET {stream}"))
 
 
 def _issuers(reader: OAuthReader) -> Iterator[SyncItem]:
@@ -244,12 +258,13 @@ def _rules(reader: OAuthReader, concurrency: int) -> Iterator[SyncItem]:
     for page in reader.rules():
         live = [r for r in map(_live_rule_id, page.items) if r is not None]
         listed: dict[str, list[str]] = {}
+        held: list[Page] = []
         for rule_id, pages in fan_out(reader.rule_workspaces, live, concurrency):
             listed[rule_id] = [w for p in pages for w in federation.rule_workspace_ids(
                 [i for i in p.items if isinstance(i, dict)])]
-            for ws_page in pages:
-                yield Batch("federation_rule_workspaces", [],
-                            raw=raw_page(reader.client, ws_page))
+            held += pages
+        if held:  # kept raw with the page of rules they complete
+            yield _fanout_batch(reader.client, "federation_rule_workspaces", [], held)
         read, bad = quarantine_page(page, _read_rule, listed, record_types=(RULE_TYPE,))
         yield Batch("federation_rules", read, raw=raw_page(reader.client, page))
         yield from bad
