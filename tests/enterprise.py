@@ -41,14 +41,16 @@ class EnterpriseOrg:
 
 
 def config_text(sim: SimulatorServer, database_url: str, *, analytics: bool = True,
-                compliance: bool = True, idp: str = "okta", analytics_key: bool = True) -> str:
+                compliance: bool = True, idp: str = "okta", analytics_key: bool = True,
+                analytics_days: int = 90) -> str:
     """tenure.toml for the Enterprise source (and the IdP's SCIM source)."""
     lines = [f'[database]\nurl = "{database_url}"',
              '[[sources]]\nname = "hr"\ntype = "hr-csv"\npath = "hr.csv"',
              f'[[sources]]\nname = "{idp}"\ntype = "scim"',
              '[[sources]]\nname = "claude"\ntype = "anthropic"',
              f'base_url = "{sim.base_url}"', 'api_key_env = "SIM_ADMIN_KEY"',
-             "rbac = true", "directory = true", f"analytics = {str(analytics).lower()}"]
+             "rbac = true", "directory = true", f"analytics = {str(analytics).lower()}",
+             f"analytics_days = {analytics_days}"]
     if compliance:
         lines.append('compliance_api_key_env = "SIM_COMPLIANCE_KEY"')
     if analytics and analytics_key:
@@ -83,7 +85,7 @@ def push_idp(app: App, doc: dict[str, Any]) -> None:
 def enterprise_org(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, *,
                    seed: int = 2, as_of: datetime = FIXED_NOW, analytics: bool = True,
                    compliance: bool = True, idp_push: bool = True, analytics_key: bool = True,
-                   variant: Any = None) -> Iterator[EnterpriseOrg]:
+                   analytics_days: int = 90, variant: Any = None) -> Iterator[EnterpriseOrg]:
     """Serve the built-in Enterprise scenario, push the IdP's groups, sync ``claude``."""
     with start_simulator("enterprise", seed=seed, as_of=as_of) as sim:
         if variant is not None:
@@ -96,7 +98,8 @@ def enterprise_org(tmp_path: Path, database_url: str, monkeypatch: pytest.Monkey
         monkeypatch.delenv("TENURE_DATABASE_URL", raising=False)
         config = tmp_path / "tenure.toml"
         config.write_text(config_text(sim, database_url, analytics=analytics,
-                                      compliance=compliance, analytics_key=analytics_key),
+                                      compliance=compliance, analytics_key=analytics_key,
+                                      analytics_days=analytics_days),
                           encoding="utf-8")
         settings = load_settings(config, env={})
         app = App(settings=settings, clock=Clock(as_of), actor="test")

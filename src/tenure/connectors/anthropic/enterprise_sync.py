@@ -248,10 +248,10 @@ def analytics_users(config: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncC
         return
     key = secret_from_env(config, "analytics_api_key_env", config.analytics_api_key_env,
                           ctx.env)
-    today = ctx.clock.today()
+    end = ctx.clock.today() + timedelta(days=1)  # exclusive: today is in the window
     params: list[tuple[str, str | int | bool]] = [
-        ("starting_date", (today - timedelta(days=config.analytics_days)).isoformat()),
-        ("ending_date", (today + timedelta(days=1)).isoformat()), ("limit", 1000)]
+        ("starting_date", (end - timedelta(days=config.analytics_days)).isoformat()),
+        ("ending_date", end.isoformat()), ("limit", 1000)]
     client = fetch.make_client(config, key, options=http)
     clients.append(client)
     with client:
