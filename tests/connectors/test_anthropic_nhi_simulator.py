@@ -20,6 +20,7 @@ from tenure.connectors.anthropic import AnthropicConfig
 from tenure.connectors.anthropic.config import FederationConfig
 from tenure.model import SERVICE_ACCOUNT_TYPE, AccountKind, OwnerKind, RunStatus
 from tenure.services.context import App
+from tenure.services.findings import run_checks
 from tenure.services.sync import run_source
 from tenure.simulator import SimulatorServer, start_simulator
 from tenure.store import schema
@@ -96,6 +97,12 @@ def test_service_accounts_and_federation_land(database_url: str, sim: SimulatorS
         key = rows(app, schema.credentials, schema.credentials.c.external_id == got.sa_key)[0]
         assert key["owner_type"] is OwnerKind.SERVICE_ACCOUNT
         assert key["owner_id"] == got.ci  # linked to the service account: never an orphan
+        run_checks(app, only=("orphaned-key",))
+        with app.engine.connect() as conn:
+            orphan = conn.execute(sa.select(schema.findings.c.status).where(
+                schema.findings.c.check_id == "orphaned-key",
+                schema.findings.c.subject_id == got.sa_key)).scalars().all()
+        assert orphan in ([], ["pass"])
         # the per-account listings are kept raw, several to a transaction
         with app.engine.connect() as conn:
             bodies = [json.loads(zlib.decompress(b)) for b in conn.execute(
