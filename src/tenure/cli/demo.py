@@ -32,6 +32,8 @@ def demo(
     out.print(sync)
     if report.access_path:
         out.print(f"Effective access (tenure access): {report.access_path}")
+    if report.enterprise_path:
+        out.print(f"Effective access in the Claude Enterprise org: {report.enterprise_path}")
     checks = Table(title="2. Findings (failing) vs planted problems")
     for column in ("check", "findings", "planted"):
         checks.add_column(column)
@@ -60,6 +62,9 @@ def demo(
                     "review items " + report.campaign_id, "accounts --unmatched",
                     "changes", "revoke status " + report.plan_id, "evidence verify"):
         out.print(f"  .venv/bin/tenure --config {config} {command}")
+    if report.enterprise_config is not None and report.enterprise_path:
+        who = report.enterprise_path.split(":")[0]
+        out.print(f"  .venv/bin/tenure --config {report.enterprise_config} access {who}")
     _web_logins(out, config, report.campaign_id)
     if report.planted_found != report.planted_total:
         raise typer.Exit(1)

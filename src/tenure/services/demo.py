@@ -22,6 +22,7 @@ from tenure.clock import Clock
 from tenure.config import load_settings
 from tenure.private_files import write_private
 from tenure.services.context import App
+from tenure.services.demo_enterprise import enterprise_path
 
 if TYPE_CHECKING:
     from tenure.simulator import SimulatorServer
@@ -79,6 +80,9 @@ class DemoReport:
     checkpoint: str = ""
     access_path: str = ""
     """One effective-access path, in words (``tenure access``)."""
+    enterprise_path: str = ""
+    """A path through a group in the Claude Enterprise demo org (``enterprise.toml``)."""
+    enterprise_config: Path | None = None
 
 
 Say = Callable[[str], None]
@@ -200,4 +204,9 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
             app.close()
     finally:
         sim.stop()
+    say("reading a Claude Enterprise organization: RBAC groups, custom roles, Analytics …")
+    enterprise = enterprise_path(directory, seed)
+    if enterprise is not None:
+        report.enterprise_config = enterprise[0]
+        report.enterprise_path = f"{enterprise[1]}: {enterprise[2]}"
     return report
