@@ -19,5 +19,7 @@ def test_demo_prints_an_effective_access_path_through_a_group(
     assert report.planted_found == report.planted_total
     assert ": admin " in report.access_path
     assert "admin via group " in report.enterprise_path
+    if "Platform-Admins" in report.enterprise_path:   # SCIM-managed: the IdP pushed it
+        assert report.enterprise_path.endswith(", pushed by Okta")
     assert report.enterprise_config is not None
     assert report.enterprise_config.exists()

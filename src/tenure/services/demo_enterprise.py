@@ -2,14 +2,17 @@
 
 A second simulated organization (Claude Enterprise, RBAC groups and custom roles) is synced
 into its own embedded store next to the demo's (``enterprise.db``), and the most telling path
-is printed ("admin via group Platform-Admins → role Org Admin, SCIM-managed"). Only the demo
+is printed ("admin via group Platform-Admins → role Org Admin, pushed by Okta": the identity
+provider's push, ``idp_push.json``, goes through Tenure's SCIM service first). Only the demo
 imports this module.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from tenure.clock import Clock
 from tenure.config import load_settings
@@ -25,6 +28,10 @@ CONFIG = """\
 # Written by `tenure demo`: a Claude Enterprise organization served by the local simulator.
 [database]
 url = "sqlite:///{db}"
+
+[[sources]]
+name = "okta"
+type = "scim"
 
 [[sources]]
 name = "claude-enterprise"
@@ -56,6 +63,8 @@ def enterprise_path(directory: Path, seed: int) -> tuple[Path, str, str] | None:
                                         base_url=sim.base_url, **ENV), encoding="utf-8")
         app = App(settings=load_settings(config), clock=Clock(), actor="demo")
         try:
+            assert sim.scenario.path is not None
+            push_idp(app, json.loads((sim.scenario.path / "idp_push.json").read_text()))
             result = run_source(app, "claude-enterprise")
             if result.error:
                 raise RuntimeError(f"demo sync of the Enterprise org failed: {result.error}")
@@ -66,3 +75,29 @@ def enterprise_path(directory: Path, seed: int) -> tuple[Path, str, str] | None:
     finally:
         sim.stop()
     return None if shown is None else (config, shown[0], shown[1])
+
+
+def push_idp(app: App, doc: dict[str, Any]) -> None:
+    """What the identity provider pushes to Tenure's SCIM receiver (``idp_push.json``), through
+    the SCIM service, as the IdP's named push identity."""
+    from scim2_models import Context
+
+    from tenure.services import scim, scim_groups
+    from tenure.services.scim_types import POLICY, ScimGroup, ScimUser
+
+    caller = scim.Caller(source=doc["source"], actor=f"scim:{doc['source']}:demo-push")
+    ids: dict[str, str] = {}
+    for user in doc["users"]:
+        stored = scim.create_user(app, caller, ScimUser.model_validate({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": user["userName"], "externalId": user["externalId"],
+            "displayName": user["displayName"], "active": user["active"],
+            "emails": [{"primary": True, "value": user["email"], "type": "work"}]},
+            scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY))
+        ids[user["email"]] = stored.id
+    for group in doc["groups"]:
+        scim_groups.create_group(app, caller, ScimGroup.model_validate({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+            "displayName": group["displayName"], "externalId": group["externalId"],
+            "members": [{"value": ids[m]} for m in group["members"]]},
+            scim_ctx=Context.RESOURCE_CREATION_REQUEST, scim_policy=POLICY))
