@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tenure.simulator import SimulatorServer, start_simulator
-from tenure.simulator.anthropic_nhi_sa import Membership, Rule
+from tenure.simulator.anthropic_nhi_sa import DEFAULT_OAUTH_TOKEN, Membership, Rule
 from tests.connectors.nhi_plant import Planted, github_claims, jwt, plant
 
 ORG = "/v1/organizations"
@@ -221,3 +221,53 @@ def test_rules_need_a_real_constraint_and_legacy_rules_skip_membership(
     assert (planted.idle, planted.ws2) not in planted.plane.memberships
     assert exchange(sim, "fdrl_01Legacy", jwt(github_claims(sim))).status_code == 200
     planted.plane.add_membership(Membership(planted.idle, planted.ws, "workspace_user"))
+
+
+def test_a_scenario_document_plants_the_plane(tmp_path: Any) -> None:
+    import json
+
+    from tenure.simulator import generate
+    from tenure.simulator.generate import Options
+    from tenure.simulator.scenario import load
+
+    generate(tmp_path, Options(people=20, seed=5))
+    doc = json.loads((tmp_path / "scenario.json").read_text())
+    user = doc["users"][0]["id"]
+    ws = doc["workspaces"][0]["id"]
+    doc["nhi_sa"] = {
+        "service_accounts": [{"id": "svac_01Doc", "name": "doc-sa", "organization_role": "admin",
+                              "created_at": -86400, "created_by_actor_id": user}],
+        "memberships": [{"service_account_id": "svac_01Doc", "workspace_id": ws,
+                         "workspace_role": "workspace_developer"}],
+        "federation_issuers": [{"id": "fdis_01Doc", "name": "gh",
+                                "issuer_url": "https://gh.example", "check_jti": False,
+                                "jwks_polling_disabled_at": "2026-01-01T00:00:00Z",
+                                "consecutive_failures": 9}],
+        "federation_rules": [{"id": "fdrl_01Doc", "name": "wild", "issuer_id": "fdis_01Doc",
+                              "match": {"subject_prefix": "repo:org/repo:*"},
+                              "service_account_id": "svac_01Doc", "oauth_scope": "org:admin",
+                              "applies_to_all_workspaces": True, "created_at": -3600}],
+        "oauth_tokens": [{"token": "sk-ant-oat01-doc-token", "user_id": user}],
+    }
+    (tmp_path / "scenario.json").write_text(json.dumps(doc))
+    with start_simulator(load(tmp_path)) as sim:
+        headers = {"authorization": "Bearer sk-ant-oat01-doc-token",
+                   "anthropic-beta": "oauth-2025-04-20", "anthropic-version": "2023-06-01"}
+        sas = httpx.get(f"{sim.base_url}{ORG}/service_accounts", headers=headers).json()
+        assert [s["created_by_actor_id"] for s in sas["data"]] == [user]
+        rows = httpx.get(f"{sim.base_url}{ORG}/service_accounts/svac_01Doc/workspaces",
+                         headers=headers).json()["data"]
+        assert [r["workspace_id"] for r in rows][1:] == [ws]
+        issuer = httpx.get(f"{sim.base_url}{ORG}/federation_issuers/fdis_01Doc",
+                           headers=headers).json()
+        assert issuer["check_jti"] is False
+        assert issuer["jwks_polling_disabled_at"].startswith("2026-01-01")
+        assert issuer["poll_status"]["next_poll_at"] is None
+        rule = httpx.get(f"{sim.base_url}{ORG}/federation_rules/fdrl_01Doc",
+                         headers=headers).json()
+        assert rule["applies_to_all_workspaces"] is True
+        assert rule["target"]["service_account_name"] == "doc-sa"
+        # the scenario's own tokens replace the default one
+        assert sim.oauth_token == "sk-ant-oat01-doc-token"
+        assert httpx.get(f"{sim.base_url}{ORG}/service_accounts", headers={
+            **headers, "authorization": f"Bearer {DEFAULT_OAUTH_TOKEN}"}).status_code == 401

@@ -159,7 +159,11 @@ class SimulatorServer:
     @property
     def oauth_token(self) -> str:
         """A user OAuth token with ``org:admin`` for the service-account and federation
-        endpoints (``Authorization: Bearer`` + ``anthropic-beta: oauth-2025-04-20``)."""
+        endpoints (``Authorization: Bearer`` + ``anthropic-beta: oauth-2025-04-20``): the
+        scenario's first, else the default one."""
+        for token in plane(self.state).tokens.values():
+            if token.principal.get("type") == "user_actor" and "org:admin" in token.scope:
+                return token.token
         return DEFAULT_OAUTH_TOKEN
 
     def mutations(self) -> list[RequestRecord]:
