@@ -279,3 +279,20 @@ def test_the_minted_token_is_re_exchanged_before_it_expires(sim: SimulatorServer
         clock[0] += 80  # 20 s left: mandatory, and the refusal is an error
         with pytest.raises(ExchangeRefused):
             cred.access_token()
+
+
+def test_a_token_without_org_admin_is_a_403_gap_per_type(
+        database_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    got = plant(sim)
+    monkeypatch.setenv("OIDC_TOKEN", jwt(github_claims(sim)))
+    # the rule mints workspace:developer: the exchange succeeds, the org plane refuses it
+    fed = FederationConfig(rule_id=got.main_rule, identity_token_env="OIDC_TOKEN")
+    app = sim_app(database_url, sim, monkeypatch, federation=fed)
+    try:
+        result = run_source(app, "claude")
+        assert result.status is RunStatus.PARTIAL
+        assert {g.record_type for g in result.gaps} == NHI_TYPES
+        assert all(g.reason == "permission_error (HTTP 403)" for g in result.gaps)
+        assert [e["outcome"] for e in got.plane.exchanges] == ["success"]
+    finally:
+        app.close()
