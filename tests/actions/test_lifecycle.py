@@ -106,15 +106,19 @@ def test_unused_access_cold_start_reports_then_plans(org: Org) -> None:
 
 
 def test_manual_task_when_the_api_cannot_revoke(org: Org, tmp_path: Path) -> None:
+    # An Admin key: the Admin API cannot change one (Console only). A service account no
+    # longer serves here: the planted org configures the OAuth plane, which archives it.
+    C = schema.credentials
     with org.app.engine.begin() as conn:
-        seat = conn.execute(sa.select(schema.accounts.c.external_id, schema.accounts.c.tenant)
-                            .where(schema.accounts.c.removed_at.is_(None))).first()
+        seat = conn.execute(sa.select(C.c.external_id, C.c.tenant).where(
+            C.c.removed_at.is_(None), C.c.status == "active")).first()
         assert seat is not None
-        conn.execute(schema.accounts.update().where(
-            schema.accounts.c.external_id == seat.external_id).values(kind="service_account"))
+        conn.execute(C.update().where(C.c.external_id == seat.external_id)
+                     .values(kind="admin_key"))
         plan, _ = planner.build_plan(
-            conn, org.app.settings, [Target("claude", seat.tenant, "service_account",
-                                            seat.external_id, "ci-bot", "revoke", "test")],
+            conn, org.app.settings, [Target("claude", seat.tenant, "api_key",
+                                            seat.external_id, "ops admin key", "revoke",
+                                            "test")],
             origin="test", created_by="planner@corp.io", now=org.app.wall(),
             task_owner="owner@corp.io")
     assert plan.steps[0].manual is not None
