@@ -296,3 +296,28 @@ def test_a_token_without_org_admin_is_a_403_gap_per_type(
         assert [e["outcome"] for e in got.plane.exchanges] == ["success"]
     finally:
         app.close()
+
+
+def test_the_federation_checks_judge_what_was_read(
+        database_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tenure.checks.registry import load_builtin_checks
+
+    checks = ("federation-rule-broad-match", "federation-rule-privileged",
+              "federation-issuer-unhealthy")
+    if not all(c in load_builtin_checks() for c in checks):
+        pytest.skip("the federation checks are not registered in this tree")
+    got = plant(sim)
+    app = sim_app(database_url, sim, monkeypatch, oauth_token_env="SIM_OAUTH_TOKEN")
+    try:
+        assert run_source(app, "claude").status is RunStatus.COMPLETE
+        run_checks(app, only=checks)
+        with app.engine.connect() as conn:
+            failing = {(r.check_id, r.subject_id) for r in conn.execute(
+                sa.select(schema.findings.c.check_id, schema.findings.c.subject_id).where(
+                    schema.findings.c.check_id.in_(checks),
+                    schema.findings.c.status == "fail"))}
+        assert failing == {("federation-rule-broad-match", got.wild_rule),
+                           ("federation-rule-privileged", got.wild_rule),
+                           ("federation-issuer-unhealthy", got.eks)}
+    finally:
+        app.close()
