@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tenure.model import RunStatus
 from tenure.services.sync import run_source
-from tenure.simulator import SimulatorServer, start_simulator
+from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
 from tenure.simulator.openai_state import OpenAIState
 from tenure.store import schema
 
@@ -95,3 +95,37 @@ def test_an_org_without_rbac_is_a_gap_not_an_empty_list(
     assert all("HTTP 403" in g.reason for g in result.gaps)
     assert not RBAC_TYPES & result.complete_types
     assert after == before  # nothing retired on a listing that could not be read
+
+
+def test_fan_out_under_rate_limits_still_reads_everything(
+        sqlite_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    sim.set_faults(FaultConfig(rate_limit_every=3, retry_after=0.01, path_prefix="/v1/"))
+    app = sim_app(sqlite_url, sim, monkeypatch, fanout_concurrency=8, max_retries=20)
+    try:
+        result = run_source(app, "openai")
+        assert result.status is RunStatus.COMPLETE, (result.error, result.gaps)
+        assert present(app, schema.role_assignments) == expected_assignments(oai(sim))
+    finally:
+        app.close()
+
+
+def test_one_unreadable_user_is_a_gap_for_assignments_only(
+        sqlite_url: str, sim: SimulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = oai(sim)
+    app = sim_app(sqlite_url, sim, monkeypatch, max_retries=1)
+    try:
+        assert run_source(app, "openai").status is RunStatus.COMPLETE
+        before = present(app, schema.role_assignments)
+        user_id = next(k[1] for k in state.rbac.assignments if k[0] == "user")
+        state.rbac.assignments.clear()  # would retire every assignment, if the run completed
+        sim.set_faults(FaultConfig(server_error_every=1,
+                                   path_prefix=f"/v1/organization/users/{user_id}/roles"))
+        result = run_source(app, "openai")
+        after = present(app, schema.role_assignments)
+    finally:
+        app.close()
+    assert result.status is RunStatus.PARTIAL
+    assert {g.record_type for g in result.gaps} == {"role_assignment"}
+    assert {"group", "group_member", "role"} <= result.complete_types
+    assert "role_assignment" not in result.complete_types
+    assert after == before

@@ -38,6 +38,9 @@ class OpenAIConfig(SourceConfig):
     rbac: bool = True
     """Read groups, group users, custom org and project roles, role assignments and project
     groups (``rbac_sync``); an org without RBAC answers 403/404, which is a Gap."""
+    fanout_concurrency: int = Field(default=8, ge=1, le=64)
+    """Per-object RBAC reads (each user's, group's and project member's roles) in flight at
+    once; a 429 ``retry-after`` holds all of them back."""
 
     # Paging and incremental reading.
     page_size: int = Field(default=100, ge=1, le=100)

@@ -103,8 +103,8 @@ class OpenAIConnector:
                     yield StreamComplete(record_type)
             if cfg.rbac:
                 org.view.projects, org.view.archived = org.projects, org.archived
-                yield from RbacStreams(RbacReader(client, cfg.page_size),
-                                       self._guard).sync(org.view)
+                yield from RbacStreams(RbacReader(client, cfg.page_size), self._guard,
+                                       concurrency=cfg.fanout_concurrency).sync(org.view)
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.audit_logs:

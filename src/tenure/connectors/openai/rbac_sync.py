@@ -6,19 +6,30 @@ organization roles and every project member's project roles (``role_assignment``
 only: see ``role_assignments``); every project's groups with the project roles each holds
 there (``role_assignment``, origin ``project_group``).
 
-A record type is complete — and may retire what was not seen — only when every listing that
-feeds it was read to the end. A listing the key may not read (403/404, an org without RBAC)
-is a Gap for the types it feeds, never an empty list; an archived project that no longer
-answers (404) has nothing left in it.
+Per-object listings (each group's users and roles, each user's and project member's roles)
+are read ``fanout_concurrency`` at a time (``connectors/fanout.py``), results in input order;
+a worker's failure is re-raised at that object's turn inside the guard, exactly as a
+sequential read would fail. A record type is complete — and may retire what was not seen —
+only when every listing that feeds it was read to the end. A listing the key may not read
+(403/404, an org without RBAC) is a Gap for the types it feeds, never an empty list; an
+archived project that no longer answers (404) has nothing left in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from tenure.connectors.base import Batch, Note, Record, StreamComplete, SyncItem
-from tenure.connectors.http import ApiError, Page
+from tenure.connectors.fanout import fan_out
+from tenure.connectors.http import (
+    ApiError,
+    MalformedResponse,
+    Page,
+    PaginationError,
+    RetriesExhausted,
+)
 from tenure.connectors.openai import groups, role_assignments, roles
 from tenure.connectors.openai.rbac_fetch import RbacReader
 from tenure.connectors.pages import quarantine_page, raw_page
@@ -46,6 +57,8 @@ class RbacStreams:
     guard: Callable[..., Generator[SyncItem, None, bool]]
     """The connector's guard: yields the items, or Gaps for the record types; returns
     whether the listing was read to the end."""
+    concurrency: int = 1
+    """Per-object listings (each group's users and roles, each user's roles) read at once."""
     complete: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(RBAC_TYPES, True))
     _predefined: set[str] = field(default_factory=set)
     empty_project_groups: list[str] = field(default_factory=list)
@@ -60,18 +73,27 @@ class RbacStreams:
         ok = yield from self._listing(("group", "group_member", "role_assignment"),
                                       self._groups(group_ids), "groups")
         if ok:
-            for group_id in group_ids:
-                yield from self._listing(("group_member",), self._group_users(group_id),
+            for group_id, (users, roles) in fan_out(
+                    lambda g: (_read(self.reader.group_users(g)),
+                               _read(self.reader.group_roles(g))),
+                    group_ids, self.concurrency):
+                yield from self._listing(("group_member",), self._group_users(group_id, users),
                                          f"group {group_id} users")
-                yield from self._listing(("role_assignment",), self._group_roles(group_id),
-                                         f"group {group_id} roles")
-        for user_id in view.users:
-            yield from self._listing(("role_assignment",), self._user_roles(user_id),
-                                     f"user {user_id} roles")
+                yield from self._listing(("role_assignment",), self._assignments(
+                    "group_roles", roles, PrincipalKind.GROUP, group_id, None),
+                    f"group {group_id} roles")
+        for user_id, pages in fan_out(lambda u: _read(self.reader.user_roles(u)), view.users,
+                                      self.concurrency):
+            yield from self._listing(("role_assignment",), self._assignments(
+                "user_roles", pages, PrincipalKind.USER, user_id, None),
+                f"user {user_id} roles")
         for project_id in view.projects:
-            for user_id in view.members.get(project_id, []):
+            members = view.members.get(project_id, [])
+            for user_id, pages in fan_out(partial(self._project_user_pages, project_id),
+                                          members, self.concurrency):
                 yield from self._listing(
-                    ("role_assignment",), self._project_user_roles(project_id, user_id),
+                    ("role_assignment",), self._assignments(
+                        "project_user_roles", pages, PrincipalKind.USER, user_id, project_id),
                     f"project {project_id} user {user_id} roles", view, project_id)
             yield from self._listing(("role_assignment",), self._project_groups(project_id),
                                      f"project {project_id} groups", view, project_id)
@@ -93,6 +115,9 @@ class RbacStreams:
             for record_type in record_types:
                 self.complete[record_type] = False
         return bool(ok)
+
+    def _project_user_pages(self, project_id: str, user_id: str) -> list[Page] | _Failed:
+        return _read(self.reader.project_user_roles(project_id, user_id))
 
     def _batch(self, stream: str, records: Sequence[Record], page: Page) -> Batch:
         return Batch(stream, list(records), raw=raw_page(self.reader.client, page))
@@ -126,14 +151,14 @@ class RbacStreams:
             yield self._batch("groups", read, page)
             yield from bad
 
-    def _group_users(self, group_id: str) -> Iterator[SyncItem]:
-        for page in self.reader.group_users(group_id):
+    def _group_users(self, group_id: str, pages: Iterable[Page]) -> Iterator[SyncItem]:
+        for page in pages:
             read, bad = quarantine_page(page, groups.group_member, group_id,
                                         record_types=("group_member",))
             yield self._batch("group_users", read, page)
             yield from bad
 
-    def _assignments(self, stream: str, pages: Iterator[Page], kind: PrincipalKind,
+    def _assignments(self, stream: str, pages: Iterable[Page], kind: PrincipalKind,
                      principal_id: str, project_id: str | None,
                      origin: AssignmentOrigin = AssignmentOrigin.API) -> Iterator[SyncItem]:
         for page in pages:
@@ -146,19 +171,6 @@ class RbacStreams:
                                         record_types=("role_assignment",))
             yield self._batch(stream, read, page)
             yield from bad
-
-    def _group_roles(self, group_id: str) -> Iterator[SyncItem]:
-        return self._assignments("group_roles", self.reader.group_roles(group_id),
-                                 PrincipalKind.GROUP, group_id, None)
-
-    def _user_roles(self, user_id: str) -> Iterator[SyncItem]:
-        return self._assignments("user_roles", self.reader.user_roles(user_id),
-                                 PrincipalKind.USER, user_id, None)
-
-    def _project_user_roles(self, project_id: str, user_id: str) -> Iterator[SyncItem]:
-        return self._assignments("project_user_roles",
-                                 self.reader.project_user_roles(project_id, user_id),
-                                 PrincipalKind.USER, user_id, project_id)
 
     def _project_groups(self, project_id: str) -> Iterator[SyncItem]:
         group_ids: list[str] = []
@@ -179,6 +191,25 @@ class RbacStreams:
                 self.empty_project_groups.append(f"{project_id}:{group_id}")
 
     _count: int = 0
+
+
+class _Failed:
+    """A per-object listing that failed in a fan-out worker: re-raised at its turn, inside the
+    guard, so it becomes that listing's Gap like a sequential read would."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def __iter__(self) -> Iterator[Page]:
+        raise self.exc
+
+
+def _read(pages: Iterator[Page]) -> list[Page] | _Failed:
+    """Every page of a per-object listing, read in a worker (errors kept for the guard)."""
+    try:
+        return list(pages)
+    except (ApiError, RetriesExhausted, PaginationError, MalformedResponse) as exc:
+        return _Failed(exc)
 
 
 def _tolerate_archived(items: Iterator[SyncItem], view: OrgView, project_id: str
