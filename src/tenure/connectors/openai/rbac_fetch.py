@@ -1,7 +1,9 @@
 """The only I/O of the OpenAI groups/roles/role-assignments reader (vendor-apis-nhi.md §7).
 
 Every listing here is the ``next``-cursor family (``after`` ← ``next``; the spec's "last ID"
-wording is covered by the pager's last-item fallback). Role paths inside a project have no
+wording is covered by the pager's last-item fallback — except for project groups, whose items
+have no ``id``: a server that sends ``has_more`` without ``next`` there ends the run with a
+``PaginationError``, never a silently short listing). Role paths inside a project have no
 ``/organization`` prefix. Page sizes stay inside each endpoint's documented maximum (project
 groups: 100).
 """
