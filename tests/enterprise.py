@@ -85,13 +85,16 @@ def push_idp(app: App, doc: dict[str, Any]) -> None:
 def enterprise_org(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, *,
                    seed: int = 2, as_of: datetime = FIXED_NOW, analytics: bool = True,
                    compliance: bool = True, idp_push: bool = True, analytics_key: bool = True,
-                   analytics_days: int = 90, variant: Any = None) -> Iterator[EnterpriseOrg]:
+                   analytics_days: int = 90, variant: Any = None,
+                   compliance_scopes: set[str] | None = None) -> Iterator[EnterpriseOrg]:
     """Serve the built-in Enterprise scenario, push the IdP's groups, sync ``claude``."""
     with start_simulator("enterprise", seed=seed, as_of=as_of) as sim:
-        if variant is not None:
-            from tenure.simulator.anthropic_rbac import plane
+        from tenure.simulator.anthropic_rbac import plane
 
+        if variant is not None:
             plane(sim.state).variant = variant
+        if compliance_scopes is not None:
+            plane(sim.state).compliance_scopes = set(compliance_scopes)
         monkeypatch.setenv("SIM_ADMIN_KEY", sim.admin_key)
         monkeypatch.setenv("SIM_COMPLIANCE_KEY", sim.compliance_key or "")
         monkeypatch.setenv("SIM_ANALYTICS_KEY", sim.analytics_key)

@@ -144,3 +144,18 @@ def test_tenure_access_shows_the_path(tmp_path: Path, database_url: str,
                               params={"source": "claude", "id": str(plant["subject_id"])})
         assert page.status_code == 200, page.text
         assert "admin via group Helpdesk → role Helpdesk Plus" in page.text
+
+
+def test_a_compliance_key_without_user_data_scope(tmp_path: Path, database_url: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from tenure.simulator.anthropic_rbac import ORG_DATA
+
+    with enterprise_org(tmp_path, database_url, monkeypatch, idp_push=False,
+                        compliance_scopes={ORG_DATA, "read:compliance_activities"}) as org:
+        found = {g.record_type: g for g in org.result.gaps}
+        assert "read:compliance_user_data" in found["directory"].detail
+        assert "role_assignment" in found                      # linked orgs' roles unknown
+        assert {"role", "group", "group_member"} <= org.result.complete_types
+        with org.app.engine.connect() as conn:
+            access = effective_access.access_of(conn)
+        assert not [r for r in access if r["scope_id"] not in ("", org.result.tenant)]

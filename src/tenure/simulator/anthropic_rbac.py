@@ -37,6 +37,9 @@ from tenure.simulator.state import ApiError, OrgState, invalid, not_found
 BETA = "ce-user-management-2026-07-13"
 DEFAULT_ANALYTICS_KEY = "sk-ant-api01-simulator-analytics-key-AAAA"
 SCOPES = frozenset({"rbac", "directory", "analytics"})
+USER_DATA, ORG_DATA = "read:compliance_user_data", "read:compliance_org_data"
+COMPLIANCE_SCOPES = frozenset({"read:compliance_activities", USER_DATA, ORG_DATA,
+                               "delete:compliance_user_data"})
 
 
 @dataclass(slots=True)
@@ -101,6 +104,10 @@ class EnterprisePlane:
     analytics: list[dict[str, Any]] = field(default_factory=list)
     variant: Variant = field(default_factory=Variant)
     counter: int = 0
+    compliance_scopes: set[str] = field(default_factory=lambda: set(COMPLIANCE_SCOPES))
+    """The Compliance Access Key's scopes: users and group members need
+    ``read:compliance_user_data``, organizations, roles and groups
+    ``read:compliance_org_data`` (else 403)."""
 
     # -- state API -------------------------------------------------------------------------
     def add_role(self, name: str, permissions: list[dict[str, Any]], role_id: str = "") -> RbacRole:
@@ -378,6 +385,12 @@ def remove_group_member(call: Call) -> dict[str, Any]:
 
 
 # -- Compliance directory ----------------------------------------------------------------------
+def _scope(call: Call, scope: str) -> None:
+    if scope not in plane(call.state).compliance_scopes:
+        raise ApiError(403, "permission_error",
+                       f"This Compliance Access Key does not have the {scope} scope.")
+
+
 def _org_doc(call: Call) -> dict[str, Any]:
     org = call.state.scenario.org
     return {"uuid": org["id"], "name": org["name"],
@@ -386,6 +399,7 @@ def _org_doc(call: Call) -> dict[str, Any]:
 
 def directory_orgs(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/organizations``."""
+    _scope(call, ORG_DATA)
     p = plane(call.state)
     orgs = [_org_doc(call)] + [{"uuid": o.uuid, "name": o.name,
                                 "created_at": iso_us(call.state.at(o.created_at))}
@@ -406,6 +420,7 @@ def _linked(call: Call) -> LinkedOrg | None:
 
 def directory_users(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/organizations/{uuid}/users``: active members only."""
+    _scope(call, USER_DATA)
     org = _linked(call)
     st = call.state
     with st.lock:
@@ -425,6 +440,7 @@ def _directory_roles(call: Call) -> list[RbacRole]:
 
 def directory_roles(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/organizations/{uuid}/roles``."""
+    _scope(call, ORG_DATA)
     st = call.state
     return _envelope(call, [{"id": r.id, "name": r.name, "description": r.description,
                              "created_at": iso_us(st.at(r.created_at)),
@@ -441,6 +457,7 @@ def _directory_role(call: Call) -> RbacRole:
 
 def directory_role(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/organizations/{uuid}/roles/{role_id}``."""
+    _scope(call, ORG_DATA)
     r = _directory_role(call)
     at = iso_us(call.state.at(r.created_at))
     return {"id": r.id, "name": r.name, "description": r.description, "created_at": at,
@@ -449,6 +466,7 @@ def directory_role(call: Call) -> dict[str, Any]:
 
 def directory_role_permissions(call: Call) -> dict[str, Any]:
     """``GET …/roles/{role_id}/permissions``: flat ``{action, resource_id, resource_type}``."""
+    _scope(call, ORG_DATA)
     role = _directory_role(call)
     flat = []
     for perm in role.permissions:
@@ -469,6 +487,7 @@ def _directory_group_json(call: Call, g: RbacGroup) -> dict[str, Any]:
 
 def directory_groups(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/groups`` (``name_prefix``)."""
+    _scope(call, ORG_DATA)
     prefix = (call.arg("name_prefix") or "").lower()
     with call.state.lock:
         groups = [_directory_group_json(call, g) for g in plane(call.state).groups.values()
@@ -478,11 +497,13 @@ def directory_groups(call: Call) -> dict[str, Any]:
 
 def directory_group(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/groups/{id}``."""
+    _scope(call, ORG_DATA)
     return _directory_group_json(call, plane(call.state).group(call.params["id"]))
 
 
 def directory_group_members(call: Call) -> dict[str, Any]:
     """``GET /v1/compliance/groups/{id}/members``."""
+    _scope(call, USER_DATA)
     st = call.state
     with st.lock:
         group = plane(st).group(call.params["id"])

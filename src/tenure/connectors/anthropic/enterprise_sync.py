@@ -194,14 +194,11 @@ def _directory(client: HttpClient, org_id: str, seen: _Seen) -> Iterator[SyncIte
     for page in directory_pages(client, DIRECTORY_ORGS, [("limit", DIRECTORY_LIMIT)]):
         orgs += [str(o["uuid"]) for o in page.items if isinstance(o, dict) and o.get("uuid")]
         yield Batch("directory_organizations", [], raw=pages.raw_page(client, page))
+    user_data = _UserData(seen)
     for org in orgs:
         base = f"{DIRECTORY_ORGS}/{org}"
         if org != org_id:  # this org's members and roles come from the Admin API
-            for page in directory_pages(client, f"{base}/users", [("limit", DIRECTORY_LIMIT)]):
-                users, bad = pages.quarantine_page(page, rbac.directory_user_assignment, org,
-                                                   record_types=("directory",))
-                yield from bad
-                yield Batch("directory_users", users, raw=pages.raw_page(client, page))
+            yield from user_data.read(_directory_users(client, base, org))
         for page in directory_pages(client, f"{base}/roles", [("limit", DIRECTORY_LIMIT)]):
             roles: list[Record] = []
             for obj in page.items:
@@ -227,13 +224,49 @@ def _directory(client: HttpClient, org_id: str, seen: _Seen) -> Iterator[SyncIte
         yield Batch("directory_groups", [*new, *rbac.group_assignments(new, org_id)],
                     raw=pages.raw_page(client, page))
     for group in groups:
-        for page in directory_pages(client, f"{DIRECTORY_GROUPS}/{group.external_id}/members",
-                                    [("limit", DIRECTORY_LIMIT)]):
-            members, bad = pages.quarantine_page(page, rbac.member, group.external_id,
-                                                 record_types=("directory",))
-            yield from bad
-            fresh = [m for m in members if m.external_id not in seen.members]
-            yield Batch("directory_group_members", fresh, raw=pages.raw_page(client, page))
+        yield from user_data.read(_directory_members(client, group, seen))
+
+
+class _UserData:
+    """Users and group members need ``read:compliance_user_data``: a key without it gets 403
+    there while organizations, roles and groups (``read:compliance_org_data``) still read.
+    The first refusal is a Gap naming the scope; later user-data calls are not made."""
+
+    def __init__(self, seen: _Seen) -> None:
+        self.seen = seen
+        self.refused = False
+
+    def read(self, items: Iterator[SyncItem]) -> Iterator[SyncItem]:
+        if self.refused:
+            return
+        try:
+            yield from items
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            self.refused = True
+            self.seen.directory_ok = False
+            yield Gap("directory", f"{exc.error_type} (HTTP 403)",
+                      f"Compliance directory users and group members: {exc} (the key needs "
+                      "read:compliance_user_data)")
+
+
+def _directory_users(client: HttpClient, base: str, org: str) -> Iterator[SyncItem]:
+    for page in directory_pages(client, f"{base}/users", [("limit", DIRECTORY_LIMIT)]):
+        users, bad = pages.quarantine_page(page, rbac.directory_user_assignment, org,
+                                           record_types=("directory",))
+        yield from bad
+        yield Batch("directory_users", users, raw=pages.raw_page(client, page))
+
+
+def _directory_members(client: HttpClient, group: Group, seen: _Seen) -> Iterator[SyncItem]:
+    for page in directory_pages(client, f"{DIRECTORY_GROUPS}/{group.external_id}/members",
+                                [("limit", DIRECTORY_LIMIT)]):
+        members, bad = pages.quarantine_page(page, rbac.member, group.external_id,
+                                             record_types=("directory",))
+        yield from bad
+        fresh = [m for m in members if m.external_id not in seen.members]
+        yield Batch("directory_group_members", fresh, raw=pages.raw_page(client, page))
 
 
 # -- Analytics users ---------------------------------------------------------------------------
