@@ -35,6 +35,7 @@ from tenure.simulator.anthropic_rbac_org import build_enterprise
 from tenure.simulator.eventdb import EventWriter
 from tenure.simulator.ids import b58
 from tenure.simulator.openai_org import build_openai
+from tenure.simulator.nhi_generate import agent_plants, build_nhi
 from tenure.simulator.population import DAY, MODELS, Org, build
 from tenure.simulator.scenario import FORMAT
 
@@ -103,11 +104,16 @@ def generate(out: Path, options: Options) -> Summary:
                                            encoding="utf-8")
         org.planted = sorted(org.planted + plants, key=lambda e: (e["check"], e["subject_id"]))
     directory = _directory(org)
+    nhi = build_nhi(org)
     _write_hr(out / "hr.csv", org, anchor, moved=False)
     _write_hr(out / "hr_after_move.csv", org, anchor, moved=True)
-    (out / "scenario.json").write_text(json.dumps(_document(org, anchor, options, directory),
-                                                  indent=1) + "\n", encoding="utf-8")
-    _write_agents(out / "managed_agents.json", org, options)
+    document = _document(org, anchor, options, directory)
+    document["api_keys"] += nhi.api_keys
+    document["nhi_sa"] = nhi.document
+    (out / "scenario.json").write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    agents_doc = _write_agents(out / "managed_agents.json", org, options)
+    org.planted = sorted(org.planted + nhi.planted + agent_plants(agents_doc, org),
+                         key=lambda e: (e["check"], e["subject_id"]))
     planted: list[dict[str, str]] = org.planted
     openai_file = out / "openai.json"
     if options.openai:
@@ -133,16 +139,18 @@ def generate(out: Path, options: Options) -> Summary:
                    writer.seq, usage_rows, len(planted))
 
 
-def _write_agents(path: Path, org: Org, options: Options) -> None:
-    """The managed-agent plane; its planted problems stay in that file (``planted`` key)."""
+def _write_agents(path: Path, org: Org, options: Options) -> dict[str, Any] | None:
+    """The managed-agent plane (its planted problems also in that file, ``planted`` key);
+    returns the document (None when there is none)."""
     if org.kind != "console" or options.agents <= 0:
         path.unlink(missing_ok=True)
-        return
+        return None
     workspaces = [str(w["id"]) for w in org.workspaces if w["archived_at"] is None]
     workspaces.append(org.default_workspace_id)
     owners = [p.email for p in org.people if p.end_day is None][:20]
     doc, _ = populate(workspaces, owners, seed=options.seed, agents=options.agents)
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    return doc
 
 
 def _directory(org: Org) -> list[dict[str, Any]]:
