@@ -30,7 +30,7 @@ ADMIN_TIER_ROLES = tuple(r for r in LEGACY_ROLE_PERMISSIONS
                          if legacy_role_tier(r) is PrivilegeTier.ADMIN)
 UNPLANTED = {"privileged-without-purpose", "access-past-purpose"}
 # The non-human identity checks: their plants come with the NHI simulator state (issue 16).
-NHI_PENDING = {"nhi-without-sponsor", "nhi-sponsor-left", "service-account-dormant"}
+NHI_PENDING: set[str] = set()
 # Groups and custom roles exist in Claude Enterprise only: planted in the Enterprise org
 # (test_planted_enterprise.py); a Console org has none, so they must find nothing here.
 ENTERPRISE_ONLY = {"privilege-via-group", "custom-role-privileged",

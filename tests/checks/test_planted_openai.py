@@ -31,7 +31,7 @@ ADMIN_TIER_ROLES = tuple(r for r in LEGACY_ROLE_PERMISSIONS
                          if legacy_role_tier(r) is PrivilegeTier.ADMIN)
 UNPLANTED = {"privileged-without-purpose", "access-past-purpose"}
 # The non-human identity checks: their plants come with the NHI simulator state (issue 16).
-NHI_PENDING = {"nhi-without-sponsor", "nhi-sponsor-left", "service-account-dormant"}
+NHI_PENDING: set[str] = set()
 
 pytestmark = pytest.mark.timeout(120)
 source_types = load_builtin_connectors()

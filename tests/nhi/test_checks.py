@@ -10,7 +10,7 @@ from tenure.model import (
     Gap,
 )
 from tenure.services.context import App
-from tests.checks.builder import Store, ago, failing, key, person, run, user
+from tests.checks.builder import Store, ago, failing, key, manual, person, run, user
 from tests.conftest import signed_in
 
 from . import builder as b
@@ -67,6 +67,27 @@ def test_dormant_service_account(app: App) -> None:
     assert "svac_archived" not in dormant
 
 
+def test_federation_checks(app: App) -> None:
+    _org(app)
+    b.write(app, [
+        b.issuer("fdis_1"), b.issuer("fdis_nojti", check_jti=False),
+        b.issuer("fdis_failing", failures=3),
+        b.rule("fdrl_pinned", "svac_owned"),
+        b.rule("fdrl_wild", "svac_owned", prefix="repo:acme/app:*"),
+        b.rule("fdrl_wild_claims", "svac_owned", prefix="repo:acme/app:*",
+               claims={"repository_owner": "acme"}),
+        b.rule("fdrl_pr", "svac_owned", prefix="repo:acme/app:pull_request"),
+        b.rule("fdrl_admin", "svac_owned", scope="org:admin"),
+        b.rule("fdrl_all", "svac_owned", all_workspaces=True),
+    ])
+    summary = run(app)
+    assert failing(summary, "federation-rule-broad-match") == {"fdrl_wild", "fdrl_pr"}
+    assert failing(summary, "federation-rule-privileged") == {"fdrl_admin", "fdrl_all"}
+    assert failing(summary, "federation-issuer-unhealthy") == {"fdis_nojti", "fdis_failing"}
+    # rules answer through their target service account (creator alice)
+    assert not {r for r in failing(summary, "nhi-without-sponsor") if r.startswith("fdrl_")}
+
+
 def test_a_gap_makes_the_checks_manual(app: App) -> None:
     store = _org(app)
     store.platform(source="claude", accounts=[b.service_account("svac_x")],
@@ -76,3 +97,4 @@ def test_a_gap_makes_the_checks_manual(app: App) -> None:
     assert "svac_x" not in failing(summary, "nhi-without-sponsor")
     results = next(o for o in summary.outcomes if o.check.id == "nhi-without-sponsor").results
     assert any(r.hit.subject_id == "claude" and str(r.status) == "manual" for r in results)
+    assert "claude" in manual(summary, "federation-rule-broad-match")

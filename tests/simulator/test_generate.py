@@ -13,13 +13,16 @@ import pytest
 
 from tenure.simulator import Options, generate, start_simulator
 from tests.simulator.reference import evaluate
+from tests.simulator.reference_nhi import evaluate_nhi
 
 ANCHOR = datetime(2026, 11, 25, tzinfo=UTC)
 FILES = ("hr.csv", "hr_after_move.csv", "scenario.json", "planted.json", "events.sqlite")
 ALL_CHECKS = {"leaver-active-account", "leaver-active-key", "orphaned-key",
               "unmatched-account", "dormant-account", "dormant-key", "never-used-key",
               "long-lived-key", "overactive-admin", "key-in-archived-workspace",
-              "key-usage-spike", "mover-stale-access"}
+              "key-usage-spike", "mover-stale-access", "nhi-without-sponsor", "nhi-sponsor-left",
+              "service-account-dormant", "federation-rule-broad-match",
+              "federation-rule-privileged", "federation-issuer-unhealthy"}
 
 
 def _digest(path: Path) -> dict[str, str]:
@@ -64,6 +67,9 @@ def test_planted_is_exactly_what_the_data_shows(tmp_path: Path, kind: str, peopl
     with start_simulator(tmp_path) as sim:
         assert sim.as_of == ANCHOR  # a generated directory is served at its anchor
         found = evaluate(sim.base_url, sim.admin_key, tmp_path, ANCHOR)
+        if kind == "console":
+            found |= evaluate_nhi(sim.base_url, sim.admin_key, sim.oauth_token, tmp_path,
+                                  ANCHOR)
     assert found == expected
     checks = {c for c, _ in expected}
     if kind == "console":
@@ -82,6 +88,7 @@ def test_served_later_with_as_of(tmp_path: Path) -> None:
     expected = {(p["check"], p["subject_id"]) for p in planted}
     with start_simulator(tmp_path, as_of=later) as sim:
         found = evaluate(sim.base_url, sim.admin_key, tmp_path, later)
+        found |= evaluate_nhi(sim.base_url, sim.admin_key, sim.oauth_token, tmp_path, later)
     # Platform times move with --as-of; HR dates do not, and only lose meaning where an HR
     # date is compared to "now" (a leaver stays a leaver).
     assert found == expected

@@ -71,7 +71,8 @@ define(Check(
               "is no one to ask, and when its purpose ends nobody notices.",
     remediation="Record its sponsor (`tenure sponsor set ID --owner EMAIL --reason …`), name "
                 "the owner in its metadata by the configured convention, or retire it.",
-    actions=("anthropic.set_key_status", "openai.delete_service_account"),
+    actions=("anthropic.archive_federation_rule", "anthropic.archive_service_account",
+             "anthropic.set_key_status", "openai.delete_service_account"),
     frameworks=(owasp_nhi("NHI1"), owasp_asi("ASI03"), nist_csf("PR.AA-01"), soc2("CC6.2"),
                 iso27001("A.5.16")),
     needs=("person", "account"),
@@ -109,7 +110,8 @@ define(Check(
     remediation="The successor (the sponsor's manager) accepts, reassigns or revokes in the "
                 "one-item review `tenure lifecycle run` opens; with no answer the identity "
                 "is contained.",
-    actions=("anthropic.set_key_status", "openai.delete_service_account"),
+    actions=("anthropic.archive_federation_rule", "anthropic.archive_service_account",
+             "anthropic.set_key_status", "openai.delete_service_account"),
     frameworks=(owasp_nhi("NHI1"), nist_csf("PR.AA-01"), nist_csf("GV.RR-04"),
                 soc2("CC6.2"), iso27001("A.5.18")),
     needs=("person", "account"),
@@ -175,7 +177,8 @@ define(Check(
               "keys and rules: standing access with no purpose left, and an unwatched door.",
     remediation="Ask its sponsor; archive its federation rules, deactivate its keys and "
                 "archive the service account if it is no longer needed.",
-    actions=("anthropic.set_key_status", "openai.delete_service_account"),
+    actions=("anthropic.archive_federation_rule", "anthropic.archive_service_account",
+             "anthropic.set_key_status", "openai.delete_service_account"),
     frameworks=(owasp_nhi("NHI1"), owasp_nhi("NHI5"), nist_csf("PR.AA-05"), soc2("CC6.3"),
                 iso27001("A.5.18")),
     needs=("account", "activity", "usage"),

@@ -77,13 +77,39 @@ def _attr(attributes: Mapping[str, Any] | None, *names: str) -> Any:
     return None
 
 
+CREATION_EVENTS = ("service_account.created",)
+"""Audit-log events whose actor created the service account they name (OpenAI's: its
+service accounts carry no creator field)."""
+
+
+def _created_by_events(conn: sa.Connection, ids: list[str]) -> dict[tuple[str, str], str]:
+    """(source, service account id) → the actor of its creation event, through the indexed
+    targets (one query)."""
+    if not ids:
+        return {}
+    t, act = schema.activity_targets, schema.activities
+    rows = conn.execute(
+        sa.select(t.c.source, t.c.target_id, act.c.actor_id)
+        .join(act, sa.and_(act.c.source == t.c.source, act.c.tenant == t.c.tenant,
+                           act.c.occurred_at == t.c.occurred_at,
+                           act.c.external_id == t.c.external_id))
+        .where(t.c.target_id.in_(ids), act.c.action.in_(CREATION_EVENTS),
+               act.c.actor_id.is_not(None))
+        .order_by(t.c.occurred_at))
+    return {(r.source, r.target_id): r.actor_id for r in rows}
+
+
 def service_accounts(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
-    """Service accounts of every platform (one query)."""
+    """Service accounts of every platform (two queries); the creator is the vendor's
+    ``created_by_actor_id``, else the actor of the audit log's creation event."""
     rows = conn.execute(
         sa.select(A.c.source, A.c.tenant, A.c.external_id, A.c.name, A.c.email, A.c.status,
                   A.c.created_at, A.c.attributes, A.c.removed_at)
         .where(A.c.kind == str(AccountKind.SERVICE_ACCOUNT), A.c.removed_at.is_(None))
-        .order_by(A.c.source, A.c.external_id)).mappings()
+        .order_by(A.c.source, A.c.external_id)).mappings().all()
+    created_by = _created_by_events(conn, [r["external_id"] for r in rows
+                                           if not _attr(r["attributes"], "created_by_actor_id",
+                                                        "created_by")])
     out = []
     for r in rows:
         attributes = r["attributes"] or {}
@@ -93,7 +119,8 @@ def service_accounts(conn: sa.Connection, config: NhiConfig) -> list[Nhi]:
             subject_id=r["external_id"], name=r["name"] or r["email"] or r["external_id"],
             live=r["removed_at"] is None and r["status"] == "active" and not archived,
             created_at=r["created_at"],
-            creator_id=_attr(attributes, "created_by_actor_id", "created_by"),
+            creator_id=(_attr(attributes, "created_by_actor_id", "created_by")
+                        or created_by.get((r["source"], r["external_id"]))),
             convention_owner=description_owner(_attr(attributes, "description"),
                                                config.description_tag)))
     return out

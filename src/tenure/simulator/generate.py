@@ -34,8 +34,8 @@ from tenure.simulator.agents_population import populate
 from tenure.simulator.anthropic_rbac_org import build_enterprise
 from tenure.simulator.eventdb import EventWriter
 from tenure.simulator.ids import b58
-from tenure.simulator.openai_org import build_openai
 from tenure.simulator.nhi_generate import agent_plants, build_nhi
+from tenure.simulator.openai_org import build_openai
 from tenure.simulator.population import DAY, MODELS, Org, build
 from tenure.simulator.scenario import FORMAT
 

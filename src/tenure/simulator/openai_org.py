@@ -201,6 +201,10 @@ def build_openai(org: Org, seed: int, *, events: int = 300, history_days: int = 
     b.key(platform, "service_account", ci_bot, "ci", 30, 1)
     b.key(platform, "user", banned_id, "reports", 60, 6)
     etl_bot = b.service_account(research, "etl-bot", 100)
+    # OpenAI service accounts carry no creator: Tenure takes it from the audit log's
+    # service_account.created, which for this one is older than the 90 days read.
+    b.plant("nhi-without-sponsor", etl_bot, "service_account", "",
+            "created 100 days ago, before the audit log read; OpenAI names no creator")
     stale_sa_key = b.key(research, "service_account", etl_bot, "nightly-etl", 85, 50)
     b.doc["admin_keys"].append({
         "id": f"key_{b._alnum(16)}", "name": "Governance sync", "created_at": -10 * DAY,
