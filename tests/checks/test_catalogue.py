@@ -24,6 +24,8 @@ ISSUE_CHECKS = {
     "privilege-via-group", "custom-role-privileged", "disabled-seat-still-granted",
     "idp-group-drift",
     "federation-rule-broad-match", "federation-rule-privileged", "federation-issuer-unhealthy",
+    "agent-unsupervised-tools", "agent-open-egress-with-secrets", "agent-running-unowned",
+    "vault-credential-expired-in-use",
 }
 RECORD_TYPES = {"person", "account", "credential", "workspace", "grant", "activity", "usage",
                 "service_account", "federation_issuer", "federation_rule", "agent",
@@ -111,9 +113,10 @@ def test_docs_checks_md_is_generated_from_the_registry() -> None:
 def test_anthropic_actions_named_by_checks_exist() -> None:
     import dataclasses
 
-    from tenure.connectors.anthropic import actions, nhi_actions
+    from tenure.connectors.anthropic import actions, agent_actions, nhi_actions
 
-    kinds = {f.default for module in (actions, nhi_actions) for obj in vars(module).values()
+    kinds = {f.default for module in (actions, nhi_actions, agent_actions)
+             for obj in vars(module).values()
              if dataclasses.is_dataclass(obj) for f in dataclasses.fields(obj)
              if f.name == "kind"}
     named = {a for c in _checks() for a in c.actions if a.startswith("anthropic.")}

@@ -7,7 +7,10 @@ from tenure.model import (
     Activity,
     ActivityCategory,
     ActorKind,
+    DeploymentStatus,
+    EgressKind,
     Gap,
+    ToolPermission,
 )
 from tenure.services.context import App
 from tests.checks.builder import Store, ago, failing, key, manual, person, run, user
@@ -86,6 +89,32 @@ def test_federation_checks(app: App) -> None:
     assert failing(summary, "federation-issuer-unhealthy") == {"fdis_nojti", "fdis_failing"}
     # rules answer through their target service account (creator alice)
     assert not {r for r in failing(summary, "nhi-without-sponsor") if r.startswith("fdrl_")}
+
+
+def test_agent_checks(app: App) -> None:
+    _org(app)
+    b.write(app, [
+        b.agent("agent_loose", tools=[b.tool("bash", ToolPermission.ALWAYS_ALLOW),
+                                      b.tool("read", ToolPermission.ALWAYS_ALLOW, False)]),
+        b.agent("agent_careful", tools=[b.tool("bash")], owner="alice@acme.test"),
+        b.environment("env_open", EgressKind.UNRESTRICTED), b.environment("env_closed"),
+        b.deployment("depl_exfil", "agent_careful", "env_open", vaults=["vlt_1"]),
+        b.deployment("depl_closed", "agent_careful", "env_closed", vaults=["vlt_1"]),
+        b.deployment("depl_unowned", "agent_loose", "env_closed"),
+        b.deployment("depl_paused", "agent_loose", "env_open", vaults=["vlt_1"],
+                     status=DeploymentStatus.PAUSED),
+        b.credential("vcrd_ok", "vlt_1"), b.credential("vcrd_expired", "vlt_1", expired=True),
+        b.credential("vcrd_old", "vlt_1", age_days=500, expires=False),
+        b.credential("vcrd_unused", "vlt_2", expired=True),
+    ])
+    summary = run(app)
+    assert failing(summary, "agent-unsupervised-tools") == {"agent_loose"}
+    assert failing(summary, "agent-open-egress-with-secrets") == {"depl_exfil"}
+    assert failing(summary, "agent-running-unowned") == {"depl_unowned"}
+    assert failing(summary, "vault-credential-expired-in-use") == {"vcrd_expired", "vcrd_old"}
+    unsponsored = failing(summary, "nhi-without-sponsor")
+    assert {"agent_loose", "depl_unowned"} <= unsponsored
+    assert not {"agent_careful", "depl_exfil"} & unsponsored
 
 
 def test_a_gap_makes_the_checks_manual(app: App) -> None:

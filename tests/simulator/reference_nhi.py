@@ -97,3 +97,80 @@ def evaluate_nhi(base_url: str, admin_key: str, oauth_token: str, scenario_dir: 
                 or i.get("check_jti") is False):
             found.add(("federation-issuer-unhealthy", i["id"]))
     return found
+
+
+AGENT_BETA = "managed-agents-2026-04-01"
+CHANGING = {"bash", "write", "edit"}
+
+
+def _policy(config: dict[str, Any] | None) -> str | None:
+    policy = (config or {}).get("permission_policy")
+    return policy.get("type") if isinstance(policy, dict) else policy
+
+
+def _unsupervised(agent: dict[str, Any]) -> bool:
+    for toolset in agent.get("tools") or []:
+        if toolset.get("type", "").startswith("agent_toolset"):
+            configs = {c["name"]: c for c in toolset.get("configs") or []}
+            default = toolset.get("default_config") or {}
+            for name in CHANGING:
+                config = configs.get(name, default)
+                if config.get("enabled", True) and (_policy(config) or _policy(default)
+                                                    or "always_allow") == "always_allow":
+                    return True
+    return False
+
+
+def evaluate_agents(base_url: str, workspace_keys: dict[str, str], scenario_dir: Path,
+                    now: datetime) -> set[tuple[str, str]]:
+    """The (check, subject_id) pairs the four agent checks and the agents' sponsor checks
+    fail, read through each workspace's key."""
+    with (scenario_dir / "hr_after_move.csv").open(encoding="utf-8") as fh:
+        hr = {row["email"].lower(): row for row in csv.DictReader(fh)}
+    agents: list[dict[str, Any]] = []
+    deployments: list[dict[str, Any]] = []
+    envs: dict[str, dict[str, Any]] = {}
+    creds: dict[str, list[dict[str, Any]]] = {}
+    for key in workspace_keys.values():
+        with httpx.Client(base_url=base_url, timeout=30, headers={
+                "x-api-key": key, "anthropic-beta": AGENT_BETA,
+                "anthropic-version": VERSION}) as c:
+            agents += _pages(c, "/v1/agents")
+            deployments += _pages(c, "/v1/deployments")
+            envs |= {e["id"]: e for e in _pages(c, "/v1/environments")}
+            for vault in _pages(c, "/v1/vaults"):
+                creds[vault["id"]] = _pages(c, f"/v1/vaults/{vault['id']}/credentials")
+    found: set[tuple[str, str]] = set()
+    owner_of = {a["id"]: str((a.get("metadata") or {}).get("owner") or "").lower()
+                for a in agents}
+    for a in agents:
+        if _unsupervised(a):
+            found.add(("agent-unsupervised-tools", a["id"]))
+        owner = owner_of[a["id"]]
+        if owner not in hr:
+            found.add(("nhi-without-sponsor", a["id"]))
+        elif hr[owner]["status"] == "terminated":
+            found.add(("nhi-sponsor-left", a["id"]))
+    cutoff = now - timedelta(days=365)
+    for d in deployments:
+        if d.get("archived_at") or d["status"] != "active":
+            continue
+        owner = owner_of.get(d["agent"]["id"], "")
+        if owner not in hr:
+            found |= {("agent-running-unowned", d["id"]), ("nhi-without-sponsor", d["id"])}
+        elif hr[owner]["status"] == "terminated":
+            found.add(("nhi-sponsor-left", d["id"]))
+        live = [c for v in d.get("vault_ids") or [] for c in creds.get(v, [])
+                if not c.get("archived_at")]
+        networking = (envs.get(d["environment_id"], {}).get("config") or {}).get("networking")
+        kind = networking.get("type") if isinstance(networking, dict) else networking
+        if kind == "unrestricted" and live:
+            found.add(("agent-open-egress-with-secrets", d["id"]))
+        for c in live:
+            auth = c.get("auth") or {}
+            expires = _when(auth.get("expires_at"))
+            created = _when(c.get("created_at"))
+            if (expires is not None and expires <= now and not auth.get("refresh")) or (
+                    expires is None and created is not None and created <= cutoff):
+                found.add(("vault-credential-expired-in-use", c["id"]))
+    return found

@@ -13,7 +13,7 @@ import pytest
 
 from tenure.simulator import Options, generate, start_simulator
 from tests.simulator.reference import evaluate
-from tests.simulator.reference_nhi import evaluate_nhi
+from tests.simulator.reference_nhi import evaluate_agents, evaluate_nhi
 
 ANCHOR = datetime(2026, 11, 25, tzinfo=UTC)
 FILES = ("hr.csv", "hr_after_move.csv", "scenario.json", "planted.json", "events.sqlite")
@@ -22,7 +22,9 @@ ALL_CHECKS = {"leaver-active-account", "leaver-active-key", "orphaned-key",
               "long-lived-key", "overactive-admin", "key-in-archived-workspace",
               "key-usage-spike", "mover-stale-access", "nhi-without-sponsor", "nhi-sponsor-left",
               "service-account-dormant", "federation-rule-broad-match",
-              "federation-rule-privileged", "federation-issuer-unhealthy"}
+              "federation-rule-privileged", "federation-issuer-unhealthy",
+              "agent-unsupervised-tools", "agent-open-egress-with-secrets",
+              "agent-running-unowned", "vault-credential-expired-in-use"}
 
 
 def _digest(path: Path) -> dict[str, str]:
@@ -70,6 +72,8 @@ def test_planted_is_exactly_what_the_data_shows(tmp_path: Path, kind: str, peopl
         if kind == "console":
             found |= evaluate_nhi(sim.base_url, sim.admin_key, sim.oauth_token, tmp_path,
                                   ANCHOR)
+            found |= evaluate_agents(sim.base_url, sim.agents.workspace_keys(), tmp_path,
+                                     ANCHOR)
     assert found == expected
     checks = {c for c, _ in expected}
     if kind == "console":
@@ -89,6 +93,7 @@ def test_served_later_with_as_of(tmp_path: Path) -> None:
     with start_simulator(tmp_path, as_of=later) as sim:
         found = evaluate(sim.base_url, sim.admin_key, tmp_path, later)
         found |= evaluate_nhi(sim.base_url, sim.admin_key, sim.oauth_token, tmp_path, later)
+        found |= evaluate_agents(sim.base_url, sim.agents.workspace_keys(), tmp_path, later)
     # Platform times move with --as-of; HR dates do not, and only lose meaning where an HR
     # date is compared to "now" (a leaver stays a leaver).
     assert found == expected

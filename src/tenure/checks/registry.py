@@ -29,6 +29,7 @@ def load_builtin_checks() -> Registry[Check]:
         dormancy,
         keys,
         nhi,
+        nhi_agents,
         nhi_federation,
         offboarding,
         purpose,
