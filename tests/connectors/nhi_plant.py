@@ -45,6 +45,15 @@ class Planted:
 def plant(sim: SimulatorServer) -> Planted:
     """Four service accounts, two issuers, four rules and a service-account-owned key."""
     p = plane(sim.state)
+    # Start from an empty plane: the generated scenario plants its own NHI problems
+    # (simulator/nhi_generate.py); these tests assert exactly what they plant here.
+    with sim.state.lock:
+        p.service_accounts.clear()
+        p.memberships.clear()
+        p.issuers.clear()
+        p.rules.clear()
+        for key_id in [k for k, v in sim.state.keys.items() if v.service_account_id]:
+            del sim.state.keys[key_id]
     spaces = [w.id for w in sim.state.workspaces.values() if w.archived_at is None]
     got = Planted(p, sim.scenario.default_workspace_id, spaces[0], spaces[1])
     creator = next(iter(sim.state.users))

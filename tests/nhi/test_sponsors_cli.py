@@ -106,7 +106,7 @@ def test_nhi_list_show_person(workdir: Path) -> None:
     assert {r["id"] for r in json.loads(out)} == {"svac_ci", "svac_bare"}
     code, out, _ = _tenure(workdir, "nhi", "list", "--kind", "agent", "--format", "csv")
     assert code == 0
-    assert out.splitlines()[0].startswith("id,")
+    assert out.splitlines()[0].startswith("name,sponsor,id,")
     code, _, _err = _tenure(workdir, "nhi", "list", "--kind", "robot")
     assert code == 2
     code, out, _ = _tenure(workdir, "nhi", "show", "svac_ci")

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tenure.cli.nhi import print_chain
 from tenure.cli.output import console
 from tenure.services.demo import run_demo
 
@@ -55,12 +56,18 @@ def demo(
               f"{report.plan_id} with {report.plan_steps} step(s), approved by a second person, "
               f"applied with {report.applied} vendor change(s), {report.verified}")
     out.print(f"5. Evidence: checkpoint over {report.checkpoint}; ledger {report.ledger_valid}")
+    if report.chain is not None:
+        out.print("6. Who answers for a non-human identity (tenure nhi show "
+                  f"{report.chain.subject.id}):")
+        print_chain(report.chain)
     config = report.directory / "tenure.toml"
     out.print("\nExplore:")
     person = report.access_path.split(":")[0] if report.access_path else ""
     for command in ("findings", *([f"access {person}"] if person else []),
                     "review items " + report.campaign_id, "accounts --unmatched",
-                    "changes", "revoke status " + report.plan_id, "evidence verify"):
+                    "changes", "revoke status " + report.plan_id, "evidence verify",
+                    "nhi list", *([f"nhi show {report.chain.subject.id}"] if report.chain
+                                  else [])):
         out.print(f"  .venv/bin/tenure --config {config} {command}")
     if report.enterprise_config is not None and report.enterprise_path:
         who = report.enterprise_path.split(":")[0]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import textwrap
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
@@ -33,9 +35,9 @@ class Kind(StrEnum):
 
 
 KindOption = Annotated[Kind | None, typer.Option("--kind", help="Only this kind.")]
-COLUMNS = ["id", "name", "kind", "sponsor", "basis", "sponsor_status", "live", "source",
+COLUMNS = ["name", "sponsor", "id", "basis", "sponsor_status", "kind", "live", "source",
            "reason"]
-WIDE = ("source", "reason")
+WIDE = ("live", "source", "reason")
 
 
 def _source(ctx: typer.Context, source: str | None) -> str | None:
@@ -56,43 +58,65 @@ def list_(ctx: typer.Context, kind: KindOption = None, source: SourceOption = No
            empty="no non-human identities (sync a platform source)")
 
 
-def _node(n: Node) -> str:
+WIDTH = 80
+
+
+def _lines(head: str, detail: str, indent: str) -> list[str]:
+    """``head`` then ``detail`` wrapped under it, each line at most 80 columns."""
+    out = textwrap.wrap(head, WIDTH, subsequent_indent=indent, break_on_hyphens=False)
+    if detail:
+        out += textwrap.wrap(detail, WIDTH, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
+    return out
+
+
+def _node(n: Node, indent: str = "    ") -> list[str]:
     mark = "!" if n.warn else " "
     parts = [n.detail] if n.detail else []
     if n.when is not None:
         parts.append(f"{n.when_label} {n.when.date().isoformat()}")
-    detail = f" — {'; '.join(parts)}" if parts else ""
-    return f"{mark} {n.kind.replace('_', ' ')} {n.name} [{n.status}]{detail}  ({n.id})"
+    parts.append(n.id)
+    return _lines(f"{indent}{mark} {n.kind.replace('_', ' ')} {n.name} [{n.status}]",
+                  "; ".join(parts), indent + "    ")
 
 
-def _person(label: str, p: PersonNode | None) -> str:
+def _person(label: str, p: PersonNode | None) -> list[str]:
     if p is None:
-        return f"  {label}: none"
+        return [f"  {label}: none"]
     if not p.known:
-        return f"! {label}: {p.email} — matches no person in the identity source"
+        return _lines(f"! {label}: {p.email}", "matches no person in the identity source",
+                      "    ")
     left = f", left {p.end_date}" if p.end_date and p.status == "terminated" else ""
     mark = "!" if p.status != "active" else " "
-    return f"{mark} {label}: {p.name} <{p.email}> [{p.status}{left}]"
+    return _lines(f"{mark} {label}: {p.name} <{p.email}> [{p.status}{left}]", "", "    ")
 
 
-def print_chain(chain: Chain) -> None:
+def chain_lines(chain: Chain) -> list[str]:
     """The chain as indented lines with arrows, 80 columns."""
-    out = console()
-    out.print(f"{chain.subject.kind.replace('_', ' ')} {chain.subject.name} "
-              f"({chain.subject.id}, {chain.source}) [{chain.subject.status}]")
+    lines = _lines(f"{chain.subject.kind.replace('_', ' ')} {chain.subject.name} "
+                   f"[{chain.subject.status}]", f"{chain.subject.id}, {chain.source}", "    ")
     for title, nodes in (("acts through", chain.upstream), ("runs", chain.runs),
                          ("holds", chain.holds)):
         if nodes:
-            out.print(f"  ↳ {title}:")
+            lines.append(f"  ↳ {title}:")
             for n in nodes:
-                out.print(f"   {_node(n)}")
+                lines += _node(n)
     if chain.via is not None:
-        out.print(f"  ↳ answers through: {_node(chain.via)}")
+        lines.append("  ↳ answers through:")
+        lines += _node(chain.via)
     prov = " (provisional: awaiting acceptance)" if chain.provisional else ""
-    out.print(f"  ↳ sponsor by {chain.basis}{prov}: {chain.reason}")
-    out.print(_person("sponsor", chain.sponsor))
+    lines += _lines(f"  ↳ sponsor by {chain.basis}{prov}:", chain.reason, "      ")
+    lines += _person("sponsor", chain.sponsor)
     if chain.sponsor is not None and chain.sponsor.known:
-        out.print(_person("manager", chain.manager))
+        lines += _person("manager", chain.manager)
+    return lines
+
+
+def print_chain(chain: Chain) -> None:
+    """Print the chain (plain text: brackets are statuses, not markup)."""
+    out = console()
+    for line in chain_lines(chain):
+        out.print(Text(line))
 
 
 @nhi_app.command("show")
@@ -156,7 +180,7 @@ def sponsor_list(ctx: typer.Context, kind: KindOption = None, source: SourceOpti
     convention, creator, inherited, none)."""
     rows = sponsors.list_sponsors(state(ctx).app(), kind=str(kind) if kind else None,
                                   source=_source(ctx, source))
-    render(rows, ["id", "name", "sponsor", "basis", "provisional", "sponsor_status",
+    render(rows, ["name", "sponsor", "id", "basis", "provisional", "sponsor_status",
                   "source", "reason"], fmt, title="Sponsors", wide=WIDE, limit=50,
            empty="no non-human identities (sync a platform source)")
 

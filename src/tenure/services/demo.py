@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tenure.clock import Clock
 from tenure.config import load_settings
+from tenure.nhi.chain import Chain
 from tenure.private_files import write_private
 from tenure.services.context import App
 from tenure.services.demo_enterprise import enterprise_path
@@ -83,9 +84,24 @@ class DemoReport:
     enterprise_path: str = ""
     """A path through a group in the Claude Enterprise demo org (``enterprise.toml``)."""
     enterprise_config: Path | None = None
+    chain: Chain | None = None
+    """One non-human identity's accountability chain (``tenure nhi show``): the service
+    account whose sponsor left, when there is one."""
 
 
 Say = Callable[[str], None]
+
+
+def _left_sponsor_chain(app: App, failing: list[Any]) -> Chain | None:
+    """The chain of the first service account whose sponsor left (else any NHI finding)."""
+    from tenure.services import nhi_views
+
+    nhi_checks = ("nhi-sponsor-left", "nhi-without-sponsor")
+    picked = sorted((f for f in failing if f.check in nhi_checks),
+                    key=lambda f: (nhi_checks.index(f.check), f.subject_type != "service_account",
+                                   f.subject_id))
+    return nhi_views.chain_by_key(app, picked[0].source, picked[0].subject_id) if picked \
+        else None
 
 
 def _agent_workspaces(sim: SimulatorServer) -> str:
@@ -167,6 +183,7 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
             report.planted_total = len(planted)
             report.planted_found = len(planted & found)
             report.missed = sorted(f"{c} {s}" for c, s in planted - found)
+            report.chain = _left_sponsor_chain(app, failing)
             say("opening an access review of Claude seats and keys …")
             spec = CampaignSpec(
                 name="Demo: Claude seats and keys", scope=parse_scope("source:claude,"
