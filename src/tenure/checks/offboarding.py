@@ -126,9 +126,10 @@ def _orphaned_key(ctx: EvalContext) -> list[Hit]:
 
 def _service_account_keys(ctx: EvalContext) -> list[Hit]:
     """A key owned by a service account is never an orphan: the service account owns it and
-    its sponsor answers for it. Tenure does not read service accounts and their sponsors on
-    every platform yet, so where the owning service account is not in the store the key is
-    ``manual`` with that reason, never ``fail``; a listed service account is its owner."""
+    its sponsor answers for it (``nhi-without-sponsor`` judges that). Where the owning
+    service account is not in the store (its plane not read, e.g. no OAuth credential) the
+    key is ``manual`` with that reason, never ``fail``; a listed service account is its
+    owner."""
     listed = sa.exists().where(
         _SA_OWNER.c.source == C.c.source, _SA_OWNER.c.tenant == C.c.tenant,
         _SA_OWNER.c.external_id == C.c.owner_id, _SA_OWNER.c.removed_at.is_(None))
@@ -137,9 +138,9 @@ def _service_account_keys(ctx: EvalContext) -> list[Hit]:
                   sa.null().label("subject_email"), sa.null().label("person"),
                   C.c.owner_id.label("service_account_id"), C.c.name.label("key_name"),
                   C.c.workspace_id, C.c.creator_id, C.c.created_at,
-                  sa.literal("owned by service account; its sponsor is accountable, and "
-                             "service accounts and their sponsors are not read yet: confirm "
-                             "who answers for this key").label("reason"))
+                  sa.literal("owned by a service account Tenure has not read (its plane "
+                             "needs an OAuth org:admin credential): its sponsor is accountable "
+                             "for this key; confirm who that is").label("reason"))
         .where(active_key(ctx.now), C.c.owner_type == str(OwnerKind.SERVICE_ACCOUNT),
                sa.not_(listed))
     )

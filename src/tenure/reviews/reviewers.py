@@ -71,7 +71,9 @@ def resolve_reviewer(snap: ItemSnapshot, rule: ReviewerRule, *, allow_self: bool
                     and sponsor.person.status == "active":
                 candidate = sponsor.person.email
         elif step == "manager":
-            person = snap.person or (snap.owner.person if snap.owner else None)
+            # a non-human identity's manager is its sponsor's (the successor if they left)
+            person = snap.person or (snap.owner.person if snap.owner else None) or (
+                snap.sponsor.person if snap.sponsor else None)
             candidate = person.manager_email if person and person.manager_email else None
         elif step in ("owner", "key-owner"):
             if snap.owner is not None and snap.owner.person is not None \
