@@ -12,7 +12,7 @@ from tenure.clock import Clock
 from tenure.config import parse_settings
 from tenure.services.context import App
 from tenure.services.lifecycle import run_lifecycle
-from tenure.services.reviews import decide
+from tenure.services.reviews import decide, delegate
 from tenure.services.sponsors import list_sponsors, set_sponsor
 from tenure.store import schema
 from tests.checks.builder import Store, ago, failing, person, run, user
@@ -107,3 +107,22 @@ def test_explicit_sponsor_who_moves_passes_on(app: App) -> None:
     report = run_lifecycle(app, ("sponsor",))
     assert [(r["subject"], r["reviewer"]) for r in report.reviews] == [
         ("svac_ci", "boss@acme.test")]
+
+
+def test_reassign_makes_whoever_keeps_it_the_sponsor(app: App) -> None:
+    _org(app, alice_left=True)
+    run(app)
+    report = run_lifecycle(app, ("sponsor",))
+    campaign_id = report.reviews[0]["campaign_id"]
+    with app.engine.connect() as conn:
+        item_id = conn.execute(sa.select(schema.review_items.c.id).where(
+            schema.review_items.c.campaign_id == campaign_id)).scalar_one()
+    delegate(signed_in(app, "boss@acme.test", "reviewer"), [item_id], to="sec@acme.test",
+             reason="security runs CI now")
+    decide(signed_in(app, "sec@acme.test", "reviewer"), [item_id], decision="keep",
+           justification="we own the pipeline")
+    run_lifecycle(app, ("sponsor",))
+    rows = {r["id"]: r for r in list_sponsors(app)}
+    assert (rows["svac_ci"]["sponsor"], rows["svac_ci"]["provisional"]) == (
+        "sec@acme.test", False)
+    assert rows["svac_child"]["sponsor"] == "sec@acme.test"
