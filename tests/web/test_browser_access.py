@@ -98,6 +98,10 @@ def test_effective_access_paths_in_the_browser(server: tuple[str, str], page: Pa
     section = page.inner_text("#h-path >> xpath=..")
     assert PATH in section
     assert "Platform-Admins" in section
+    holds = page.inner_text("#h-holds >> xpath=..")
+    # what the membership grants, not the member's own seat
+    assert "Org Admin" in holds
+    assert "group Platform-Admins" in holds
     problems += violations(page)
     screenshot(page, "web/item-group-member.png")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -43,3 +43,41 @@ def access_in_words(conn: sa.Connection, principals: Sequence[tuple[str, str]]
             seen.add(key)
             unique.append(r)
     return unique
+
+
+def item_holds(conn: sa.Connection, kind: str, source: str, subject_id: str
+               ) -> list[dict[str, Any]]:
+    """What a group-membership or role-assignment item grants now, one row per role and
+    scope: ``scope``, ``where`` (workspace name, or "organization"), ``role``, ``privileged``
+    (admin tier), ``via``. Read from the current effective access."""
+    cur = effective_access.current_access()
+    if kind == "group_member":
+        group_id, _, account_id = subject_id.partition(":")
+        cond = [cur.c.via_group_id == group_id, cur.c.account_id == account_id]
+    else:
+        ra = schema.role_assignments
+        row = conn.execute(sa.select(ra.c.principal_kind, ra.c.principal_id, ra.c.role_id)
+                           .where(ra.c.source == source, ra.c.external_id == subject_id)).first()
+        if row is None:
+            return []
+        who = (cur.c.via_group_id == row.principal_id if row.principal_kind == "group"
+               else sa.and_(cur.c.account_id == row.principal_id, cur.c.via_group_id.is_(None)))
+        cond = [who, cur.c.entitlement == row.role_id]
+    rows = conn.execute(sa.select(cur.c.scope_type, cur.c.scope_id, cur.c.entitlement_name,
+                                  cur.c.tier, cur.c.path_kind, cur.c.via_group_id)
+                        .where(cur.c.source == source, *cond).distinct()).mappings().all()
+    w, g = schema.workspaces, schema.groups
+    names = dict(conn.execute(sa.select(w.c.external_id, w.c.name).where(w.c.source == source)
+                              ).all())
+    groups = dict(conn.execute(sa.select(g.c.external_id, g.c.name).where(g.c.source == source)
+                               ).all())
+    out = []
+    for r in rows:
+        where = ("organization" if r["scope_type"] == "organization"
+                 else names.get(r["scope_id"], r["scope_id"]))
+        via = (f"group {groups.get(r['via_group_id'], r['via_group_id'])}"
+               if r["via_group_id"] else "the role itself")
+        out.append({"scope": str(r["scope_type"]), "where": where,
+                    "role": str(r["entitlement_name"]), "privileged": r["tier"] == "admin",
+                    "via": via})
+    return sorted(out, key=lambda h: (not h["privileged"], h["where"], h["role"]))

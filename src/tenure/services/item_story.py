@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tenure.model import ScopeType
+from tenure.services.access_views import item_holds
 from tenure.services.context import App
 from tenure.services.reviews import ItemRow
 from tenure.store import schema
@@ -165,6 +166,11 @@ def _holds(conn: sa.Connection, item: ItemRow) -> list[Access]:
                  if row.scope != ScopeType.ORGANIZATION else "whole organization")
         return [Access(str(row.scope), where, str(row.kind).replace("_", " "),
                        bool(snap.get("privileged")), "the key itself", row.created_at)]
+    if item.kind in ("group_member", "role_assignment"):
+        # What the membership or assignment grants now (not the member's own seat).
+        return [Access(h["scope"], h["where"], h["role"], h["privileged"], h["via"],
+                       snap.get("created_at"))
+                for h in item_holds(conn, item.kind, item.source, item.subject_id)]
     if item.kind == "grant":
         rows = conn.execute(sa.select(G).where(G.c.source == item.source,
                                                G.c.external_id == item.subject_id)).all()
