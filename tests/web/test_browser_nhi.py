@@ -73,6 +73,13 @@ def test_nhi_pages_in_the_browser(server: str, page: Page) -> None:
     assert page.locator("#hr-node.warn").count() == 1  # the sponsor left
     problems += violations(page)
     screenshot(page, "web/nhi-chain-service-account.png")
+    with page.expect_navigation():  # from the sponsor to everything they answer for
+        page.click("#sponsor-link")
+    answers = page.inner_text("#nhi-list")
+    assert "svac_ci_deployer" in answers
+    assert "agent_triage" not in answers
+    problems += violations(page)
+    page.goto(f"{server}/nhi/svac_ci_deployer?source=anthropic")
     page.goto(f"{server}/nhi/depl_nightly?source=anthropic")
     chain = page.inner_text("#chain")
     for text in ("agent_triage", "env_open", "any host", "vcrd_github", "expired"):

@@ -28,16 +28,22 @@ LABELS = {"service_account": "Service account", "workload_identity": "Federation
 @router.get("/nhi")
 def nhi_list(request: Request, kind: Annotated[str | None, Query(max_length=32)] = None,
              source: Annotated[str | None, Query(max_length=128)] = None,
+             sponsor: Annotated[str | None, Query(max_length=320)] = None,
              offset: Annotated[int, Query(ge=0)] = 0) -> Response:
-    """Every non-human identity with who answers for it, why, and their HR status."""
+    """Every non-human identity with who answers for it, why, and their HR status; with
+    ``sponsor``, every identity that person answers for."""
     principal = require_page(request, READ_ALL)
     if kind and kind not in KINDS:
         raise HTTPException(400, f"kind must be one of {', '.join(KINDS)}")
     app = tenure_app(request)
-    rows = nhi_views.list_nhis(app, kind=kind or None, source=source or None)
+    rows = (nhi_views.for_person(app, sponsor) if sponsor
+            else nhi_views.list_nhis(app, kind=kind or None, source=source or None))
+    if sponsor and kind:
+        rows = [r for r in rows if r["kind"] == kind]
     rows.sort(key=lambda r: (not r["live"], r["sponsor_status"] == "active", r["name"]))
     return render(request, "nhi_list.html", principal, page=web_views.paginate(rows, PAGE, offset),
-                  kinds=KINDS, labels=LABELS, values={"kind": kind or "", "source": source or ""})
+                  kinds=KINDS, labels=LABELS,
+                  values={"kind": kind or "", "source": source or "", "sponsor": sponsor or ""})
 
 
 @router.get("/nhi/{subject_id}")
