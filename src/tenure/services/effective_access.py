@@ -70,6 +70,11 @@ def legacy_tier_sql(role: Any, scope_type: Any) -> Any:
 
 
 # -- computation -------------------------------------------------------------------------------
+READS = ("accounts", "grants", "role_assignments", "roles", "group_members", "groups",
+         "scim_groups")
+"""The tables :func:`compute` joins (their planner statistics must be current)."""
+
+
 def compute(conn: sa.Connection, *, source: str, tenant: str, run_id: str,
             now: datetime) -> int:
     """Compute and keep the effective access of ``source``/``tenant`` for ``run_id``.

@@ -57,7 +57,7 @@ from tenure.services.evidence import auto_checkpoint
 from tenure.store import agent_rows, schema, writers
 from tenure.store.access_writers import ACCESS_ROWS
 from tenure.store.activity import write_activities
-from tenure.store.db import refresh_statistics
+from tenure.store.db import analyze, refresh_statistics
 from tenure.store.people import retire_missing_people, write_people
 from tenure.textsafe import clean_record
 
@@ -226,6 +226,10 @@ def _finish(conn: sa.Connection, app: App, result: SyncResult) -> None:
         if result.source_type == "anthropic":
             result.notes["feed_role_assignments"] = feed_roles.derive(
                 conn, source=result.source, tenant=result.tenant, run_id=result.run_id, now=now)
+        if sum(result.written.values()):
+            # A first sync of a large org is otherwise planned as if its tables were empty:
+            # nested loops made the computation take minutes instead of seconds on PostgreSQL.
+            analyze(conn, effective_access.READS)
         result.notes["effective_access_rows"] = effective_access.compute(
             conn, source=result.source, tenant=result.tenant, run_id=result.run_id, now=now)
     if result.before is not None:

@@ -81,6 +81,16 @@ def refresh_statistics(engine: sa.Engine, tables: tuple[str, ...] = INGEST_TABLE
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as conn:
+        analyze(conn, tables)
+
+
+def analyze(conn: sa.Connection, tables: tuple[str, ...]) -> None:
+    """``ANALYZE`` ``tables`` inside ``conn``'s transaction (PostgreSQL only; SQLite: no-op).
+
+    For a statement that reads what the same sync just wrote: PostgreSQL samples the rows the
+    current transaction inserted too, so the plan sees the real sizes.
+    """
+    if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
 
 
