@@ -29,6 +29,7 @@ from tenure.model import RunStatus
 from tenure.services.context import App
 from tenure.services.sync import run_source
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
+from tenure.simulator.anthropic_nhi_sa import plane
 from tenure.store import schema
 from tests.agent_keys import agent_workspaces
 
@@ -82,7 +83,9 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
                                          "federation_rule",
                                          "credential", "agent", "agent_environment",
                                          "agent_deployment", "vault", "vault_credential"}
-        assert present(app, schema.accounts) == set(sim.state.users)
+        # seats and the service accounts the generator plants (the OAuth plane)
+        assert present(app, schema.accounts) == set(sim.state.users) | set(
+            plane(sim.state).service_accounts)
         assert present(app, schema.agents) == set(sim.agents.agents)
         assert present(app, schema.credentials) == set(sim.state.keys)
         # include_default=true: the default workspace is a real, stored workspace
@@ -93,8 +96,10 @@ def test_sync_matches_the_simulator(database_url: str, sim: SimulatorServer,
             owners = dict(conn.execute(sa.select(schema.credentials.c.external_id,
                                                  schema.credentials.c.owner_id)).all())
         assert scoped <= present(app, schema.workspaces)  # every key points at a real one
-        # the simulator spells principal both ways (user_actor/user_id and user/id)
-        assert owners == {k.id: k.created_by for k in sim.state.keys.values()}
+        # the simulator spells principal both ways (user_actor/user_id and user/id); a key a
+        # service account owns names it
+        assert owners == {k.id: k.service_account_id or k.created_by
+                          for k in sim.state.keys.values()}
         assert "unrecognised_key_owners" not in result.notes
         # org admins' implicit workspace_admin role in the default workspace is a real grant
         default = sim.scenario.default_workspace_id

@@ -28,6 +28,7 @@ from tenure.connectors.base import Batch, Connector, StreamComplete, SyncContext
 from tenure.connectors.openai import OpenAIConfig, OpenAIConnector
 from tenure.model import RECORD_TYPES, Account, Activity, Gap
 from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
+from tenure.simulator.anthropic_nhi_sa import plane
 from tests.agent_keys import agent_workspaces
 
 from .simhelpers import history_days
@@ -101,7 +102,7 @@ PLATFORMS = [
         env=lambda s: {"SIM_ADMIN_KEY": s.admin_key,
                        "SIM_COMPLIANCE_KEY": s.compliance_key or "",
                        "SIM_OAUTH_TOKEN": s.oauth_token, **_agent_env(s)},
-        accounts=lambda s: set(s.state.users),
+        accounts=lambda s: set(s.state.users) | set(plane(s.state).service_accounts),
         events=lambda s: set(s.state.feed.ids()),
         event_prefix="activity_", event_stream="activities", without_events="compliance",
         key_target=_anthropic_key),
