@@ -662,6 +662,10 @@ class Gap:
     record_type: str
     reason: str
     detail: str = ""
+    switched_off: bool = False
+    """Not read because the source's configuration leaves the stream off (the default for
+    features an org may lack): still missing data for the checks and never retired, but the
+    run did what it was configured to do, so this alone does not make it ``partial``."""
 
 
 # -- Anthropic managed agents (vendor-apis-nhi.md §4) ------------------------------------------

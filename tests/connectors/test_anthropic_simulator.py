@@ -32,6 +32,7 @@ from tenure.simulator import FaultConfig, SimulatorServer, start_simulator
 from tenure.simulator.anthropic_nhi_sa import plane
 from tenure.store import schema
 from tests.agent_keys import agent_workspaces
+from tests.gaps import read_gaps
 
 from .simhelpers import TENURE, history_days, sim_env, stored_activity_ids, write_config
 
@@ -221,7 +222,7 @@ def test_features_an_org_lacks_are_gaps(sqlite_url: str, monkeypatch: pytest.Mon
         finally:
             app.close()
     assert result.status is RunStatus.PARTIAL, result.error
-    assert {g.record_type for g in result.gaps} == gaps
+    assert {g.record_type for g in read_gaps(result.gaps)} == gaps
     assert {"account", "invite"} <= result.complete_types
 
 
@@ -338,7 +339,7 @@ def test_t2_a_fault_at_every_request_is_recorded_then_resumes_identically(
                 assert faulted.error
                 assert "503" in faulted.error
             elif faulted.status is RunStatus.PARTIAL:
-                assert {g.reason for g in faulted.gaps} <= {"unavailable after retries",
+                assert {g.reason for g in read_gaps(faulted.gaps)} <= {"unavailable after retries",
                                                             "workspaces unreadable"}
             server.set_faults(FaultConfig())
             assert run(url).status is RunStatus.COMPLETE

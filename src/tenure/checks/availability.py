@@ -114,11 +114,14 @@ def manual_reasons(check: Check, states: list[SourceState]) -> dict[str, str]:
             reasons.append("source never synced")
         elif not state.usable:
             reasons.append(f"latest sync failed: {state.error or 'no detail'}")
+        missing: dict[str, list[str]] = {}  # one gap reason, the needs it covers
         for need in needs:
             if state.provides is not None and need not in state.provides:
                 reasons.append(f"{state.source_type} does not provide {need} data")
             elif need in state.gaps:
-                reasons.append(f"{need} data missing in the latest sync ({state.gaps[need]})")
+                missing.setdefault(state.gaps[need], []).append(need)
+        reasons += [f"{', '.join(types)} data missing in the latest sync ({why})"
+                    for why, types in missing.items()]
         if identity:
             reasons.append(identity)
         if reasons:

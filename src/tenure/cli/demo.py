@@ -47,6 +47,10 @@ def demo(
               f"problems[/{colour}]")
     for missed in report.missed:
         out.print(f"[red]  missed: {missed}[/red]")
+    if report.manual:
+        out.print("Not judged (manual: data missing, never counted as a pass):")
+        for check, why in sorted(report.manual.items()):
+            out.print(f"  {check}: {why}", markup=False)
     out.print(f"3. Review campaign {report.campaign_id}: {report.campaign_items} items; "
               "recommendations " + ", ".join(
                   f"{k} {v}" for k, v in sorted(report.recommendations.items())))

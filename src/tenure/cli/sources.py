@@ -21,6 +21,7 @@ from tenure.cli.output import OutputFormat, console, render
 from tenure.cli.state import state
 from tenure.config import config_path
 from tenure.connectors.base import SyncOptions
+from tenure.services.gap_text import switched_off_lines
 from tenure.services.init import initialize
 from tenure.services.inventory import source_status
 from tenure.services.sync import SyncResult, sync_sources
@@ -64,7 +65,8 @@ def _summary(results: list[SyncResult]) -> Table:
             ", ".join(f"{k} {v}" for k, v in sorted(r.written.items())) or "-",
             ", ".join(f"{k} {v}" for k, v in sorted(r.retired.items())) or "-",
             ", ".join(f"{k} {v}" for k, v in sorted(r.changes.items())) or "-",
-            "; ".join(f"{g.record_type}: {g.reason}" for g in r.gaps) or "-",
+            "; ".join(f"{g.record_type}: {g.reason}" for g in r.gaps
+                      if not g.switched_off) or "-",
             str(r.notes.get("http_retries", "-")),
             f"{r.seconds:.1f}",
         )
@@ -104,6 +106,9 @@ def sync(
 
             results = sync_sources(app, names or [], options=options, progress=on_progress)
         console().print(_summary(results))
+        for r in results:
+            for line in switched_off_lines(r.source, r.gaps):
+                console().print(line, markup=False, highlight=False)
     else:
         results = sync_sources(app, names or [], options=options)
         render([{"source": r.source, "run_id": r.run_id, "status": str(r.status),

@@ -24,6 +24,7 @@ from tenure.nhi.chain import Chain
 from tenure.private_files import write_private
 from tenure.services.context import App
 from tenure.services.demo_enterprise import enterprise_path
+from tenure.services.gap_text import switched_off_lines
 
 if TYPE_CHECKING:
     from tenure.simulator import SimulatorServer
@@ -69,6 +70,8 @@ class DemoReport:
     planted_found: int = 0
     planted_total: int = 0
     missed: list[str] = field(default_factory=list)
+    manual: dict[str, str] = field(default_factory=dict)
+    """Checks not judged for some source, with the reason (never counted as passing)."""
     campaign_id: str = ""
     campaign_items: int = 0
     recommendations: dict[str, int] = field(default_factory=dict)
@@ -165,14 +168,19 @@ def run_demo(directory: Path, *, seed: int = 7, say: Say = lambda _m: None) -> D
                 f"{sim.base_url} …")
             for result in sync_sources(app):
                 report.sync.append((result.source, str(result.status), dict(result.written),
-                                    [f"{g.record_type}: {g.reason}" for g in result.gaps]))
+                                    [f"{g.record_type}: {g.reason}" for g in result.gaps
+                                     if not g.switched_off]
+                                    + switched_off_lines("switched off", result.gaps)))
                 if result.error:
                     raise RuntimeError(f"demo sync of {result.source} failed: {result.error}")
             with app.engine.connect() as conn:
                 shown = effective_access.example(conn)
             report.access_path = f"{shown[0]}: {shown[1]}" if shown else ""
             say("running every check …")
-            findings.run_checks(app)
+            summary = findings.run_checks(app)
+            report.manual = {o.check.id: "; ".join(f"{src}: {why}" for src, why
+                                                   in sorted(o.manual.items()))
+                             for o in summary.outcomes if o.manual}
             failing = [f for f in findings.list_findings(app) if f.status == "fail"]
             report.findings_by_check = dict(Counter(f.check for f in failing))
             # a mover's stale grants ("user_…@workspace:…") are planted as the mover's account

@@ -305,7 +305,8 @@ def run_source(
                 if item.key == "rejected_rows":
                     result.problems += list(item.value)
                 result.notes[item.key] = item.value
-        result.status = RunStatus.PARTIAL if result.gaps or result.problems else (
+        unread = [g for g in result.gaps if not g.switched_off]
+        result.status = RunStatus.PARTIAL if unread or result.problems else (
             RunStatus.COMPLETE)
     except InputRejected as exc:
         result.status, result.error = RunStatus.FAILED, redact_text(str(exc))

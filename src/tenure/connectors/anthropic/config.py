@@ -102,8 +102,9 @@ class AnthropicConfig(SourceConfig):
     usage: bool = True
     claude_code: bool = True
     activities: bool = True
-    # Claude Enterprise access structure (off for Console orgs, which have none of it). Once
-    # on, anything the credentials cannot read is a Gap for its record type, never empty.
+    # Claude Enterprise access structure (off by default: Console orgs have none of it). Off,
+    # each switch is a Gap for the record types it reads (their checks say manual); on,
+    # anything the credentials cannot read is a Gap for its record type, never empty.
     rbac: bool = False
     """Claude Enterprise RBAC roles, groups and members (Admin key, beta header)."""
     directory: bool = False

@@ -102,9 +102,9 @@ class AnthropicConnector:
             yield from self._guard(("grant",), self._members(reader, org))
             keys = claude_code_sync.KeyCollector()
             yield from self._guard(("credential",), keys.watch(self._api_keys(reader, org)))
-            if cfg.rbac or cfg.directory or cfg.analytics:
-                yield from enterprise_sync.enterprise(cfg, self.http, ctx, org.org_id,
-                                                      self._clients)
+            # Switched off, each Enterprise stream is still a Gap per type (never "no data").
+            yield from enterprise_sync.enterprise(cfg, self.http, ctx, org.org_id,
+                                                  self._clients)
             if cfg.usage:
                 yield from self._guard(("usage",), self._usage(reader, ctx))
             if cfg.claude_code:

@@ -15,6 +15,12 @@ Custom-role assignments to users have no read endpoint: they are derived after t
 stored feed events (``services.feed_roles``). ``role_assignment`` is marked complete only when
 every group's role list was readable (a null list is *unknown*, never "no roles") and the
 directory (when configured) was read, so nothing is retired on a guess.
+
+The three switches are off by default (Console orgs have none of this). A switch that is off
+is still a ``Gap`` for each record type it would have read (``switched_off``), naming the
+switch to set: the checks that read those types say ``manual`` and nothing of those types is
+retired — never "not read, so nothing wrong". Such a Gap alone leaves the run ``complete``
+(it read all it was configured to read; docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ GAP_STATUSES = frozenset({401, 403, 404})
 RBAC_TYPES = ("role", "group", "group_member", "role_assignment")
 RBAC_LIMIT = 1000
 DIRECTORY_LIMIT = 1000
+NOT_READ = "not read: {what} is off for this source; {fix}"
+"""The reason of a switched-off type's Gap: what was not read and the setting that reads it
+(the reason is what a manual check shows)."""
 
 
 @dataclass
@@ -75,7 +84,9 @@ def _gap_of(exc: ApiError | RetriesExhausted, types: tuple[str, ...], what: str,
 
 def enterprise(config: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncContext,
                org_id: str, clients: list[HttpClient]) -> Iterator[SyncItem]:
-    """Every Enterprise access stream; each client built is appended to ``clients``."""
+    """Every Enterprise access stream; each client built is appended to ``clients``.
+    A switched-off stream is a Gap per record type it would have read."""
+    yield from switched_off(config)
     seen = _Seen()
     if config.rbac:
         client = fetch.make_client(config, fetch.admin_key(config, ctx.env), options=http,
@@ -106,6 +117,33 @@ def enterprise(config: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncContex
     yield from _completion(seen, config)
     if config.analytics:
         yield from analytics_users(config, http, ctx, clients)
+
+
+def switched_off(config: AnthropicConfig) -> Iterator[Gap]:
+    """A Gap for each record type of an Enterprise stream whose switch is off."""
+    if not config.rbac:
+        for record_type in RBAC_TYPES:
+            yield Gap(record_type, NOT_READ.format(
+                what="Claude Enterprise RBAC", fix="set rbac = true on a Claude Enterprise org"),
+                      "set rbac = true on a Claude Enterprise org (Admin key with "
+                      "read:rbac_groups) to read roles, groups, members and role assignments; "
+                      "a Console org has no RBAC, so checks on them stay manual there",
+                      switched_off=True)
+    if not config.directory:
+        yield Gap("directory", NOT_READ.format(
+            what="the Compliance directory",
+            fix="set directory = true with a Compliance Access Key"),
+                  "set directory = true and compliance_api_key_env (a Compliance Access Key "
+                  "with read:compliance_org_data and read:compliance_user_data) to read "
+                  "linked organizations' users, roles and groups", switched_off=True)
+    if not config.analytics:
+        yield Gap("analytics_user", NOT_READ.format(
+            what="Enterprise Analytics",
+            fix="set analytics = true and analytics_api_key_env on a Claude Enterprise org"),
+                  "set analytics = true and analytics_api_key_env (read:analytics) on a Claude "
+                  "Enterprise org to read each seat's last activity date; until then "
+                  "dormant-account judges seats by the feed and usage and says so",
+                  switched_off=True)
 
 
 def _completion(seen: _Seen, config: AnthropicConfig) -> Iterator[SyncItem]:
