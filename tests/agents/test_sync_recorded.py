@@ -23,6 +23,7 @@ from tenure.services.sync import run_source
 from tenure.store import schema
 from tests.conftest import make_app
 from tests.connectors.fakevendor import ADMIN_KEY, FakeAnthropic, Query, Reply, error, loopback
+from tests.gaps import read_gaps
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -128,8 +129,8 @@ def test_recorded_plane_lands_with_policies_status_and_no_secret(
     result = run_source(app, "claude")
     # The recorded pages hold a record without an id and two unusable deployments.
     assert result.status is RunStatus.PARTIAL, result.error
-    assert {g.record_type for g in result.gaps} == {"agent", "agent_deployment"}
-    assert {g.reason for g in result.gaps} == {"quarantined vendor record"}
+    assert {g.record_type for g in read_gaps(result.gaps)} == {"agent", "agent_deployment"}
+    assert {g.reason for g in read_gaps(result.gaps)} == {"quarantined vendor record"}
     assert {"agent_environment", "vault", "vault_credential"} <= result.complete_types
     assert result.notes["managed_agent_unknown_shape_count"] >= 4
     with app.engine.connect() as conn:
@@ -166,7 +167,7 @@ def test_workspace_without_credential_is_a_gap_not_an_empty_list(make: Any) -> N
     app = make()  # the org lists an active workspace; none is configured
     result = run_source(app, "claude")
     assert result.status is RunStatus.PARTIAL
-    gaps = {g.record_type: g for g in result.gaps}
+    gaps = {g.record_type: g for g in read_gaps(result.gaps)}
     assert set(gaps) == AGENT_TYPES
     assert not AGENT_TYPES & result.complete_types
 
