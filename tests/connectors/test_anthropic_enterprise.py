@@ -90,8 +90,8 @@ def test_enterprise_structure_and_effective_access(tmp_path: Path, database_url:
 def test_missing_credentials_are_gaps_never_empty(tmp_path: Path, database_url: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # No Compliance Access Key: the Admin key is refused by the directory (403); no
-    # analytics key configured: a Gap; RBAC still read, but role assignments stay incomplete
-    # (linked organizations' roles are unknown).
+    # analytics key configured: a Gap; RBAC still read, but nothing the directory alone knows
+    # is complete (linked organizations' roles, groups, members and role assignments).
     with enterprise_org(tmp_path, database_url, monkeypatch, analytics_key=False,
                         compliance=False, idp_push=False) as org:
         found = {g.record_type: g for g in org.result.gaps}
@@ -99,7 +99,9 @@ def test_missing_credentials_are_gaps_never_empty(tmp_path: Path, database_url: 
         assert "403" in found["directory"].reason
         assert "role_assignment" in found
         assert "role_assignment" not in org.result.complete_types
-        assert "group" in org.result.complete_types
+        # What only the directory knows (linked organizations' roles, groups, members) is
+        # kept: an unreadable directory retires none of it.
+        assert "group" not in org.result.complete_types
         assert "no analytics key" in found["analytics_user"].reason
         assert rows(org, schema.analytics_users) == {}
         assert "analytics_user" not in org.result.complete_types
@@ -155,7 +157,25 @@ def test_a_compliance_key_without_user_data_scope(tmp_path: Path, database_url: 
         found = {g.record_type: g for g in org.result.gaps}
         assert "read:compliance_user_data" in found["directory"].detail
         assert "role_assignment" in found                      # linked orgs' roles unknown
-        assert {"role", "group", "group_member"} <= org.result.complete_types
+        assert {"role", "group"} <= org.result.complete_types
+        # Linked organizations' group members were not read: none may be retired.
+        assert "group_member" not in org.result.complete_types
         with org.app.engine.connect() as conn:
             access = effective_access.access_of(conn)
         assert not [r for r in access if r["scope_id"] not in ("", org.result.tenant)]
+
+
+def test_an_unreadable_directory_retires_nothing_it_alone_knows(
+        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with enterprise_org(tmp_path, database_url, monkeypatch, idp_push=False) as org:
+        kept = {t.name: set(rows(org, t)) for t in
+                (schema.roles, schema.groups, schema.group_members)}
+        from tenure.services.sync import run_source
+        from tenure.simulator.anthropic_rbac import plane
+
+        plane(org.sim.state).compliance_scopes = set()     # the directory now answers 403
+        again = run_source(org.app, "claude")
+        assert "directory" in {g.record_type for g in again.gaps}
+        assert not {"role", "group", "group_member"} & again.complete_types
+        assert {t.name: set(rows(org, t)) for t in
+                (schema.roles, schema.groups, schema.group_members)} == kept

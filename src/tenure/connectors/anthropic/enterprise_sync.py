@@ -70,6 +70,10 @@ class _Seen:
     unknown_roles: list[str] = field(default_factory=list)
     rbac_complete: bool = False
     directory_ok: bool = True
+    directory_failed: bool = False
+    """The directory read stopped: linked organizations' roles, groups and members unread."""
+    directory_users_refused: bool = False
+    """Users and group members refused (scope): linked organizations' members unread."""
 
 
 def _gap_of(exc: ApiError | RetriesExhausted, types: tuple[str, ...], what: str,
@@ -110,7 +114,7 @@ def enterprise(config: AnthropicConfig, http: fetch.HttpOptions, ctx: SyncContex
             except (ApiError, RetriesExhausted) as exc:
                 if isinstance(exc, ApiError) and exc.status not in GAP_STATUSES:
                     raise
-                seen.directory_ok = False
+                seen.directory_ok, seen.directory_failed = False, True
                 yield from _gap_of(exc, ("directory",), "Compliance directory",
                                    " (needs a Compliance Access Key with read:compliance_org_"
                                    "data and read:compliance_user_data; an Admin key gets 403)")
@@ -149,8 +153,16 @@ def switched_off(config: AnthropicConfig) -> Iterator[Gap]:
 def _completion(seen: _Seen, config: AnthropicConfig) -> Iterator[SyncItem]:
     if not seen.rbac_complete:
         return
+    # Linked organizations' roles, groups and members come only from the directory: what it
+    # could not read this run is kept from earlier runs, never retired.
+    unread: set[str] = set()
+    if config.directory and seen.directory_failed:
+        unread = {"role", "group", "group_member"}
+    elif config.directory and seen.directory_users_refused:
+        unread = {"group_member"}
     for record_type in ("role", "group", "group_member"):
-        yield StreamComplete(record_type)
+        if record_type not in unread:
+            yield StreamComplete(record_type)
     if seen.unknown_roles:
         yield Gap("role_assignment", "group role data unavailable",
                   "the vendor sent no role list (null) for groups "
@@ -283,7 +295,7 @@ class _UserData:
             if exc.status != 403:
                 raise
             self.refused = True
-            self.seen.directory_ok = False
+            self.seen.directory_ok, self.seen.directory_users_refused = False, True
             yield Gap("directory", f"{exc.error_type} (HTTP 403)",
                       f"Compliance directory users and group members: {exc} (the key needs "
                       "read:compliance_user_data)")
