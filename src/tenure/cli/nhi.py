@@ -35,9 +35,9 @@ class Kind(StrEnum):
 
 
 KindOption = Annotated[Kind | None, typer.Option("--kind", help="Only this kind.")]
-COLUMNS = ["name", "sponsor", "id", "basis", "sponsor_status", "kind", "live", "source",
-           "reason"]
-WIDE = ("live", "source", "reason")
+COLUMNS = ["name", "sponsor", "id", "basis", "sponsor_status", "kind", "last_active", "live",
+           "source", "last_signal", "reason"]
+WIDE = ("live", "source", "last_signal", "reason")
 
 
 def _source(ctx: typer.Context, source: str | None) -> str | None:

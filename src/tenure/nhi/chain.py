@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tenure.config import NhiConfig
 from tenure.model import NhiKind, OwnerKind
+from tenure.nhi.last_activity import last_activity
 from tenure.nhi.resolve import Resolution, resolve_all
 from tenure.store import schema
 
@@ -239,7 +240,11 @@ def chain_for(conn: sa.Connection, config: NhiConfig, source: str, subject_id: s
     if r is None:
         return None
     status = "live" if r.nhi.live else "not live"
-    chain = Chain(subject=Node(str(r.nhi.kind), r.nhi.subject_id, r.nhi.name, status),
+    seen = last_activity(conn).get((source, subject_id))
+    subject = Node(str(r.nhi.kind), r.nhi.subject_id, r.nhi.name, status,
+                   when=seen.at if seen else None,
+                   when_label=f"last active ({seen.signal})" if seen else "")
+    chain = Chain(subject=subject,
                   source=source, basis=str(r.basis), reason=r.reason,
                   provisional=r.provisional, created_at=r.nhi.created_at)
     if r.nhi.kind is NhiKind.SERVICE_ACCOUNT:

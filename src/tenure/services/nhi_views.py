@@ -7,6 +7,7 @@ from typing import Any
 from tenure.errors import NotFound
 from tenure.nhi import sponsorship
 from tenure.nhi.chain import Chain, answered_for, chain_for
+from tenure.nhi.last_activity import last_activity
 from tenure.services.context import App
 from tenure.services.sponsors import find_nhi, list_sponsors, person_states, resolution_row
 
@@ -40,8 +41,9 @@ def chain_by_key(app: App, source: str, subject_id: str) -> Chain:
 def for_person(app: App, email: str) -> list[dict[str, Any]]:
     """Every NHI ``email`` answers for."""
     with app.engine.connect() as conn:
-        people = person_states(conn)
-        return [resolution_row(r, people) for r in answered_for(conn, app.settings.nhi, email)]
+        people, last = person_states(conn), last_activity(conn)
+        return [resolution_row(r, people, last)
+                for r in answered_for(conn, app.settings.nhi, email)]
 
 
 def history(app: App, source: str, subject_id: str) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from tenure.errors import NotFound, TenureError
 from tenure.model import SponsorBasis
 from tenure.nhi import sponsorship
 from tenure.nhi.inventory import EMAIL, Nhi, all_nhis
+from tenure.nhi.last_activity import LastActivity, last_activity
 from tenure.nhi.resolve import Resolution, refresh, resolve_all
 from tenure.services.context import App
 from tenure.services.findings import run_affected_checks
@@ -90,11 +91,16 @@ def person_states(conn: sa.Connection) -> dict[str, tuple[str, str, str]]:
         .where(p.c.removed_at.is_(None)))}
 
 
-def resolution_row(r: Resolution, people: dict[str, tuple[str, str, str]]) -> dict[str, Any]:
-    """One resolution as a flat, JSON-ready row."""
+def resolution_row(r: Resolution, people: dict[str, tuple[str, str, str]],
+                   last: dict[tuple[str, str], LastActivity]) -> dict[str, Any]:
+    """One resolution as a flat, JSON-ready row (``last``: see :func:`last_activity`)."""
     person = people.get(r.sponsor or "")
+    seen = last.get((r.nhi.source, r.nhi.subject_id))
     return {"source": r.nhi.source, "kind": str(r.nhi.kind), "id": r.nhi.subject_id,
-            "name": r.nhi.name, "live": r.nhi.live, "sponsor": r.sponsor or "",
+            "name": r.nhi.name, "live": r.nhi.live,
+            "last_active": seen.at.isoformat() if seen else "",
+            "last_signal": seen.signal if seen else "no activity seen",
+            "sponsor": r.sponsor or "",
             "basis": str(r.basis), "provisional": r.provisional,
             "sponsor_status": person[1] if person else ("" if r.sponsor is None
                                                         else "no person"),
@@ -107,6 +113,7 @@ def list_sponsors(app: App, *, kind: str | None = None, source: str | None = Non
     with app.engine.connect() as conn:
         resolved = resolve_all(conn, app.settings.nhi)
         people = person_states(conn)
-    rows = [resolution_row(r, people) for r in resolved]
+        last = last_activity(conn)
+    rows = [resolution_row(r, people, last) for r in resolved]
     return [r for r in rows if (kind is None or r["kind"] == kind)
             and (source is None or r["source"] == source)]
