@@ -98,6 +98,19 @@ def test_search_endpoint(client: TestClient) -> None:
     assert set(response.json()["Resources"][0]) == {"schemas", "id", "userName"}
 
 
+@pytest.mark.parametrize("path", ["/scim/v2/Users/.search", "/scim/v2/Groups/.search"])
+def test_a_search_past_any_integer_range_reads_past_the_end(client: TestClient,
+                                                            path: str) -> None:
+    # Found by the fuzz test: a startIndex beyond a 64-bit integer was a 500 on SQLite.
+    _create(client, 2)
+    response = client.post(path, json={
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "startIndex": 2**70, "count": 10})
+    assert response.status_code == 200, response.text
+    assert not response.json().get("Resources")
+    assert response.json()["startIndex"] == 2**31 - 1
+
+
 def test_attributes_and_excluded_attributes(client: TestClient) -> None:
     (uid,) = _create(client, 1)
     group = client.post("/scim/v2/Groups", json={

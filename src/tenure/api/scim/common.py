@@ -31,6 +31,8 @@ MAX_BODY_BYTES = 1024 * 1024
 """Largest request body accepted (a group PATCH of thousands of members fits)."""
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+MAX_START_INDEX = 2**31 - 1
+"""The largest ``startIndex`` served (list and search alike); larger asks read past the end."""
 
 
 def body_doc(schema_urn: str, example: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +122,7 @@ def page_request(request: Request) -> PageRequest:
     start = _int_param(request, "startIndex") or 1
     count = _int_param(request, "count")
     count = 100 if count is None else count
-    return PageRequest(start_index=max(1, min(start, 2**31 - 1)),
+    return PageRequest(start_index=max(1, min(start, MAX_START_INDEX)),
                        count=max(0, min(count, MAX_PAGE)))
 
 
