@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tenure.checks.sql import used
 from tenure.model import AccountKind, OwnerKind
 from tenure.store import schema
 
@@ -75,7 +76,7 @@ def last_activity(conn: sa.Connection) -> dict[Key, LastActivity]:
         sa.select(c.c.source, c.c.owner_id, sa.func.max(u.c.day))
         .join(u, sa.and_(u.c.source == c.c.source, u.c.subject_type == "api_key",
                          u.c.subject_id == c.c.external_id))
-        .where(sa_keys, sa.or_(u.c.requests > 0, u.c.input_tokens > 0, u.c.output_tokens > 0))
+        .where(sa_keys, used())
         .group_by(c.c.source, c.c.owner_id)), "one of its keys used tokens (usage report)")
     # A federated login names the service account it became and the rule it used (targets).
     _keep_latest(out, conn.execute(
